@@ -1,0 +1,31 @@
+# Everything runs inside .venv, created on first use from the Python 3.11 on PATH.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/whiteclad-import sample_data/facebook_lead_ads.csv --mapping facebook --dry-run --out whiteclad-reports/demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check importer tests
+	$(BIN)/ruff format --check importer tests
+	$(BIN)/mypy importer
+
+format: $(STAMP)
+	$(BIN)/ruff format importer tests
+	$(BIN)/ruff check --fix importer tests
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) whiteclad-reports .pytest_cache .mypy_cache .ruff_cache

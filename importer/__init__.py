@@ -1,0 +1,3 @@
+"""Import lead lists into the Whiteclad Noble AI dialer."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,392 @@
+"""Column mappings: load a YAML mapping, bind it to a file's header, project rows onto lead fields.
+
+A mapping says, for each lead field, where its value comes from: a column, a
+constant, a template over columns, or a delimited list (tags). See
+``schemas/mapping.schema.json`` for the full format and ``mappings/`` for the
+built-in ones. Loading checks the YAML against that schema; binding checks it
+against the header of one file, so that a missing column fails before any row
+is processed.
+
+Column names match exactly; failing that, a column whose name differs only in
+case or surrounding spaces matches, when exactly one does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pandas as pd
+import yaml
+
+from .errors import MappingColumnError, MappingError
+from .normalize import split_full_name
+from .resources import data_dir
+
+LEAD_FIELDS = (
+    "phone",
+    "firstName",
+    "lastName",
+    "email",
+    "priority",
+    "leadSource",
+    "notes",
+    "tags",
+    "timeZone",
+)
+#: Fields a mapping may fill besides the lead fields: split into first/last name.
+EXTRA_FIELDS = ("fullName",)
+#: Prefix of the projected columns that become customFields.
+CUSTOM_PREFIX = "customFields."
+#: Projected column holding each row's country, when the mapping names one.
+COUNTRY_COLUMN = "country"
+_MAX_MAPPING_BYTES = 1 << 20
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one value comes from: exactly one of column, value or template is set."""
+
+    column: str | None = None
+    value: str | None = None
+    template: str | None = None
+    split: str | None = None
+    optional: bool = False
+    default: str | None = None
+
+    def columns(self) -> list[str]:
+        """Return the source columns this value reads."""
+        if self.column is not None:
+            return [self.column]
+        if self.template is not None:
+            return [m.group(1) for m in _PLACEHOLDER.finditer(self.template) if m.group(1)]
+        return []
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A loaded, schema-checked mapping, not yet bound to a file."""
+
+    name: str
+    path: Path
+    sha256: str
+    fields: dict[str, Source]
+    custom_fields: dict[str, Source] = field(default_factory=dict)
+    unmapped: str = "ignore"
+    ignore_columns: tuple[str, ...] = ()
+    country: Source | None = None
+    region: str | None = None
+    campaign: str | None = None
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        """Name the mapping for messages: a built-in by name, any other by path."""
+        if self.path.parent == data_dir("mappings"):
+            return f"built-in mapping '{self.name}'"
+        return f"mapping {self.path}"
+
+
+@dataclass(frozen=True)
+class BoundMapping:
+    """A mapping bound to one file's columns: every source column resolved or dropped."""
+
+    mapping: Mapping
+    fields: dict[str, Source]
+    custom_fields: dict[str, Source]
+    country: Source | None
+    #: Columns the mapping names that the file lacks but that were optional.
+    absent_optional: tuple[str, ...] = ()
+
+    @property
+    def custom_keys(self) -> list[str]:
+        """Return the customFields keys this mapping fills, in order."""
+        return list(self.custom_fields)
+
+
+# --- loading --------------------------------------------------------------------
+
+
+def builtin_mappings() -> dict[str, Path]:
+    """Return the built-in mappings by name."""
+    folder = data_dir("mappings")
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    path = data_dir("schemas") / "mapping.schema.json"
+    result: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return result
+
+
+def resolve_mapping_path(ref: str | Path) -> Path:
+    """Find a mapping: a path to a YAML file, or a built-in name (``facebook``)."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    builtins = builtin_mappings()
+    name = path.name.removesuffix(".yaml").removesuffix(".yml")
+    if str(ref) in (name, path.name) and name in builtins:
+        return builtins[name]
+    known = ", ".join(builtins) or "none"
+    raise MappingError(
+        f"mapping '{ref}' is neither a file nor a built-in mapping (built-in: {known}); "
+        "check the path"
+    )
+
+
+def load_mapping(ref: str | Path) -> Mapping:
+    """Load and check a mapping given as a path or a built-in name."""
+    path = resolve_mapping_path(ref)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise MappingError(f"mapping {path}: cannot be read ({exc.strerror})") from exc
+    if len(raw) > _MAX_MAPPING_BYTES:
+        raise MappingError(f"mapping {path} is larger than 1 MiB; is it really a mapping?")
+    try:
+        document = yaml.safe_load(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise MappingError(f"mapping {path} is not UTF-8 text; save it as UTF-8") from exc
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise MappingError(
+            f"mapping {path} is not valid YAML{where}: {problem}; fix the file"
+        ) from exc
+    return parse_mapping(document, path=path, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:
+    """Check a parsed mapping document against the mapping schema and build a Mapping."""
+    if not isinstance(document, MappingABC):
+        raise MappingError(
+            f"mapping {path} must be a YAML mapping with a 'fields:' section; "
+            "see mappings/generic.yaml for an example"
+        )
+    fields = document.get("fields")
+    if isinstance(fields, MappingABC):
+        unknown = [str(key) for key in fields if key not in LEAD_FIELDS + EXTRA_FIELDS]
+        if unknown:
+            raise MappingError(
+                f"mapping {path}: fields.{unknown[0]} is not a lead field; lead fields are "
+                f"{', '.join(LEAD_FIELDS + EXTRA_FIELDS)} (put other values under custom_fields)"
+            )
+    validator = jsonschema.Draft202012Validator(_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        where = ".".join(str(part) for part in error.absolute_path) or "top level"
+        raise MappingError(f"mapping {path}: at {where}: {_schema_message(error)}")
+    region = document.get("region")
+    return Mapping(
+        name=path.stem,
+        path=path,
+        sha256=sha256,
+        fields={key: _source(value) for key, value in document["fields"].items()},
+        custom_fields={
+            str(key): _source(value) for key, value in (document.get("custom_fields") or {}).items()
+        },
+        unmapped=document.get("unmapped", "ignore"),
+        ignore_columns=tuple(document.get("ignore_columns") or ()),
+        country=_source(document["country"]) if "country" in document else None,
+        region=region.upper() if region else None,
+        campaign=document.get("campaign"),
+        description=document.get("description", ""),
+    )
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "oneOf":
+        return (
+            f"{error.instance!r} is not a column name, {{column: ...}}, {{value: ...}} "
+            "or {template: ...}"
+        )
+    if error.validator == "additionalProperties":
+        return f"{error.message} (check the spelling against mappings/generic.yaml)"
+    if error.validator == "type" and error.validator_value == "string":
+        return f"{error.instance!r} must be text; put it in quotes"
+    return error.message
+
+
+def _source(spec: Any) -> Source:
+    if isinstance(spec, str):
+        return Source(column=spec)
+    return Source(
+        column=spec.get("column"),
+        value=spec.get("value"),
+        template=spec.get("template"),
+        split=spec.get("split"),
+        optional=bool(spec.get("optional", False)),
+        default=spec.get("default"),
+    )
+
+
+# --- binding --------------------------------------------------------------------
+
+
+def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) -> BoundMapping:
+    """Resolve every column the mapping names against a file's header."""
+    resolved = _ColumnResolver(columns)
+    missing: list[tuple[str, str]] = []
+    absent: list[str] = []
+
+    def bind(key: str, source: Source) -> Source | None:
+        names = source.columns()
+        found = {name: resolved.find(name) for name in names}
+        lacking = [name for name, hit in found.items() if hit is None]
+        if lacking and not source.optional:
+            missing.extend((key, name) for name in lacking)
+            return None
+        absent.extend(lacking)
+        if source.column is not None:
+            hit = found[source.column]
+            return None if hit is None else _replace(source, column=hit)
+        if source.template is not None:
+            return _replace(source, template=_rewrite_template(source.template, found))
+        return source
+
+    fields = {key: bind(f"fields.{key}", src) for key, src in mapping.fields.items()}
+    custom = {key: bind(f"custom_fields.{key}", src) for key, src in mapping.custom_fields.items()}
+    country = bind("country", mapping.country) if mapping.country else None
+    if missing:
+        key, name = missing[0]
+        others = "" if len(missing) == 1 else f" (and {len(missing) - 1} more)"
+        close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise MappingColumnError(
+            f"{mapping.label}: {key} names column '{name}', which {file_label} does not "
+            f"have{others}{hint}; fix the mapping or the file. The file's columns are: "
+            f"{', '.join(columns)}"
+        )
+    bound_fields = {key: src for key, src in fields.items() if src is not None}
+    bound_custom = {key: src for key, src in custom.items() if src is not None}
+    if mapping.unmapped == "custom_fields":
+        used = {name for src in [*bound_fields.values(), *bound_custom.values()]
+                for name in src.columns()}  # fmt: skip
+        if country is not None:
+            used.update(country.columns())
+        ignored = {resolved.find(name) for name in mapping.ignore_columns}
+        for column in columns:
+            if column not in used and column not in ignored and column not in bound_custom:
+                bound_custom[column] = Source(column=column)
+    return BoundMapping(
+        mapping=mapping,
+        fields=bound_fields,
+        custom_fields=bound_custom,
+        country=country,
+        absent_optional=tuple(dict.fromkeys(absent)),
+    )
+
+
+def _replace(source: Source, **changes: Any) -> Source:
+    values = {**source.__dict__, **changes}
+    return Source(**values)
+
+
+def _rewrite_template(template: str, found: dict[str, str | None]) -> str:
+    def swap(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group(0)
+        hit = found.get(name)
+        return "{" + hit + "}" if hit is not None else ""
+
+    return _PLACEHOLDER.sub(swap, template)
+
+
+class _ColumnResolver:
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self._exact = set(columns)
+        self._folded: dict[str, list[str]] = {}
+        for column in columns:
+            self._folded.setdefault(_fold(column), []).append(column)
+
+    def find(self, name: str) -> str | None:
+        if name in self._exact:
+            return name
+        hits = self._folded.get(_fold(name), [])
+        return hits[0] if len(hits) == 1 else None
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+# --- projection -----------------------------------------------------------------
+
+
+def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
+    """Project source rows onto raw lead values: one column per mapped field, all text.
+
+    ``tags`` holds lists of strings; ``customFields.<key>`` columns hold the custom
+    values; ``country`` holds each row's country when the mapping names one.
+    Empty cells are empty strings; nothing is normalized here.
+    """
+    out: dict[str, pd.Series] = {}
+    for key, source in bound.fields.items():
+        out[key] = _values(frame, source)
+    if "fullName" in out:
+        full = out.pop("fullName")
+        first = out.get("firstName", _empty(frame))
+        last = out.get("lastName", _empty(frame))
+        use = (first.str.strip() == "") & (last.str.strip() == "") & (full.str.strip() != "")
+        if use.any():
+            split = full[use].map(split_full_name)
+            first = first.copy()
+            last = last.copy()
+            first[use] = split.map(lambda pair: pair[0] or "")
+            last[use] = split.map(lambda pair: pair[1] or "")
+        out["firstName"], out["lastName"] = first, last
+    if "tags" in out:
+        separator = bound.fields["tags"].split
+        tags = out["tags"]
+        out["tags"] = tags.map(lambda cell: cell.split(separator) if separator else [cell])
+    if bound.country is not None:
+        out[COUNTRY_COLUMN] = _values(frame, bound.country)
+    for key, source in bound.custom_fields.items():
+        out[CUSTOM_PREFIX + key] = _values(frame, source)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _empty(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+
+
+def _values(frame: pd.DataFrame, source: Source) -> pd.Series:
+    if source.value is not None:
+        return pd.Series([source.value] * len(frame), index=frame.index, dtype=object)
+    if source.template is not None:
+        return _render_template(frame, source.template)
+    assert source.column is not None
+    values = frame[source.column]
+    if source.default is not None:
+        values = values.where(values.str.strip() != "", source.default)
+    return values.astype(object)
+
+
+def _render_template(frame: pd.DataFrame, template: str) -> pd.Series:
+    result = _empty(frame)
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        literal = template[position : match.start()]
+        name = match.group(1)
+        piece = match.group(0)[0] if name is None else ""
+        result = result + literal + piece
+        if name is not None:
+            result = result + frame[name].str.strip()
+        position = match.end()
+    result = result + template[position:]
+    return result.str.strip()

@@ -1,0 +1,358 @@
+"""Normalizers for single lead values: phone, email, priority, tags, time zone, names.
+
+Each normalizer takes one raw text value and returns the normalized value, or a
+:class:`Problem` that says, in words a marketing-ops person can act on, what is
+wrong and how to fix it. They never raise for bad input. The validation schema
+(:mod:`importer.schema`) applies them to whole columns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+
+PRIORITIES = ("low", "medium", "high", "urgent")
+DEFAULT_PRIORITY = "medium"
+MAX_TAGS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a value cannot be used: a stable code and a sentence for people."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    """A phone number normalized to E.164, with the extension it carried, if any."""
+
+    e164: str
+    extension: str | None = None
+
+
+# Values people type when they have no number; compared case-insensitively.
+_PHONE_PLACEHOLDERS = frozenset(
+    {
+        "-", "--", "---", ".", "?", "0", "00", "n/a", "n.a.", "na", "nan", "none", "null",
+        "nil", "unknown", "tbd", "x", "xx", "xxx", "no", "no phone", "not provided", "#n/a",
+    }
+)  # fmt: skip
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+_FLOAT_ZERO = re.compile(r"^(\+?\d+)\.0+$")
+_LEADING_00 = re.compile(r"^00\s*")
+
+
+def _quote(raw: str) -> str:
+    shown = raw if len(raw) <= 60 else raw[:57] + "..."
+    return f"'{shown}'"
+
+
+def _region_words(region: str | None) -> str:
+    return f" for {region}" if region else ""
+
+
+@lru_cache(maxsize=262_144)
+def normalize_phone(raw: str, region: str | None = None) -> Phone | Problem:
+    """Normalize a phone number to E.164, using ``region`` for numbers without ``+``."""
+    value = raw.strip()
+    if value[:2].lower() == "p:":  # Meta Lead Ads downloads prefix phones with "p:"
+        value = value[2:].strip()
+    if not value:
+        return Problem("phone_missing", "phone is empty; fill in the lead's phone number")
+    shown = _quote(raw.strip())
+    if value.lower().startswith("<test lead"):
+        return Problem(
+            "phone_placeholder",
+            f"phone {shown} is Meta test-lead dummy data; remove test leads from the export",
+        )
+    if value.lower() in _PHONE_PLACEHOLDERS:
+        return Problem(
+            "phone_placeholder",
+            f"phone {shown} is a placeholder, not a number; fill in the real number",
+        )
+    if _SCIENTIFIC.match(value):
+        return Problem(
+            "phone_scientific",
+            f"phone {shown} was turned into scientific notation by Excel and its last digits "
+            "are lost; re-export the file with the phone column formatted as Text",
+        )
+    whole = _FLOAT_ZERO.match(value)
+    if whole:  # a numeric cell written out as 14155551234.0: the digits are intact
+        value = whole.group(1)
+    value = _LEADING_00.sub("+", value)
+    if not any(ch.isdigit() for ch in value):
+        return Problem("phone_invalid", f"phone {shown} is not a phone number")
+    international = _international_digits(value)
+    if region is None and not value.startswith("+"):
+        if international is not None:
+            return international
+        return Problem(
+            "phone_no_region",
+            f"phone {shown} has no country code and no default country is set; write it as "
+            "+<country code><number>, or run with --region (e.g. --region US), or set "
+            "'region:' in the mapping",
+        )
+    try:
+        number = phonenumbers.parse(value, region)
+    except NumberParseException as exc:
+        return international or _parse_problem(exc, shown, region)
+    if not phonenumbers.is_valid_number(number):
+        if international is not None:
+            return international
+        given = None if value.startswith("+") else region
+        return _invalid_problem(number, shown, given)
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return Phone(e164=e164, extension=number.extension or None)
+
+
+_FORMATTING = re.compile(r"[\s().\-/]")
+
+
+def _international_digits(value: str) -> Phone | None:
+    """Read 11+ bare digits as a number with its country code, when that is valid.
+
+    A number typed as +447911123456 into a spreadsheet cell becomes the number
+    447911123456: the cell keeps the digits but drops the ``+``. Such values are
+    read with their country code when reading them in the default country fails.
+    """
+    digits = _FORMATTING.sub("", value)
+    if not digits.isdigit() or len(digits) < 11 or digits.startswith("0"):
+        return None
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return Phone(e164=phonenumbers.format_number(number, PhoneNumberFormat.E164))
+
+
+def _parse_problem(exc: NumberParseException, shown: str, region: str | None) -> Problem:
+    kind = exc.error_type
+    if kind == NumberParseException.INVALID_COUNTRY_CODE:
+        return Problem(
+            "phone_invalid_country",
+            f"phone {shown} does not start with a known country code; write it as "
+            "+<country code><number>",
+        )
+    if kind in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
+        return Problem(
+            "phone_too_short",
+            f"phone {shown} is too short{_region_words(region)}; include the area code and "
+            "every digit",
+        )
+    if kind == NumberParseException.TOO_LONG:
+        return Problem(
+            "phone_too_long",
+            f"phone {shown} is too long{_region_words(region)}; check for extra digits or two "
+            "numbers in one cell",
+        )
+    return Problem("phone_invalid", f"phone {shown} is not a phone number")
+
+
+def _invalid_problem(number: phonenumbers.PhoneNumber, shown: str, region: str | None) -> Problem:
+    # ``region`` is the default country the number was read in; for a number written with
+    # its country code, name that country instead.
+    if region is None:
+        country = phonenumbers.region_code_for_country_code(number.country_code or 0)
+        region = None if country == "ZZ" else country
+    where = _region_words(region)
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason == ValidationResult.INVALID_COUNTRY_CODE:
+        return Problem(
+            "phone_invalid_country",
+            f"phone {shown} has an unknown country code (+{number.country_code}); "
+            "write it as +<country code><number>",
+        )
+    if reason == ValidationResult.TOO_SHORT:
+        return Problem("phone_too_short", f"phone {shown} is too short{where}; include every digit")
+    if reason == ValidationResult.TOO_LONG:
+        return Problem(
+            "phone_too_long",
+            f"phone {shown} is too long{where}; check for extra digits or two numbers in one cell",
+        )
+    return Problem(
+        "phone_invalid",
+        f"phone {shown} is not a valid number{where}; check the digits and the country code",
+    )
+
+
+_EMAIL = re.compile(
+    r"^[^@\s<>(),;:\"\[\]]+@([A-Za-z0-9\u00a1-\uffff-]+(?:\.[A-Za-z0-9\u00a1-\uffff-]+)+)$"
+)
+
+
+def normalize_email(raw: str) -> str | Problem | None:
+    """Check that an email address is plausible and lower-case its domain; empty is None."""
+    value = raw.strip()
+    if value[:7].lower() == "mailto:":
+        value = value[7:].strip()
+    if not value:
+        return None
+    match = _EMAIL.match(value)
+    labels = match.group(1).split(".") if match else []
+    if (
+        not match
+        or value.startswith(".")
+        or ".." in value.split("@")[0]
+        or any(not label or label[0] == "-" or label[-1] == "-" for label in labels)
+        or len(labels[-1]) < 2
+        or labels[-1].isdigit()
+    ):
+        return Problem(
+            "email_invalid",
+            f"email {_quote(value)} is not a valid address (expected name@domain.tld); "
+            "correct it or leave it empty",
+        )
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def normalize_priority(raw: str) -> str | Problem:
+    """Normalize a priority to low, medium, high or urgent; empty means medium."""
+    value = raw.strip().lower()
+    if not value:
+        return DEFAULT_PRIORITY
+    if value in PRIORITIES:
+        return value
+    return Problem(
+        "priority_invalid",
+        f"priority {_quote(raw.strip())} is not one of {', '.join(PRIORITIES)}; "
+        "use one of those or leave it empty for medium",
+    )
+
+
+def normalize_tags(values: list[str]) -> list[str] | Problem:
+    """Trim tags, drop empty ones, de-duplicate case-insensitively; at most 20."""
+    seen: set[str] = set()
+    tags: list[str] = []
+    for value in values:
+        tag = value.strip()
+        key = tag.casefold()
+        if tag and key not in seen:
+            seen.add(key)
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        return Problem(
+            "tags_too_many",
+            f"tags: {len(tags)} different tags, the API takes at most {MAX_TAGS}; "
+            "merge or remove some",
+        )
+    return tags
+
+
+def split_tags(raw: str, separator: str | None) -> list[str]:
+    """Split a cell into tags on ``separator`` (no separator: the whole cell is one tag)."""
+    if separator is None:
+        return [raw]
+    return raw.split(separator)
+
+
+# Names that are unambiguous in practice but are not IANA names: US time zone words,
+# the Windows names some CRMs export, and a few abbreviations that mean one zone only.
+_TIMEZONE_ALIASES = {
+    "eastern": "America/New_York",
+    "eastern time": "America/New_York",
+    "us eastern": "America/New_York",
+    "eastern standard time": "America/New_York",
+    "central": "America/Chicago",
+    "central time": "America/Chicago",
+    "us central": "America/Chicago",
+    "central standard time": "America/Chicago",
+    "mountain": "America/Denver",
+    "mountain time": "America/Denver",
+    "us mountain": "America/Denver",
+    "mountain standard time": "America/Denver",
+    "pacific": "America/Los_Angeles",
+    "pacific time": "America/Los_Angeles",
+    "us pacific": "America/Los_Angeles",
+    "pacific standard time": "America/Los_Angeles",
+    "alaska": "America/Anchorage",
+    "alaskan standard time": "America/Anchorage",
+    "hawaii": "Pacific/Honolulu",
+    "hawaiian standard time": "Pacific/Honolulu",
+    "india standard time": "Asia/Kolkata",
+    "gmt standard time": "Europe/London",
+    "w. europe standard time": "Europe/Berlin",
+    "romance standard time": "Europe/Paris",
+    "aus eastern standard time": "Australia/Sydney",
+    "tokyo standard time": "Asia/Tokyo",
+    "china standard time": "Asia/Shanghai",
+    "singapore standard time": "Asia/Singapore",
+    "e. south america standard time": "America/Sao_Paulo",
+    "z": "UTC",
+    "zulu": "UTC",
+}
+_NOT_ZONES = {"factory", "localtime", "posixrules"}
+
+
+@lru_cache(maxsize=1)
+def _zone_index() -> dict[str, str]:
+    zones = {name.casefold(): name for name in available_timezones()}
+    for name in _NOT_ZONES:
+        zones.pop(name, None)
+    return zones
+
+
+def normalize_timezone(raw: str) -> str | Problem | None:
+    """Return the IANA name for a time zone (case-insensitive, common aliases); empty is None."""
+    value = raw.strip()
+    if not value:
+        return None
+    zones = _zone_index()
+    key = value.casefold()
+    # HubSpot exports zones as slugs such as america_slash_new_york.
+    slug = key.replace("_slash_", "/")
+    for candidate in (key, slug, slug.replace(" ", "_")):
+        if candidate in zones:
+            return zones[candidate]
+    alias = _TIMEZONE_ALIASES.get(" ".join(key.replace("_", " ").split()))
+    if alias:
+        return alias
+    return Problem(
+        "timezone_unknown",
+        f"timeZone {_quote(value)} is not an IANA time zone; use a name such as "
+        "America/New_York or Europe/London, or leave it empty",
+    )
+
+
+def normalize_text(raw: str) -> str | None:
+    """Trim a free-text value; empty is None."""
+    value = raw.strip()
+    return value or None
+
+
+def split_full_name(raw: str) -> tuple[str | None, str | None]:
+    """Split a full name into (first, last): ``Doe, Jane`` or ``Jane Doe``; one word is first."""
+    value = " ".join(raw.split())
+    if not value:
+        return None, None
+    if "," in value:
+        last, _, first = value.partition(",")
+        return (first.strip() or None), (last.strip() or None)
+    first, _, last = value.partition(" ")
+    return first, (last or None)
+
+
+_REGION_ALIASES = {"UK": "GB", "EL": "GR"}
+
+
+@lru_cache(maxsize=4096)
+def normalize_region(raw: str) -> str | None:
+    """Turn a country cell (``US``, ``gb``, ``UK``, ``+44``) into a region code, else None."""
+    value = raw.strip().upper()
+    value = _REGION_ALIASES.get(value, value)
+    if value in phonenumbers.SUPPORTED_REGIONS:
+        return value
+    digits = value.lstrip("+")
+    if digits.isdigit():
+        region = phonenumbers.region_code_for_country_code(int(digits))
+        return None if region == "ZZ" else region
+    return None

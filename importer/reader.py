@@ -1,0 +1,609 @@
+"""Read lead spreadsheets (CSV/TSV in any common encoding, XLSX/XLSM/XLS/ODS) in chunks.
+
+Everything is read as text: nothing is type-guessed, so leading zeros survive, and
+number cells of a workbook come back as the digits the user typed (``14155551234``,
+never ``14155551234.0``). Each row keeps its row number as a spreadsheet shows it
+(the header is usually row 1, the first data row row 2); that number is the index
+of every chunk, named ``source_row``.
+
+Decisions worth knowing:
+
+- The header is the first row that is not blank. Blank rows are skipped and counted
+  (:attr:`Chunk.blank_rows`); they are not data rows.
+- A header cell left empty in the middle is named ``column_N`` (N counts from 1);
+  empty header cells at the end are dropped. Two columns with the same name are an
+  error, since a mapping could not tell them apart.
+- A row with more values than the header has columns keeps the extra values in
+  :attr:`Chunk.extra_values`, so the validation stage can reject it with a reason;
+  extra values that are all empty (trailing delimiters) are ignored. A row with
+  fewer values is padded with empty cells.
+- A report written by this tool can be read back: when the header has a
+  ``source_row`` column, the columns the tool adds (:data:`ADDED_COLUMNS`) are ignored.
+- Encoding detection: a byte-order mark wins (UTF-8, UTF-16 LE/BE); UTF-16 without
+  a BOM is recognised by its zero bytes; a file that is valid UTF-8 throughout is
+  UTF-8; otherwise cp1252 (Excel's "Save as CSV" in Western locales), or latin-1 for
+  bytes cp1252 leaves undefined. A file that mixes UTF-8 with another encoding is an
+  error, because either reading would garble some names.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import itertools
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+import pandas as pd
+
+from .errors import EmptyFileError, EncodingError, InputFileError, UnsupportedFileError
+
+#: Columns the tool adds to its reports; ignored when a report is imported again.
+ADDED_COLUMNS = (
+    "source_row",
+    "phone_e164",
+    "warnings",
+    "error",
+    "error_codes",
+    "duplicate_of",
+    "lead_id",
+    "campaign_lead_id",
+)
+DELIMITERS = (",", ";", "\t", "|")
+DEFAULT_CHUNK_ROWS = 50_000
+_SCAN_BLOCK = 1 << 20
+_SNIFF_CHARS = 64 * 1024
+_WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Byte pairs that are UTF-8 encoded accented letters; in a file that is not UTF-8
+# they mean part of it was saved as UTF-8 and part in another encoding.
+_UTF8_SEQUENCE = re.compile(rb"[\xc3\xc5][\x80-\xbf]|\xe2\x82\xac")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read the input file; ``None`` means detect it."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the reader found out about the file."""
+
+    path: Path
+    format: str
+    columns: tuple[str, ...]
+    header_row: int
+    size_bytes: int
+    sha256: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    #: Total for the progress bar: bytes for text files, rows for workbooks.
+    progress_total: int = 0
+    progress_unit: str = "B"
+
+
+@dataclass
+class Chunk:
+    """A block of data rows: text cells, indexed by ``source_row``."""
+
+    frame: pd.DataFrame
+    #: Non-empty values beyond the header's last column, by source row.
+    extra_values: dict[int, list[str]] = field(default_factory=dict)
+    #: Blank rows skipped since the previous chunk.
+    blank_rows: int = 0
+    #: Where the reader is, in :attr:`SourceInfo.progress_unit`.
+    progress: int = 0
+
+
+class SourceFile:
+    """An opened input file: its :class:`SourceInfo` and an iterator of :class:`Chunk`."""
+
+    def __init__(self, info: SourceInfo, chunks: Iterator[Chunk], closer: Any = None) -> None:
+        self.info = info
+        self._chunks = chunks
+        self._closer = closer
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Yield the file's data rows, chunk by chunk (once)."""
+        return self._chunks
+
+    def close(self) -> None:
+        """Release the file handle."""
+        if self._closer is not None:
+            self._closer.close()
+            self._closer = None
+
+    def __enter__(self) -> SourceFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_source(path: Path, options: ReadOptions | None = None) -> SourceFile:
+    """Open a spreadsheet for chunked reading; raise :class:`InputFileError` if it can't be."""
+    options = options or ReadOptions()
+    if options.chunk_rows < 1:
+        raise ValueError("chunk_rows must be at least 1")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except FileNotFoundError as exc:
+        raise InputFileError(f"{path}: no such file; check the path") from exc
+    except IsADirectoryError as exc:
+        raise InputFileError(f"{path} is a folder, not a spreadsheet file") from exc
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if size == 0:
+        raise EmptyFileError(f"{path} is empty (0 bytes); export the leads again")
+    is_workbook = head.startswith((_ZIP_MAGIC, _OLE_MAGIC))
+    if is_workbook or path.suffix.lower() in _WORKBOOK_SUFFIXES:
+        return _open_workbook(path, options, size)
+    return _open_text(path, options, size)
+
+
+# --- text files -----------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> tuple[str, str]:
+    """Return (encoding, sha256 of the file), reading it once in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        first = handle.read(_SCAN_BLOCK)
+        digest.update(first)
+        bom = _bom_encoding(first)
+        if bom is None and b"\x00" in first[:_SNIFF_CHARS]:
+            bom = _bomless_utf16(first[:_SNIFF_CHARS])
+            if bom is None:
+                raise UnsupportedFileError(
+                    f"{path} is not a text spreadsheet (it contains binary data); "
+                    "export the leads as CSV or XLSX"
+                )
+        if bom is not None:
+            for block in iter(lambda: handle.read(_SCAN_BLOCK), b""):
+                digest.update(block)
+            return bom, digest.hexdigest()
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        utf8_ok = True
+        saw_non_ascii = False
+        needs_latin1 = False
+        block = first
+        while block:
+            if utf8_ok:
+                try:
+                    decoder.decode(block)
+                    saw_non_ascii = saw_non_ascii or not block.isascii()
+                except UnicodeDecodeError as exc:
+                    utf8_ok = False
+                    if saw_non_ascii or _UTF8_SEQUENCE.search(block[: exc.start]):
+                        raise _mixed(path) from exc
+            if not utf8_ok:
+                if _UTF8_SEQUENCE.search(block):
+                    raise _mixed(path)
+                needs_latin1 = needs_latin1 or any(b in block for b in b"\x81\x8d\x8f\x90\x9d")
+            block = handle.read(_SCAN_BLOCK)
+            digest.update(block)
+        if utf8_ok:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError as exc:  # the file ends inside a character
+                raise EncodingError(
+                    f"{path} ends in the middle of a UTF-8 character; the file is cut short"
+                ) from exc
+            return "utf-8", digest.hexdigest()
+        return ("latin-1" if needs_latin1 else "cp1252"), digest.hexdigest()
+
+
+def _mixed(path: Path) -> EncodingError:
+    return EncodingError(
+        f"{path} mixes UTF-8 with another encoding, so some names would come out garbled; "
+        "save it again as 'CSV UTF-8', or pass --encoding to read it one way"
+    )
+
+
+def _bom_encoding(data: bytes) -> str | None:
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return None
+
+
+def _bomless_utf16(sample: bytes) -> str | None:
+    """Recognise UTF-16 text without a BOM by where its zero bytes fall."""
+    even, odd = sample[0::2], sample[1::2]
+    if not even or not odd:
+        return None
+    zero_even = even.count(0) / len(even)
+    zero_odd = odd.count(0) / len(odd)
+    if zero_odd > 0.3 and zero_even < 0.05:
+        return "utf-16-le"
+    if zero_even > 0.3 and zero_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Guess the delimiter among , ; tab | from the first lines of a file."""
+    lines = sample.splitlines(keepends=True)
+    if len(sample) >= _SNIFF_CHARS and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut off
+    text = "".join(lines[:200])
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        rows = [
+            row
+            for row in itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), 50)
+            if any(cell.strip() for cell in row)
+        ]
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        consistent = sum(1 for row in rows if len(row) == width) / len(rows)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _check_encoding(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError as exc:
+        raise EncodingError(
+            f"unknown encoding '{name}'; use e.g. utf-8, utf-16, cp1252 or latin-1"
+        ) from exc
+
+
+def _open_text(path: Path, options: ReadOptions, size: int) -> SourceFile:
+    delimiter = _delimiter_option(options.delimiter)
+    if options.encoding:
+        encoding = _check_encoding(options.encoding)
+        sha = file_sha256(path)
+        with path.open("rb") as raw:
+            if encoding == "utf-8" and raw.read(3) == codecs.BOM_UTF8:
+                encoding = "utf-8-sig"  # so the BOM does not stick to the first column name
+    else:
+        encoding, sha = detect_encoding(path)
+    handle = path.open("r", encoding=encoding, newline="")
+    try:
+        return _text_source(path, options, size, handle, encoding, delimiter, sha)
+    except BaseException:
+        handle.close()
+        raise
+
+
+def _delimiter_option(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value in ("\\t", "tab", "TAB"):
+        return "\t"
+    if len(value) != 1:
+        raise InputFileError(
+            f"--delimiter must be one character (got '{value}'); use ',', ';', '|' or 'tab'"
+        )
+    return value
+
+
+def _text_source(
+    path: Path,
+    options: ReadOptions,
+    size: int,
+    handle: IO[str],
+    encoding: str,
+    delimiter: str | None,
+    sha: str,
+) -> SourceFile:
+    try:
+        sample = handle.read(_SNIFF_CHARS)
+        handle.seek(0)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, encoding, exc) from exc
+    delimiter = delimiter or sniff_delimiter(sample)
+    reader = csv.reader(handle, delimiter=delimiter)
+    rows = _guard_text_rows(enumerate(reader, start=1), path, encoding)
+    header_row, header = _first_non_blank(
+        rows, f"{path} has no rows (only blank lines); export the leads again"
+    )
+    columns, keep = _clean_header(header, path)
+    info = SourceInfo(
+        path=path,
+        format="csv",
+        columns=columns,
+        header_row=header_row,
+        size_bytes=size,
+        sha256=sha,
+        encoding=encoding,
+        delimiter=delimiter,
+        progress_total=size,
+        progress_unit="B",
+    )
+
+    def position() -> int:
+        try:
+            return min(int(handle.buffer.tell()), size)  # type: ignore[attr-defined]
+        except (OSError, ValueError):
+            return 0
+
+    chunks = _chunked(rows, columns, keep, options.chunk_rows, position)
+    return SourceFile(info, _require_data(chunks, path), handle)
+
+
+def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> EncodingError:
+    return EncodingError(
+        f"{path} is not valid {encoding} text; pass --encoding with the file's encoding "
+        "(e.g. --encoding cp1252), or save it again as 'CSV UTF-8'"
+    )
+
+
+def _guard_text_rows(
+    numbered: Iterator[tuple[int, list[str]]], path: Path, encoding: str
+) -> Iterator[tuple[int, Sequence[str]]]:
+    """Pass rows through, turning csv and decoding failures into InputFileError."""
+    row = 0
+    while True:
+        try:
+            item = next(numbered)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise EncodingError(
+                f"{path}: the text after row {row} is not valid {encoding}; pass --encoding "
+                "with the file's encoding, or save it again as 'CSV UTF-8'"
+            ) from exc
+        except csv.Error as exc:
+            raise InputFileError(
+                f"{path}: row {row + 1} cannot be read as CSV ({exc}); is this a CSV file?"
+            ) from exc
+        row = item[0]
+        yield item
+
+
+def _first_non_blank(
+    rows: Iterator[tuple[int, Sequence[str]]], empty_message: str
+) -> tuple[int, Sequence[str]]:
+    for row, values in rows:
+        if not _is_blank(values):
+            return row, values
+    raise EmptyFileError(empty_message)
+
+
+# --- workbooks ------------------------------------------------------------------
+
+
+def _open_workbook(path: Path, options: ReadOptions, size: int) -> SourceFile:
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.CalamineError as exc:
+        raise _damaged_workbook(path, exc) from exc
+    try:
+        return _workbook_source(path, options, size, workbook)
+    except BaseException:
+        workbook.close()
+        raise
+
+
+def _damaged_workbook(path: Path, exc: Exception) -> UnsupportedFileError:
+    return UnsupportedFileError(
+        f"{path} cannot be read as a workbook ({exc}); the file is damaged or not a real "
+        "Excel/ODS file: open it in Excel and save it again, or export it as CSV"
+    )
+
+
+def _workbook_source(path: Path, options: ReadOptions, size: int, workbook: Any) -> SourceFile:
+    import python_calamine
+
+    try:
+        names = list(workbook.sheet_names)
+        name = _pick_sheet(path, names, options.sheet)
+        sheet = workbook.get_sheet_by_name(name)
+        rows_iter = sheet.iter_rows()
+        height = int(sheet.total_height)
+    except python_calamine.CalamineError as exc:
+        raise _damaged_workbook(path, exc) from exc
+    numbered = ((index, [_cell_text(cell) for cell in values]) for index, values in
+                enumerate(rows_iter, start=1))  # fmt: skip
+    rows = _guard_workbook_rows(numbered, path)
+    header_row, header = _first_non_blank(
+        rows, f"{path}: sheet '{name}' is empty; pick another with --sheet"
+    )
+    columns, keep = _clean_header(header, path)
+    info = SourceInfo(
+        path=path,
+        format=path.suffix.lower().lstrip(".") or "xlsx",
+        columns=columns,
+        header_row=header_row,
+        size_bytes=size,
+        sha256=file_sha256(path),
+        sheet=name,
+        progress_total=height,
+        progress_unit="rows",
+    )
+    position = {"row": header_row}
+
+    def counted() -> Iterator[tuple[int, Sequence[str]]]:
+        for row, values in rows:
+            position["row"] = row
+            yield row, values
+
+    chunks = _chunked(counted(), columns, keep, options.chunk_rows, lambda: position["row"])
+    return SourceFile(info, _require_data(chunks, path), workbook)
+
+
+def _guard_workbook_rows(
+    numbered: Iterator[tuple[int, list[str]]], path: Path
+) -> Iterator[tuple[int, list[str]]]:
+    import python_calamine
+
+    try:
+        yield from numbered
+    except python_calamine.CalamineError as exc:
+        raise UnsupportedFileError(f"{path}: the workbook is damaged ({exc})") from exc
+
+
+def _pick_sheet(path: Path, names: list[str], wanted: str | None) -> str:
+    if not names:
+        raise EmptyFileError(f"{path} has no sheets")
+    if wanted is None:
+        return names[0]
+    if wanted in names:
+        return wanted
+    folded = [name for name in names if name.casefold() == wanted.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    if wanted.strip().isdigit() and 1 <= int(wanted) <= len(names):
+        return names[int(wanted) - 1]
+    listed = ", ".join(f"'{name}'" for name in names)
+    raise InputFileError(
+        f"{path} has no sheet '{wanted}'; its sheets are {listed} "
+        "(--sheet takes a name or a position counted from 1)"
+    )
+
+
+def _cell_text(value: Any) -> str:
+    """Render a workbook cell the way the user typed it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return f"{value:.15g}"  # Excel shows at most 15 significant digits
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return "" if value is None else str(value)
+
+
+# --- shared ---------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_SCAN_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _is_blank(values: Sequence[str]) -> bool:
+    return all(not value.strip() for value in values)
+
+
+def _clean_header(header: Sequence[str], path: Path) -> tuple[tuple[str, ...], list[int]]:
+    """Name the columns; return (names, positions of the columns kept)."""
+    cells = [cell.strip().lstrip("\ufeff") for cell in header]
+    while cells and not cells[-1]:
+        cells.pop()
+    names = [cell if cell else f"column_{index}" for index, cell in enumerate(cells, start=1)]
+    keep = list(range(len(names)))
+    if "source_row" in names:  # a report of this tool, imported again
+        keep = [index for index in keep if names[index] not in ADDED_COLUMNS]
+    seen: dict[str, int] = {}
+    for index in keep:
+        name = names[index]
+        if name in seen:
+            raise InputFileError(
+                f"{path}: column '{name}' appears twice (columns {seen[name] + 1} and "
+                f"{index + 1}); rename one of them so the mapping can tell them apart"
+            )
+        seen[name] = index
+    if not keep:
+        raise EmptyFileError(f"{path} has no column names in its first row")
+    return tuple(names[index] for index in keep), keep
+
+
+def _chunked(
+    rows: Iterator[tuple[int, Sequence[str]]],
+    columns: tuple[str, ...],
+    keep: list[int],
+    size: int,
+    position: Callable[[], int],
+) -> Iterator[Chunk]:
+    span = max(keep) + 1
+    all_kept = keep == list(range(span))
+    while True:
+        data: list[list[str]] = []
+        index: list[int] = []
+        extras: dict[int, list[str]] = {}
+        blank = 0
+        for row, values in itertools.islice(rows, size):
+            if _is_blank(values):
+                blank += 1
+                continue
+            cells = list(values)
+            if len(cells) > span:
+                extra = cells[span:]
+                if any(value.strip() for value in extra):
+                    extras[row] = extra
+                del cells[span:]
+            elif len(cells) < span:
+                cells.extend([""] * (span - len(cells)))
+            data.append(cells if all_kept else [cells[i] for i in keep])
+            index.append(row)
+        if not data and not blank:
+            return
+        frame = pd.DataFrame(
+            data,
+            columns=list(columns),
+            index=pd.Index(index, name="source_row", dtype="int64"),
+            dtype=object,
+        )
+        yield Chunk(frame=frame, extra_values=extras, blank_rows=blank, progress=position())
+
+
+def _require_data(chunks: Iterator[Chunk], path: Path) -> Iterator[Chunk]:
+    """Fail before any work is done when the file has a header but no data rows."""
+    pending: list[Chunk] = []
+    for chunk in chunks:
+        pending.append(chunk)
+        if len(chunk.frame):
+            break
+    if not any(len(chunk.frame) for chunk in pending):
+        raise EmptyFileError(f"{path} has a header row but no data rows; export the leads again")
+
+    def replay() -> Iterator[Chunk]:
+        yield from pending
+        yield from chunks
+
+    return replay()
+
+
+def read_all(path: Path, options: ReadOptions | None = None) -> pd.DataFrame:
+    """Read the whole file into one DataFrame (for small files and tests)."""
+    with open_source(path, options) as source:
+        frames = [chunk.frame for chunk in source.chunks()]
+    return pd.concat(frames) if frames else pd.DataFrame()

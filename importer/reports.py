@@ -1,0 +1,148 @@
+"""The reconciler's output: one report file per outcome, appended chunk by chunk.
+
+Every data row of the input lands in exactly one of ``accepted.csv``,
+``rejected.csv``, ``duplicates.csv`` or ``pending.csv`` (written only when rows
+could not be sent). Each report row carries the source row's original columns,
+unchanged and in their original order, then ``source_row`` and the columns of
+that report. The CSVs are UTF-8 with a byte-order mark, so that Excel shows
+accented names correctly, and a report can be imported again as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+import pandas as pd
+
+from .errors import ReportError
+
+OUTCOMES = ("accepted", "rejected", "duplicates", "pending")
+#: Columns each report adds after the source columns and ``source_row``.
+REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accepted": ("phone_e164", "warnings"),
+    "rejected": ("error", "error_codes"),
+    "duplicates": ("duplicate_of",),
+    "pending": ("phone_e164", "reason"),
+}
+LEADS_FILE = "leads.jsonl"
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass
+class ChunkOutcome:
+    """Where each row of one chunk went; the frames are indexed by ``source_row``."""
+
+    source: pd.DataFrame
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    duplicates: pd.DataFrame
+    pending: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: (source_row, lead) pairs for leads.jsonl, written on dry runs.
+    leads: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of rows per outcome."""
+        return {name: len(getattr(self, name)) for name in OUTCOMES}
+
+
+class ReportWriter:
+    """Appends chunk outcomes to the report files of one run."""
+
+    def __init__(self, out_dir: Path, columns: tuple[str, ...], *, write_leads: bool) -> None:
+        self.out_dir = out_dir
+        self.columns = columns
+        self._handles: dict[str, IO[str]] = {}
+        self._writers: dict[str, Any] = {}
+        self._leads: IO[str] | None = None
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for name in ("accepted", "rejected", "duplicates"):
+                self._open(name)
+            stale = out_dir / "pending.csv"
+            if stale.exists():  # left by an earlier run into the same folder
+                stale.unlink()
+            if write_leads:
+                self._leads = (out_dir / LEADS_FILE).open("w", encoding="utf-8", newline="\n")
+        except OSError as exc:
+            self.close()
+            raise ReportError(
+                f"cannot write reports to {out_dir} ({exc.strerror}); choose another folder "
+                "with --out"
+            ) from exc
+
+    def path(self, name: str) -> Path:
+        """Return the path of one report file (``accepted``, ``rejected``, ...)."""
+        return self.out_dir / f"{name}.csv"
+
+    def written(self) -> dict[str, str]:
+        """Return the report files written so far, by outcome."""
+        return {name: str(self.path(name)) for name in self._handles}
+
+    def _open(self, name: str) -> None:
+        handle = self.path(name).open("w", encoding="utf-8-sig", newline="")
+        writer = csv.writer(handle)
+        writer.writerow([*self.columns, "source_row", *REPORT_COLUMNS[name]])
+        self._handles[name] = handle
+        self._writers[name] = writer
+
+    def write(self, outcome: ChunkOutcome) -> None:
+        """Append one chunk's rows to the reports they belong to."""
+        try:
+            for name in OUTCOMES:
+                added: pd.DataFrame = getattr(outcome, name)
+                if added.empty:
+                    continue
+                if name not in self._writers:
+                    self._open(name)
+                self._writers[name].writerows(_rows(outcome.source, added, REPORT_COLUMNS[name]))
+            if self._leads is not None:
+                for row, lead in outcome.leads:
+                    record = {"source_row": row, "lead": lead}
+                    self._leads.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise ReportError(f"cannot write reports to {self.out_dir} ({exc.strerror})") from exc
+
+    def write_summary(self, summary: dict[str, Any]) -> Path:
+        """Write summary.json and return its path."""
+        path = self.out_dir / SUMMARY_FILE
+        try:
+            path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as exc:
+            raise ReportError(f"cannot write {path} ({exc.strerror})") from exc
+        return path
+
+    def close(self) -> None:
+        """Flush and close every report file."""
+        for handle in self._handles.values():
+            handle.close()
+        if self._leads is not None:
+            self._leads.close()
+            self._leads = None
+
+    def __enter__(self) -> ReportWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _rows(
+    source: pd.DataFrame, added: pd.DataFrame, columns: tuple[str, ...]
+) -> Iterable[list[Any]]:
+    original = source.loc[added.index]
+    extra = added.reindex(columns=list(columns))
+    for values, more in zip(
+        original.itertuples(name=None), extra.itertuples(index=False, name=None), strict=True
+    ):
+        yield [*values[1:], values[0], *("" if value is None else value for value in more)]

@@ -1,0 +1,1072 @@
+#!/usr/bin/env python3
+"""Generate the bundled sample lead files, the broken test inputs and ``expected.json``.
+
+Deterministic: every value is written out below (the few Meta ids and timestamps come from
+a fixed-seed ``random.Random``), there is no network access, and workbook zips are rebuilt
+with fixed timestamps so re-running gives the same bytes (the deflate streams of the
+workbooks may still differ across zlib/openpyxl/odfpy versions; the CSV files are exact).
+
+All people are synthetic and every phone number sits in a fictional or "drama" range:
+US 555-01xx, UK Ofcom drama ranges (020 7946 0xxx; 07700 900xxx is kept only as an
+intentionally *invalid* case, because ``phonenumbers`` does not accept it), Australia
+0491 570 xxx, and obviously made-up DE/FR/ES/BR/IN/PT/DK/NL/JP/GR numbers. All e-mail
+addresses are on example.com / example.org / example.net, except Meta's own test-lead
+dummy ``test@fb.com``.
+
+The expected outcome of every row is written by hand next to the row (``expect=...``) and
+is *also* recomputed here with a small reference classifier built on ``phonenumbers`` and
+``zoneinfo``, after reading the written file back (CSV via the ``csv`` module with the
+file's encoding and delimiter, workbooks via ``python_calamine`` when it is installed).
+The script stops if the two disagree, so ``expected.json`` matches the bytes on disk.
+
+Run it with a Python that has phonenumbers, openpyxl, xlwt and odfpy (python_calamine
+optional but recommended for the read-back check), e.g.::
+
+    python3 -m venv /tmp/genvenv
+    /tmp/genvenv/bin/pip install phonenumbers openpyxl xlwt odfpy python-calamine tzdata
+    /tmp/genvenv/bin/python sample_data/generate.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import random
+import re
+import struct
+import sys
+import zipfile
+import zlib
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from phonenumbers import NumberParseException
+from phonenumbers.phonenumberutil import ValidationResult
+
+HERE = Path(__file__).resolve().parent
+SEED = 20261102
+FIXED_ZIP_TIME = (2026, 11, 2, 12, 0, 0)
+FIXED_DOC_TIME = dt.datetime(2026, 11, 2, 12, 0, 0)
+
+GENERIC_HEADER = [
+    "phone",
+    "first_name",
+    "last_name",
+    "email",
+    "priority",
+    "tags",
+    "timezone",
+    "notes",
+    "country",
+    "customer_id",
+    "budget",
+]
+
+META_COMMON = [
+    "id",
+    "created_time",
+    "ad_id",
+    "ad_name",
+    "adset_id",
+    "adset_name",
+    "campaign_id",
+    "campaign_name",
+    "form_id",
+    "form_name",
+    "is_organic",
+    "platform",
+    "email",
+    "phone_number",
+]
+META_HEADER = [*META_COMMON, "first_name", "last_name", "what_is_your_budget?",
+               "when_should_we_call_you?"]
+META_FULLNAME_HEADER = [*META_COMMON, "full_name", "which_product_are_you_interested_in?"]
+
+# Canonical order in which rejection codes are listed in expected.json.
+CODE_ORDER = [
+    "row_too_many_values",
+    "phone_missing",
+    "phone_placeholder",
+    "phone_scientific",
+    "phone_no_region",
+    "phone_too_short",
+    "phone_too_long",
+    "phone_invalid",
+    "email_invalid",
+    "priority_invalid",
+    "tags_too_many",
+    "timezone_unknown",
+]
+
+
+# --------------------------------------------------------------------------------------
+# Row specifications
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One data row as written, plus the outcome it is meant to have.
+
+    ``expect`` is one of: an E.164 string (accepted), a list of rejection codes,
+    ``("dup", key)`` (duplicate of the row carrying ``key``) or ``"blank"``.
+    ``raw`` (CSV only) is the exact line text to write instead of quoting ``values``.
+    """
+
+    values: list[Any]
+    expect: Any
+    key: str | None = None
+    raw: str | None = None
+
+
+@dataclass
+class Sheet:
+    """A header and rows."""
+
+    header: list[str]
+    rows: list[Row] = field(default_factory=list)
+
+
+def dup(key: str) -> tuple[str, str]:
+    """Expect a duplicate of the row with ``key``."""
+    return ("dup", key)
+
+
+def g(
+    phone: Any,
+    first: str = "",
+    last: str = "",
+    email: str = "",
+    priority: str = "",
+    tags: str = "",
+    timezone: str = "",
+    notes: str = "",
+    country: str = "",
+    customer_id: str = "",
+    budget: str = "",
+    *,
+    expect: Any,
+    key: str | None = None,
+) -> Row:
+    """Build a generic-header row."""
+    vals = [phone, first, last, email, priority, tags, timezone, notes, country,
+            customer_id, budget]
+    return Row(vals, expect, key)
+
+
+def raw(line: str, *, expect: Any, key: str | None = None) -> Row:
+    """A CSV row written verbatim (used for malformed rows)."""
+    return Row([], expect, key, raw=line)
+
+
+BLANK = Row([], "blank", raw="")
+
+
+# --- Meta Lead Ads --------------------------------------------------------------------
+
+_meta_rng = random.Random(SEED)
+_ADS = [
+    ("ag:120200000000000001", "Autumn promo - video", "as:120200000000000011",
+     "US 25-54 homeowners", "c:120200000000000021", "Lead gen Q4 2026",
+     "f:120200000000000031", "Callback form v2"),
+    ("ag:120200000000000002", "Autumn promo - carousel", "as:120200000000000011",
+     "US 25-54 homeowners", "c:120200000000000021", "Lead gen Q4 2026",
+     "f:120200000000000031", "Callback form v2"),
+    ("ag:120200000000000003", "EU retargeting - static", "as:120200000000000012",
+     "EU retargeting 30d", "c:120200000000000022", "EU retargeting 2026",
+     "f:120200000000000032", "EU contact form"),
+]
+_PRODUCT_AD = ("ag:120200000000000004", "Product picker - reel", "as:120200000000000013",
+               "Interest: home energy", "c:120200000000000023", "Product interest 2026",
+               "f:120200000000000033", "Which product form")
+
+
+def _meta_prefix(n: int, ads: Sequence[tuple[str, ...]], start: dt.datetime) -> list[list[str]]:
+    """Return n lists of the 12 Meta bookkeeping columns with increasing times."""
+    out = []
+    t = start
+    for _ in range(n):
+        t += dt.timedelta(minutes=_meta_rng.randint(3, 180), seconds=_meta_rng.randint(0, 59))
+        lead_id = "l:" + str(_meta_rng.randint(10**15, 10**16 - 1))
+        ad = ads[_meta_rng.randrange(len(ads))]
+        platform = "ig" if _meta_rng.random() < 0.35 else "fb"
+        out.append([lead_id, t.strftime("%Y-%m-%dT%H:%M:%S+0000"), *ad, "false", platform])
+    return out
+
+
+TEST = "<test lead: dummy data for {}>"
+
+
+def meta_sheet() -> Sheet:
+    """facebook_lead_ads.csv: first_name/last_name + two question columns."""
+    b1, b2, b3 = "under_$1,000", "$1,000_-_$5,000", "over_$5,000"
+    am, pm, ev = "morning", "afternoon", "evening"
+    # (email, phone_number, first, last, budget, when, expect, key)
+    spec: list[tuple[Any, ...]] = [
+        ("ada.example@example.com", "p:+14155550123", "Ada", "Example", b2, am,
+         "+14155550123", "ada"),
+        ("bram.sample@example.org", "p:+12125550102", "Bram", "Sample", b1, pm,
+         "+12125550102", "bram"),
+        ("cleo.specimen@example.net", "p:+13125550103", "Cleo", "Specimen", b3, ev,
+         "+13125550103", None),
+        ("zoe.exemple@example.net", "+33612345678", "Zoë", "Exemple", b2, am,
+         "+33612345678", None),
+        ("jose.ejemplo@example.com", "p:+34612345679", "José", "Ejemplo", b1, ev,
+         "+34612345679", None),
+        ("greta.beispiel@example.org", "p:+4915112345678", "Greta", "Müller-Beispiel", b3, pm,
+         "+4915112345678", None),
+        ("hugo.testfall@example.com", "+442079460123", "Hugo", "Testfall", b2, am,
+         "+442079460123", None),
+        ("ines.demo@example.net", "p:+61491570111", "Ines", "Demo", b1, pm,
+         "+61491570111", None),
+        ("joao.exemplo@example.com", "p:+5511987654321", "João", "Exemplo", b2, ev,
+         "+5511987654321", None),
+        ("kiri.sample@example.org", "p:+919876543210", "Kiri", "Sample", b3, am,
+         "+919876543210", None),
+        # Meta "test lead" from the Lead Ads Testing Tool.
+        ("test@fb.com", TEST.format("phone_number"), TEST.format("first_name"),
+         TEST.format("last_name"), TEST.format("what_is_your_budget?"),
+         TEST.format("when_should_we_call_you?"), ["phone_placeholder"], None),
+        # Same number as Ada, written with spaces and a dash.
+        ("lena.example@example.com", "p:+1 415-555-0123", "Lena", "Example", b1, pm,
+         dup("ada"), None),
+        ("maria.example.com", "p:+16465550104", "Maria", "Ejemplo", b2, am,
+         ["email_invalid"], None),
+        ("Jo@Example.COM", "p:+14155550105", "Jo", "Example", b1, ev, "+14155550105", None),
+        # Exact repeat of Bram's number.
+        ("milo.sample@example.net", "p:+12125550102", "Milo", "Sample", b3, pm,
+         dup("bram"), None),
+        # National number without country code; Meta files have no default region.
+        ("nora.placeholder@example.org", "p:4155550177", "Nora", "Placeholder", b1, am,
+         ["phone_no_region"], None),
+        ("otto.mustermann@example.com", "p:+493023125128", "Otto", "Mustermann", b2, pm,
+         "+493023125128", None),
+        ("pia.fixture@example.net", "+61491570112", "Pia", "Fixture", b3, ev,
+         "+61491570112", None),
+        ("quinn.example@example.com", "p:+16465550106", "Quinn", "Example", b1, am,
+         "+16465550106", None),
+        ("rosa.sample@example.org", "p:+13125550107", "Rosa", "Sample", b2, ev,
+         "+13125550107", None),
+        ("sami.demo@example.com", "p:+14155550108", "Sami", "Demo", b2, pm,
+         "+14155550108", None),
+        ("tova.specimen@example.net", "p:+5521998765432", "Tova", "Specimen", b3, am,
+         "+5521998765432", None),
+        ("uma.example@example.org", "p:+919876543213", "Uma", "Example", b1, pm,
+         "+919876543213", None),
+        ("vito.esempio@example.com", "p:+33142685300", "Vito", "Esempio", b2, ev,
+         "+33142685300", None),
+        ("wren.sample@example.net", "", "Wren", "Sample", b1, am, ["phone_missing"], None),
+        ("xena.example@example.com", "p:+12125550109", "Xena", "Example", b3, pm,
+         "+12125550109", None),
+        ("yusuf.demo@example.org", "p:+442079460126", "Yusuf", "Demo", b2, am,
+         "+442079460126", None),
+        ("zeynep.ornek@example.com", "p:+16465550110", "Zeynep", "Örnek", b1, ev,
+         "+16465550110", None),
+    ]
+    prefixes = _meta_prefix(len(spec), _ADS, dt.datetime(2026, 11, 2, 14, 3, 11))
+    prefixes[0][1] = "2026-11-02T14:03:11+0000"
+    sheet = Sheet(META_HEADER)
+    for pre, (email, phone, first, last, budget, when, expect, key) in zip(
+        prefixes, spec, strict=True
+    ):
+        if first.startswith("<test lead"):
+            pre[0] = "l:" + "1" * 16
+        sheet.rows.append(Row([*pre, email, phone, first, last, budget, when], expect, key))
+    return sheet
+
+
+def meta_fullname_sheet() -> Sheet:
+    """facebook_full_name.csv: full_name + a product question."""
+    sp, hp, bs = "solar_panels", "heat_pump", "battery_storage"
+    spec: list[tuple[Any, ...]] = [
+        ("jane.doe@example.com", "p:+14155550130", "Doe, Jane", sp, "+14155550130", None),
+        ("maryann.smith@example.org", "p:+12125550131", "Mary Ann Smith", hp,
+         "+12125550131", "maryann"),
+        ("zoe.martin@example.net", "+33612345682", "Zoë Exemple-Martin", bs,
+         "+33612345682", None),
+        ("ada.example@example.com", "p:+13125550132", "Example, Ada", sp, "+13125550132", None),
+        ("josemaria@example.com", "p:+34612345681", "José María Ejemplo", hp,
+         "+34612345681", None),
+        ("test@fb.com", TEST.format("phone_number"), TEST.format("full_name"),
+         TEST.format("which_product_are_you_interested_in?"), ["phone_placeholder"], None),
+        ("m.a.smith@example.org", "p:+1 (212) 555-0131", "Mary-Ann Smith", hp,
+         dup("maryann"), None),
+        ("pieter@example.net", "p:+31612345678", "Pieter van der Voorbeeld", bs,
+         "+31612345678", None),
+        ("greta.beispiel@example.org", "p:+4915112345679", "Greta Müller-Beispiel", sp,
+         "+4915112345679", None),
+        ("kiri@example.com", "p:+61491570113", "Kiri", hp, "+61491570113", None),
+        ("sami.demo@example.com", "p:+14155550134", "  Sami   Demo ", bs, "+14155550134", None),
+        ("sami.demo@example", "p:+14155550135", "Sami Demo Jr.", sp, ["email_invalid"], None),
+        ("HUGO.TESTFALL@EXAMPLE.NET", "p:+442079460125", "HUGO TESTFALL", hp,
+         "+442079460125", None),
+        ("ines.demo@example.org", "p:+61491570114", "Dr. Ines Demo", bs, "+61491570114", None),
+        ("wang.xiaoming@example.com", "p:+14155550138", "王小明", sp, "+14155550138", None),
+        ("joao@example.net", "+5511987654324", "João da Silva Exemplo", hp,
+         "+5511987654324", None),
+        ("", "p:+16465550139", "Quinn", bs, "+16465550139", None),
+        ("ana.ejemplo@example.com", "p:+34911234568", "Ana Ejemplo García", sp,
+         "+34911234568", None),
+    ]
+    prefixes = _meta_prefix(len(spec), [_PRODUCT_AD], dt.datetime(2026, 11, 5, 9, 0, 0))
+    sheet = Sheet(META_FULLNAME_HEADER)
+    for pre, (email, phone, name, product, expect, key) in zip(prefixes, spec, strict=True):
+        if name.startswith("<test lead"):
+            pre[0] = "l:" + "2" * 16
+        sheet.rows.append(Row([*pre, email, phone, name, product], expect, key))
+    return sheet
+
+
+# --- Generic CSV ----------------------------------------------------------------------
+
+TAGS_21 = ", ".join(f"tag{i:02d}" for i in range(1, 22))
+# 22 entries that collapse to exactly 20 after trimming and case-insensitive de-duplication.
+TAGS_22_TO_20 = ", ".join([*(f"t{i:02d}" for i in range(1, 21)), "T01", " t02 "])
+
+
+def generic_sheet() -> Sheet:
+    """generic_leads.csv (and the BOM copy): every phone and field quirk."""
+    rows = [
+        g("(415) 555-0123", "Ada", "Example", "ada@example.com", "High",
+          "vip, webinar,,VIP , Spring Sale", "America/New_York",
+          "Asked for a callback, after 5pm", "US", "000123", "1500",
+          expect="+14155550123", key="ada"),
+        g("212.555.0101", "Bram", "Sample", "bram.sample@example.org", "URGENT", "webinar",
+          "Europe/London", "", "", "000124", "2,000", expect="+12125550101"),
+        g("312-555-0150", "Cleo", "Specimen", "cleo@example.net", "low", "", "", "", "",
+          "000125", "", expect="+13125550150"),
+        g("646 555 0199", "Dario", "Placeholder", "", "", "", "US/Eastern", "", "", "000126",
+          "", expect="+16465550199"),
+        g("0044 20 7946 0123", "Edda", "Example", "edda@example.com", "medium", "uk",
+          "Europe/London", "Leading 00 international prefix", "", "000127", "",
+          expect="+442079460123"),
+        g("+1 415-555-0199 ext. 12", "Femi", "Sample", "femi@example.org", "", "", "", "",
+          "", "000128", "", expect="+14155550199", key="femi"),
+        g("415.555.0198 x34", "Greta", "Specimen", "greta@example.net", "", "", "", "", "",
+          "000129", "", expect="+14155550198"),
+        g("020 7946 0124", "Hugo", "Testfall", "hugo@example.com", "", "", "Europe/London",
+          "", "GB", "000130", "", expect="+442079460124"),
+        g("030 23125123", "Ines", "Mustermann", "ines@example.org", "", "", "Europe/Berlin",
+          "", "DE", "000131", "", expect="+493023125123"),
+        g("0491 570 156", "Jonas", "Demo", "jonas@example.net", "", "",
+          "Australia/Sydney", "", "AU", "000132", "", expect="+61491570156"),
+        g("N/A", "Kiri", "Example", "kiri@example.com", "", "", "", "", "", "000133", "",
+          expect=["phone_placeholder"]),
+        g("-", "Lena", "Sample", "lena@example.org", "", "", "", "", "", "000134", "",
+          expect=["phone_placeholder"]),
+        g("", "Milo", "Specimen", "milo@example.net", "", "", "", "no phone given", "",
+          "000135", "", expect=["phone_missing"]),
+        g("1.41556E+10", "Nora", "Placeholder", "nora@example.com", "", "", "",
+          "Saved from Excel", "", "000136", "", expect=["phone_scientific"]),
+        g("415-555", "Otto", "Example", "otto@example.org", "", "", "", "", "", "000137", "",
+          expect=["phone_too_short"]),
+        g("+1 415 555 012345", "Pia", "Sample", "pia@example.net", "", "", "", "", "",
+          "000138", "", expect=["phone_too_long"]),
+        g("call me", "Quinn", "Specimen", "quinn@example.com", "", "", "", "", "", "000139",
+          "", expect=["phone_invalid"]),
+        # Same number as Ada, written another way.
+        g("+1 415 555 0123", "Ada", "Example", "ada.example@example.com", "", "", "",
+          "second sign-up", "", "000140", "", expect=dup("ada")),
+        # Same number as Femi without the extension.
+        g("415-555-0199", "Femi", "Sample", "femi@example.org", "", "", "", "", "US",
+          "000141", "", expect=dup("femi")),
+        g("312-555-0160", "Rosa", "Example", "rosa@example.com", "asap", "", "", "", "",
+          "000142", "", expect=["priority_invalid"]),
+        g("312-555-0161", "Maria", "Ejemplo", "maria.example.com", "", "", "", "", "",
+          "000143", "", expect=["email_invalid"]),
+        g("312-555-0162", "Sami", "Demo", "sami@example.net", "", "", "Mars/Olympus", "", "",
+          "000144", "", expect=["timezone_unknown"]),
+        g("312-555-0163", "Tova", "Specimen", "tova@example.com", "", "", "america/chicago",
+          "", "", "000145", "", expect="+13125550163"),
+        g("312-555-0164", "Uma", "Example", "uma@example.org", "", "", "Eastern", "", "",
+          "000146", "", expect="+13125550164"),
+        g("098765 43210", "Vikram", "Udaharan", "vikram@example.net", "", "",
+          "Asia/Kolkata", "", "IN", "000147", "", expect="+919876543210"),
+        g("646-555-0165", "Wren", "Sample", "wren@example.com", "", TAGS_21, "", "", "",
+          "000148", "", expect=["tags_too_many"]),
+        g("646-555-0166", "Xena", "Example", "xena@example.org", "", TAGS_22_TO_20, "",
+          "22 tag entries, 20 after de-duplication", "", "000149", "",
+          expect="+16465550166"),
+        g("646-555-0167", "Yusuf", "Demo", "yusuf@example.net", "Medium", "",
+          "America/Los_Angeles", 'Line one of the note\nLine two, with a comma and "quotes"',
+          "", "000150", "", expect="+16465550167"),
+        # Unquoted comma inside notes: every field after notes shifts right by one and the
+        # row ends with a non-empty 12th field.
+        raw("+1 312 555 0177,Zeynep,Example,zeynep@example.com,medium,webinar,"
+            "America/Chicago,Call after lunch, not before 1pm,US,000151,800",
+            expect=["row_too_many_values"]),
+        BLANK,
+        g("+44 7700 900123", "Ada", "Dramafield", "ada.drama@example.com", "", "", "", "",
+          "", "000152", "", expect=["phone_invalid"]),
+        g("646-555-0170", "Bram", "Example", "bram @example.com", "asap!", "", "Mars/Olympus",
+          "", "", "000153", "",
+          expect=["email_invalid", "priority_invalid", "timezone_unknown"]),
+        g("none", "Cleo", "Sample", "cleo@localhost", "", "", "", "", "", "000154", "",
+          expect=["phone_placeholder", "email_invalid"]),
+        # Rejected row (e-mail) whose phone comes back valid later: the later row is the
+        # first *valid* occurrence, so it is accepted, not a duplicate.
+        g("646-555-0171", "Dario", "Specimen", "dario@localhost", "", "", "", "", "",
+          "000155", "", expect=["email_invalid"]),
+        g("646.555.0171", "Dario", "Specimen", "dario@example.com", "", "", "", "", "",
+          "000156", "", expect="+16465550171"),
+        # "+" wins over the row's country column.
+        g("+33 6 12 34 56 78", "Zoë", "Exemple", "zoe@example.net", "", "", "Europe/Paris",
+          "", "US", "000157", "", expect="+33612345678"),
+        # Trailing delimiter: a 12th field that is empty is not "too many values".
+        raw("415-555-0140,Edda,Sample,edda.sample@example.org,low,,,,,000158,,",
+            expect="+14155550140"),
+        # Short row: trailing fields missing entirely.
+        raw("415-555-0141,Femi", expect="+14155550141"),
+        g("(11) 98765-4322", "João", "Exemplo", "joao@example.com", "", "",
+          "America/Sao_Paulo", "", "BR", "000159", "", expect="+5511987654322"),
+        g("612 34 56 79", "José", "Ejemplo", "jose@example.net", "", "", "Europe/Madrid", "",
+          "ES", "000160", "", expect="+34612345679"),
+        g("unknown", "Greta", "Demo", "greta.demo@example.org", "", "", "", "", "", "000161",
+          "", expect=["phone_placeholder"]),
+        g("  +1 415 555 0143  ", "Hugo", "Example", "hugo.example@example.com", "", "", "",
+          "surrounding spaces", "", "000162", "", expect="+14155550143"),
+        g("1-415-555-0145", "Ines", "Sample", "ines.sample@example.net", "", "",
+          "US/Pacific", "", "", "000163", "", expect="+14155550145"),
+        g("+1.415.555.0146", "Jonas", "Specimen", "jonas.s@example.com", "URGENT",
+          "vip", "Pacific", "", "", "000164", "", expect="+14155550146"),
+    ]
+    return Sheet(GENERIC_HEADER, rows)
+
+
+def european_sheet() -> Sheet:
+    """excel_european.csv: cp1252, ';', DE/FR/ES national numbers."""
+    rows = [
+        g("030 23125124", "Jürgen", "Weiß", "juergen.weiss@example.com", "high",
+          "Messe, Herbst", "Europe/Berlin", "Rückruf erbeten, Angebot 2,5 % Rabatt", "DE",
+          "000901", "1.500 €", expect="+493023125124", key="juergen"),
+        g("0151 23456789", "Grete", "Mustermann", "grete@example.org", "", "",
+          "Europe/Berlin", "Preis ca. 12,50 € pro Monat", "DE", "000902", "750 €",
+          expect="+4915123456789"),
+        g("030/23125126", "Jörg", "Straßburger-Beispiel", "joerg@example.net", "low", "",
+          "", "Schrägstrich-Schreibweise", "DE", "000903", "2.000 €",
+          expect="+493023125126"),
+        g("06 12 34 56 78", "Hélène", "Exemple", "helene@example.com", "medium", "salon",
+          "Europe/Paris", "Rappeler après 14h", "FR", "000904", "3.200,50 €",
+          expect="+33612345678"),
+        g("01 42 68 53 00", "François", "Dupont-Exemple", "francois@example.org", "", "",
+          "Europe/Paris", "", "FR", "000905", "", expect="+33142685300"),
+        g("+33 (0)6 12 34 56 80", "Amélie", "Exemple", "amelie@example.net", "", "", "", "",
+          "FR", "000906", "", expect="+33612345680"),
+        g("612 34 56 78", "Begoña", "Ejemplo", "begona@example.com", "urgent", "feria",
+          "Europe/Madrid", "Llamar mañana; no antes de las 10", "ES", "000907", "1.250 €",
+          expect="+34612345678"),
+        g("91 123 45 67", "Íñigo", "Muñoz-Ejemplo", "inigo@example.org", "", "",
+          "Europe/Madrid", "", "ES", "000908", "", expect="+34911234567"),
+        # Same as Jürgen, written internationally.
+        g("+49 30 23125124", "Jürgen", "Weiß", "j.weiss@example.com", "", "", "", "", "DE",
+          "000909", "", expect=dup("juergen")),
+        g("0049 30 23125125", "Käthe", "Beispiel", "kaethe@example.net", "", "", "", "",
+          "DE", "000910", "", expect="+493023125125"),
+        g("030 23125127", "Günther", "Testfall", "guenther@example.com", "Hoch", "", "", "",
+          "DE", "000911", "", expect=["priority_invalid"]),
+        # French national number but no country: parsed with default region US -> invalid.
+        g("06 12 34 56 79", "Chloé", "Exemple", "chloe@example.org", "", "", "", "", "",
+          "000912", "", expect=["phone_invalid"]),
+        g("0176 12345679", "Björn", "Prüfer", "bjoern@example.net", "", "", "Europe/Berlin",
+          "Budget 1.000,00 €; evtl. mehr", "DE", "000913", "1.000,00 €",
+          expect="+4917612345679"),
+        g("0033 6 12 34 56 81", "Noël", "Essai", "noel@example.com", "", "", "", "", "FR",
+          "000914", "", expect="+33612345681"),
+        g("siehe E-Mail", "Søren", "Prøve", "soeren@example.org", "", "", "", "Telefon fehlt", "DE",
+          "000915", "", expect=["phone_invalid"]),
+        g("+34 612 34 56 80", "Ñuria", "Ejemplo", "nuria@example.net", "", "", "", "", "",
+          "000916", "", expect="+34612345680"),
+        g("0151 23456780", "Ludwig", "Groß", "ludwig@example.com", "", "", "",
+          "Größe: 2,5 m²", "DE", "000917", "990 €", expect="+4915123456780"),
+        g("07 81 23 45 67", "Renée", "Exemple", "renee@example.org", "", "", "", "", "FR",
+          "000918", "", expect="+33781234567"),
+    ]
+    return Sheet(GENERIC_HEADER, rows)
+
+
+def pipe_sheet() -> Sheet:
+    """crm_export_pipe.csv: latin-1, '|', BR/PT/DK names with ç, ã, ø."""
+    rows = [
+        g("(11) 98765-4325", "João", "Exemplo", "joao.exemplo@example.com", "high", "crm",
+          "America/Sao_Paulo", "Cliente desde 2019", "BR", "000301", "R$ 5.000",
+          expect="+5511987654325", key="joao"),
+        g("(21) 99876-5432", "Conceição", "Amostra", "conceicao@example.org", "", "",
+          "America/Sao_Paulo", "", "BR", "000302", "", expect="+5521998765432"),
+        g("+55 21 3123-4567", "Gonçalo", "Teste", "goncalo@example.net", "low", "", "", "",
+          "", "000303", "", expect="+552131234567"),
+        g("912 345 679", "Sebastião", "Exemplo", "sebastiao@example.com", "", "",
+          "Europe/Lisbon", "Ligar à tarde", "PT", "000304", "1.200 EUR",
+          expect="+351912345679"),
+        g("20 12 34 56", "Søren", "Eksempel", "soeren@example.org", "", "",
+          "Europe/Copenhagen", "", "DK", "000305", "", expect="+4520123456"),
+        g("+45 20 12 34 57", "Bjørn", "Prøve", "bjoern@example.net", "medium", "", "", "",
+          "DK", "000306", "", expect="+4520123457"),
+        g("06 12 34 56 83", "Françoise", "Exemple", "francoise@example.com", "", "",
+          "Europe/Paris", "", "FR", "000307", "", expect="+33612345683"),
+        # Same as João, different punctuation.
+        g("+55 11 98765 4325", "João", "Exemplo", "joao@example.net", "", "", "", "", "",
+          "000308", "", expect=dup("joao")),
+        g("null", "Estêvão", "Amostra", "estevao@example.com", "", "", "", "", "BR",
+          "000309", "", expect=["phone_placeholder"]),
+        g("(415) 555-0150", "Ada", "Example", "ada.crm@example.org", "", "",
+          "America/Los_Angeles", "Nota: ação | follow-up", "", "000310", "",
+          expect="+14155550150"),
+        g("212 555 0151", "Åse", "Prøve", "aase@example.net", "urgent", "", "", "", "",
+          "000311", "", expect="+12125550151"),
+        g("(11) 3123", "Inês", "Teste", "ines@example.com", "", "", "", "", "BR",
+          "000312", "", expect=["phone_too_short"]),
+        g("312 555 0152", "Ðorðe", "Primer", "dorde@example.org", "", "", "Europe/Belgrade",
+          "", "", "000313", "", expect="+13125550152"),
+        g("646 555 0153", "Ulla", "Ørsted-Eksempel", "ulla@example.net", "", "",
+          "Europe/Oslo", "", "", "000314", "", expect="+16465550153"),
+        g("(11) 98765-4326", "Tomás", "Exemplo", "tomas.example.com", "", "", "", "", "BR",
+          "000315", "", expect=["email_invalid"]),
+        g("(11) 98765-4327", "Lúcia", "Amostra", "lucia@example.com", "", "",
+          "america/sao_paulo", "", "BR", "000316", "", expect="+5511987654327"),
+    ]
+    return Sheet(GENERIC_HEADER, rows)
+
+
+def utf16be_sheet() -> Sheet:
+    """utf16_be.csv: ~10 rows with characters beyond latin-1."""
+    rows = [
+        g("+81 3-1234-5678", "花子", "山田", "hanako@example.com", "high", "", "Asia/Tokyo",
+          "", "", "000401", "", expect="+81312345678", key="hanako"),
+        g("03-1234-5679", "太郎", "山田", "taro@example.org", "", "", "Asia/Tokyo", "", "JP",
+          "000402", "", expect="+81312345679"),
+        g("+30 21 0123 4567", "Δοκιμή", "Παράδειγμα", "dokimi@example.net", "", "",
+          "Europe/Athens", "", "", "000403", "", expect="+302101234567"),
+        g("(415) 555-0160", "Ada", "Example", "ada@example.com", "low", "", "",
+          "🌞 prefers mornings", "", "000404", "", expect="+14155550160"),
+        g("212-555-0161", "Zoë", "Sample", "zoe@example.org", "", "", "", "", "", "000405",
+          "", expect="+12125550161"),
+        g("0312345678", "Hanako", "Yamada", "h.yamada@example.net", "", "", "", "", "JP",
+          "000406", "", expect=dup("hanako")),
+        g("N/A", "Иван", "Пример", "ivan@example.com", "", "", "Europe/Moscow", "", "",
+          "000407", "", expect=["phone_placeholder"]),
+        g("312.555.0162", "Ayşe", "Örnek", "ayse@example.org", "", "", "Europe/Istanbul", "",
+          "", "000408", "", expect="+13125550162"),
+        g("646 555 0163", "Nguyễn", "Mẫu", "nguyen@example.net", "", "", "Asia/Ho_Chi_Minh",
+          "", "", "000409", "", expect="+16465550163"),
+        g("+61 491 570 157", "Wiremu", "Tauira", "wiremu@example.com", "", "",
+          "Australia/Sydney", "", "", "000410", "", expect="+61491570157"),
+    ]
+    return Sheet(GENERIC_HEADER, rows)
+
+
+def workbook_sheets() -> dict[str, Sheet]:
+    """leads.xlsx/.xlsm/.xls/.ods: a Leads sheet (first) and an Archive sheet."""
+    leads = [
+        # Number cells: the digits the user typed, country code included.
+        g(14155550123, "Ada", "Example", "ada@example.com", "High", "vip", "America/New_York",
+          "stored as a number", "", "000456", "1500", expect="+14155550123", key="ada"),
+        g(442079460456, "Bram", "Sample", "bram@example.org", "", "", "Europe/London",
+          "UK number stored as a number", "", "000457", "", expect="+442079460456"),
+        # National number stored as a number, row country US.
+        g(4155550134, "Cleo", "Specimen", "cleo@example.net", "low", "", "", "", "US",
+          "000458", "", expect="+14155550134"),
+        # UK national number typed as 02079460457; Excel dropped the leading zero.
+        g(2079460457, "Dario", "Placeholder", "dario@example.com", "", "", "Europe/London",
+          "leading zero lost", "GB", "000459", "", expect="+442079460457"),
+        g(493023125127, "Edda", "Mustermann", "edda@example.org", "", "", "Europe/Berlin", "",
+          "", "000460", "", expect="+493023125127"),
+        g("+1 212 555 0105", "Femi", "Example", "femi@example.net", "URGENT", "", "", "", "",
+          "000461", "", expect="+12125550105"),
+        g("(312) 555-0106", "Greta", "Sample", "greta@example.com", "", "webinar, vip", "",
+          "", "", "000462", "", expect="+13125550106"),
+        g("1.41556E+10", "Hugo", "Specimen", "hugo@example.org", "", "", "", "", "",
+          "000463", "", expect=["phone_scientific"]),
+        g("+1 415-555-0123", "Ada", "Example", "ada2@example.net", "", "", "", "", "",
+          "000464", "", expect=dup("ada")),
+        g("", "Ines", "Demo", "ines@example.com", "", "", "", "", "", "000465", "",
+          expect=["phone_missing"]),
+        g("N/A", "Jonas", "Example", "jonas@example.org", "", "", "", "", "", "000466", "",
+          expect=["phone_placeholder"]),
+        g("030 23125129", "Käthe", "Beispiel", "kaethe@example.net", "", "", "Europe/Berlin",
+          "", "DE", "000467", "", expect="+493023125129"),
+        g("0491 570 158", "Lena", "Sample", "lena@example.com", "medium", "", "", "", "AU",
+          "000468", "", expect="+61491570158"),
+        g("415-555-0135", "Milo", "Specimen", "milo@example", "", "", "", "", "",
+          "000469", "", expect=["email_invalid"]),
+        g("415-555-0136", "Nora", "Example", "nora@example.org", "someday", "", "Mars/Olympus",
+          "Line one\nLine two", "", "000470", "",
+          expect=["priority_invalid", "timezone_unknown"]),
+        g(16465550137, "Otto", "Demo", "otto@example.net", "", "", "US/Central", "", "",
+          "000471", "", expect="+16465550137"),
+        g("646.555.0138 ext 7", "Pia", "Fixture", "pia@example.com", "", "", "", "", "",
+          "000472", "", expect="+16465550138"),
+    ]
+    archive = [
+        g("+1 646 555 0180", "Quinn", "Archive", "quinn.archive@example.com", "low", "2025",
+          "", "archived", "", "000480", "", expect="+16465550180"),
+        g(16465550181, "Rosa", "Archive", "rosa.archive@example.org", "", "2025", "", "", "",
+          "000481", "", expect="+16465550181"),
+        g("646-555-0182", "Sami", "Archive", "sami.archive@example.net", "", "2025", "", "",
+          "", "000482", "", expect="+16465550182"),
+        g("(646) 555-0183", "Tova", "Archive", "tova.archive@example.com", "", "2025", "",
+          "", "", "000483", "", expect="+16465550183"),
+    ]
+    return {"Leads": Sheet(GENERIC_HEADER, leads), "Archive": Sheet(GENERIC_HEADER, archive)}
+
+
+# --------------------------------------------------------------------------------------
+# Reference classifier (mirrors the rules the importer is meant to follow)
+# --------------------------------------------------------------------------------------
+
+PLACEHOLDERS = {"n/a", "-", "none", "null", "unknown"}
+SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+TZ_NAMES = zoneinfo.available_timezones()
+TZ_LOWER = {n.lower(): n for n in TZ_NAMES}
+TZ_WORDS = {"eastern", "central", "mountain", "pacific"}
+PRIORITIES = {"low", "medium", "high", "urgent"}
+
+
+def _parse_checked(text: str, region: str | None) -> tuple[str | None, str | None]:
+    """Parse with phonenumbers; return (e164, None) or (None, code)."""
+    try:
+        num = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        et = exc.error_type
+        if et in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
+            return None, "phone_too_short"
+        if et == NumberParseException.TOO_LONG:
+            return None, "phone_too_long"
+        if et == NumberParseException.INVALID_COUNTRY_CODE and not text.startswith("+"):
+            return None, "phone_no_region"
+        return None, "phone_invalid"
+    reason = phonenumbers.is_possible_number_with_reason(num)
+    if reason == ValidationResult.TOO_SHORT:
+        return None, "phone_too_short"
+    if reason == ValidationResult.TOO_LONG:
+        return None, "phone_too_long"
+    if not phonenumbers.is_valid_number(num):
+        return None, "phone_invalid"
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164), None
+
+
+def classify_phone(value: Any, region: str | None) -> tuple[str | None, str | None]:
+    """Return (e164, None) or (None, rejection code) for one phone cell."""
+    if isinstance(value, float):
+        if value != int(value):
+            return None, "phone_invalid"
+        value = int(value)
+    if isinstance(value, int):
+        # A number cell: the digits as typed. Try the row's region first, then the
+        # digits as an international number (country code typed without "+").
+        digits = str(value)
+        e164, code = _parse_checked(digits, region) if region else (None, "phone_no_region")
+        if e164:
+            return e164, None
+        e164b, _ = _parse_checked("+" + digits, None)
+        return (e164b, None) if e164b else (None, code)
+    s = str(value).strip()
+    if s.lower().startswith("p:"):
+        s = s[2:].strip()
+    if not s:
+        return None, "phone_missing"
+    if s.lower() in PLACEHOLDERS or s.lower().startswith("<test lead"):
+        return None, "phone_placeholder"
+    if SCIENTIFIC.match(s):
+        return None, "phone_scientific"
+    if not re.search(r"\d", s):
+        return None, "phone_invalid"
+    if s.startswith("00"):
+        s = "+" + s[2:]
+    if not s.startswith("+") and not region:
+        return None, "phone_no_region"
+    return _parse_checked(s, region)
+
+
+def email_ok(value: str) -> bool:
+    """Empty is fine; otherwise needs '@', no whitespace and a dot in the domain."""
+    v = value.strip()
+    if not v:
+        return True
+    if "@" not in v or re.search(r"\s", v):
+        return False
+    return "." in v.rsplit("@", 1)[1]
+
+
+def timezone_ok(value: str) -> bool:
+    """IANA name (any case) or one of the plain US words."""
+    v = value.strip()
+    return not v or v in TZ_NAMES or v.lower() in TZ_LOWER or v.lower() in TZ_WORDS
+
+
+def tags_ok(value: str) -> bool:
+    """At most 20 tags after trimming and case-insensitive de-duplication."""
+    seen = {t.strip().casefold() for t in value.split(",") if t.strip()}
+    return len(seen) <= 20
+
+
+def classify_records(
+    header: list[str], records: list[list[Any]], mapping: str, region: str | None
+) -> dict[str, dict[str, Any]]:
+    """Classify data records (header excluded) into expected.json row entries."""
+    out: dict[str, dict[str, Any]] = {}
+    seen: dict[str, int] = {}
+    width = len(header)
+    for i, rec in enumerate(records):
+        rowno = i + 2
+        if not rec or all(str(v).strip() == "" for v in rec):
+            out[str(rowno)] = {"outcome": "blank"}
+            continue
+        codes: list[str] = []
+        extra = rec[width:]
+        if any(str(v).strip() for v in extra):
+            codes.append("row_too_many_values")
+        cells = dict(zip(header, [*rec[:width], *[""] * (width - len(rec))], strict=True))
+        if mapping == "facebook":
+            phone, email = cells["phone_number"], cells["email"]
+            prio = tags = tz = ""
+            row_region = region
+        else:
+            phone, email = cells["phone"], cells["email"]
+            prio, tags, tz = cells["priority"], cells["tags"], cells["timezone"]
+            country = str(cells["country"]).strip()
+            row_region = country.upper() if re.fullmatch(r"[A-Za-z]{2}", country) else region
+        e164, pcode = classify_phone(phone, row_region)
+        if pcode:
+            codes.append(pcode)
+        if not email_ok(str(email)):
+            codes.append("email_invalid")
+        if str(prio).strip() and str(prio).strip().lower() not in PRIORITIES:
+            codes.append("priority_invalid")
+        if not tags_ok(str(tags)):
+            codes.append("tags_too_many")
+        if not timezone_ok(str(tz)):
+            codes.append("timezone_unknown")
+        if codes:
+            out[str(rowno)] = {"outcome": "rejected",
+                               "codes": sorted(codes, key=CODE_ORDER.index)}
+        elif e164 in seen:
+            out[str(rowno)] = {"outcome": "duplicate", "of": seen[e164]}
+        else:
+            assert e164 is not None
+            seen[e164] = rowno
+            out[str(rowno)] = {"outcome": "accepted", "phone_e164": e164}
+    return out
+
+
+def intended(sheet: Sheet) -> dict[str, dict[str, Any]]:
+    """Turn the hand-written ``expect`` values into expected.json row entries."""
+    keys = {r.key: i + 2 for i, r in enumerate(sheet.rows) if r.key}
+    out: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(sheet.rows):
+        e = r.expect
+        if e == "blank":
+            v: dict[str, Any] = {"outcome": "blank"}
+        elif isinstance(e, str):
+            v = {"outcome": "accepted", "phone_e164": e}
+        elif isinstance(e, tuple):
+            v = {"outcome": "duplicate", "of": keys[e[1]]}
+        else:
+            v = {"outcome": "rejected", "codes": list(e)}
+        out[str(i + 2)] = v
+    return out
+
+
+def check(name: str, sheet: Sheet, computed: dict[str, dict[str, Any]]) -> None:
+    """Stop if the recomputed outcomes differ from the hand-written ones."""
+    want = intended(sheet)
+    if want != computed:
+        for k in sorted(set(want) | set(computed), key=int):
+            if want.get(k) != computed.get(k):
+                print(f"{name} row {k}: intended {want.get(k)} computed {computed.get(k)}",
+                      file=sys.stderr)
+        raise SystemExit(f"{name}: expected outcomes do not match the classifier")
+
+
+# --------------------------------------------------------------------------------------
+# Writers
+# --------------------------------------------------------------------------------------
+
+
+def csv_text(sheet: Sheet, delimiter: str, newline: str) -> str:
+    """Render header and rows as delimited text (minimal quoting, raw rows verbatim)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator=newline)
+    w.writerow(sheet.header)
+    for r in sheet.rows:
+        if r.raw is not None:
+            buf.write(r.raw + newline)
+        else:
+            w.writerow(["" if v is None else str(v) for v in r.values])
+    return buf.getvalue()
+
+
+def meta_text(sheet: Sheet) -> str:
+    """Meta's download layout: tab separated, no quoting, CRLF."""
+    lines = []
+    for vals in [sheet.header, *(r.values for r in sheet.rows)]:
+        for v in vals:
+            assert not re.search(r'[\t\r\n"]', v), v
+        lines.append("\t".join(vals))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def read_csv_back(path: Path, encoding: str, delimiter: str) -> tuple[list[str], list[list[str]]]:
+    """Read a written CSV with the csv module."""
+    with path.open(encoding=encoding, newline="") as fh:
+        recs = list(csv.reader(fh, delimiter=delimiter))
+    return recs[0], recs[1:]
+
+
+def normalize_zip(data: bytes, edit: Callable[[str, bytes], bytes] | None = None) -> bytes:
+    """Rebuild a zip with fixed timestamps/attributes (optionally editing members)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if edit:
+                body = edit(info.filename, body)
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            zi.compress_type = info.compress_type
+            zi.external_attr = 0o644 << 16
+            zi.create_system = 0
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
+def _fix_core(name: str, body: bytes) -> bytes:
+    if name == "docProps/core.xml":
+        stamp = FIXED_DOC_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+        body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, body)
+    return body
+
+
+def write_xlsx(sheets: dict[str, Sheet], path: Path, macro: bool) -> bytes:
+    """Write with openpyxl; for .xlsm switch the workbook part to the macro content type."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.creator = "whiteclad sample_data/generate.py"
+    wb.properties.created = FIXED_DOC_TIME
+    for name, sheet in sheets.items():
+        ws = wb.create_sheet(name)
+        ws.append(sheet.header)
+        for r in sheet.rows:
+            ws.append([v if v != "" else None for v in r.values])
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, int):
+                    cell.number_format = "0"
+                elif isinstance(cell.value, str):
+                    cell.number_format = "@"
+        ws.column_dimensions["A"].width = 18
+    buf = io.BytesIO()
+    wb.save(buf)
+
+    def edit(name: str, body: bytes) -> bytes:
+        body = _fix_core(name, body)
+        if macro and name == "[Content_Types].xml":
+            old = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+            new = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+            assert old in body
+            body = body.replace(old, new)
+        return body
+
+    data = normalize_zip(buf.getvalue(), edit)
+    path.write_bytes(data)
+    return data
+
+
+def write_xls(sheets: dict[str, Sheet], path: Path) -> None:
+    """Write BIFF8 .xls with xlwt (ints become number cells)."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    for name, sheet in sheets.items():
+        ws = wb.add_sheet(name)
+        for c, h in enumerate(sheet.header):
+            ws.write(0, c, h)
+        for r_i, r in enumerate(sheet.rows, start=1):
+            for c, v in enumerate(r.values):
+                if v != "":
+                    ws.write(r_i, c, v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(buf.getvalue())
+
+
+def write_ods(sheets: dict[str, Sheet], path: Path) -> None:
+    """Write .ods with odfpy (ints become float-typed cells)."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    for name, sheet in sheets.items():
+        table = Table(name=name)
+        for vals in [sheet.header, *(r.values for r in sheet.rows)]:
+            tr = TableRow()
+            for v in vals:
+                if isinstance(v, int):
+                    tc = TableCell(valuetype="float", value=str(v))
+                    tc.addElement(P(text=str(v)))
+                elif v == "":
+                    tc = TableCell()
+                else:
+                    tc = TableCell(valuetype="string")
+                    for line in str(v).split("\n"):
+                        tc.addElement(P(text=line))
+                tr.addElement(tc)
+            table.addElement(tr)
+        doc.spreadsheet.addElement(table)
+    buf = io.BytesIO()
+    doc.write(buf)
+
+    def edit(name: str, body: bytes) -> bytes:
+        if name == "meta.xml":
+            body = re.sub(rb"<meta:generator>[^<]*</meta:generator>",
+                          b"<meta:generator>whiteclad sample_data/generate.py</meta:generator>",
+                          body)
+        return body
+
+    path.write_bytes(normalize_zip(buf.getvalue(), edit))
+
+
+def read_workbook_back(path: Path, sheet: str) -> tuple[list[str], list[list[Any]]] | None:
+    """Read a sheet with python_calamine (None if it is not installed)."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        return None
+    wb = CalamineWorkbook.from_path(str(path))
+    rows = wb.get_sheet_by_name(sheet).to_python()
+    header = [str(h) for h in rows[0]]
+    return header, [list(r) for r in rows[1:]]
+
+
+def tiny_png(rng: random.Random) -> bytes:
+    """A 12x12 RGB PNG with stored (level 0) deflate: deterministic and full of NULs."""
+    w = h = 12
+    raw_px = b"".join(b"\x00" + bytes(rng.randrange(256) for _ in range(w * 3)) for _ in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(raw_px, 0)) + chunk(b"IEND", b""))
+
+
+# --------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    """Write every sample file, the broken test inputs and expected.json."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=HERE, help="sample_data directory")
+    ap.add_argument("--tests-data", type=Path, default=HERE.parent / "tests" / "data",
+                    help="directory for the broken inputs")
+    args = ap.parse_args(list(argv) if argv is not None else None)
+    out: Path = args.out
+    tdata: Path = args.tests_data
+    out.mkdir(parents=True, exist_ok=True)
+    tdata.mkdir(parents=True, exist_ok=True)
+
+    expected: dict[str, Any] = {}
+
+    def record(name: str, mapping: str, region: str | None, sheet: Sheet,
+               header: list[str], recs: list[list[Any]]) -> dict[str, Any]:
+        assert header == sheet.header, (name, header)
+        rows = classify_records(header, recs, mapping, region)
+        check(name, sheet, rows)
+        entry: dict[str, Any] = {"mapping": mapping, "region": region, "rows": rows}
+        expected[name] = entry
+        return entry
+
+    # 1-2. Meta Lead Ads downloads: UTF-16 LE with BOM, tab, CRLF.
+    for name, sheet in (("facebook_lead_ads.csv", meta_sheet()),
+                        ("facebook_full_name.csv", meta_fullname_sheet())):
+        p = out / name
+        p.write_bytes(b"\xff\xfe" + meta_text(sheet).encode("utf-16-le"))
+        record(name, "facebook", None, sheet, *read_csv_back(p, "utf-16", "\t"))
+
+    # 3-4. Generic UTF-8 CSV, without and with BOM.
+    gen = generic_sheet()
+    text = csv_text(gen, ",", "\n")
+    (out / "generic_leads.csv").write_bytes(text.encode("utf-8"))
+    (out / "generic_leads_bom.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    record("generic_leads.csv", "generic", "US", gen,
+           *read_csv_back(out / "generic_leads.csv", "utf-8", ","))
+    record("generic_leads_bom.csv", "generic", "US", gen,
+           *read_csv_back(out / "generic_leads_bom.csv", "utf-8-sig", ","))
+
+    # 5. European Excel CSV: cp1252, semicolon, CRLF.
+    eu = european_sheet()
+    (out / "excel_european.csv").write_bytes(csv_text(eu, ";", "\r\n").encode("cp1252"))
+    record("excel_european.csv", "generic", "US", eu,
+           *read_csv_back(out / "excel_european.csv", "cp1252", ";"))
+
+    # 6. CRM export: latin-1, pipe, LF.
+    crm = pipe_sheet()
+    (out / "crm_export_pipe.csv").write_bytes(csv_text(crm, "|", "\n").encode("latin-1"))
+    record("crm_export_pipe.csv", "generic", "US", crm,
+           *read_csv_back(out / "crm_export_pipe.csv", "latin-1", "|"))
+
+    # 7. UTF-16 BE with BOM, comma, CRLF.
+    be = utf16be_sheet()
+    (out / "utf16_be.csv").write_bytes(b"\xfe\xff" + csv_text(be, ",", "\r\n").encode("utf-16-be"))
+    record("utf16_be.csv", "generic", "US", be, *read_csv_back(out / "utf16_be.csv", "utf-16", ","))
+
+    # 8. Workbooks.
+    wbs = workbook_sheets()
+    xlsx_bytes = write_xlsx(wbs, out / "leads.xlsx", macro=False)
+    write_xlsx(wbs, out / "leads.xlsm", macro=True)
+    write_xls(wbs, out / "leads.xls")
+    write_ods(wbs, out / "leads.ods")
+    for name in ("leads.xlsx", "leads.xlsm", "leads.xls", "leads.ods"):
+        entry: dict[str, Any] | None = None
+        other: dict[str, Any] = {}
+        for sname, sheet in wbs.items():
+            back = read_workbook_back(out / name, sname)
+            if back is None:  # no python_calamine: fall back to the written values
+                back = (sheet.header, [r.values for r in sheet.rows])
+            header, recs = back
+            if sname == "Leads":
+                entry = record(name, "generic", "US", sheet, header, recs)
+            else:
+                rows = classify_records(header, recs, "generic", "US")
+                check(f"{name}:{sname}", sheet, rows)
+                other[sname] = {"rows": rows}
+        assert entry is not None
+        entry["other_sheets"] = other
+
+    # 9. Broken inputs.
+    (tdata / "empty.csv").write_bytes(b"")
+    (tdata / "header_only.csv").write_bytes((",".join(GENERIC_HEADER) + "\n").encode())
+    (tdata / "not_a_spreadsheet.csv").write_bytes(tiny_png(random.Random(SEED)))
+    (tdata / "corrupt.xlsx").write_bytes(xlsx_bytes[:2000])
+    mixed = (",".join(GENERIC_HEADER) + "\n").encode("ascii")
+    mixed += "(415) 555-0123,José,Ejemplo,jose@example.com,,,,,,000701,\n".encode()
+    mixed += "(415) 555-0124,Zoë,Exemple,zoe@example.org,,,,,,000702,\n".encode()
+    mixed += "(415) 555-0125,Begoña,Ejemplo,begona@example.net,,,,,,000703,\n".encode()
+    mixed += "(415) 555-0126,Greta,Müller-Beispiel,greta@example.com,,,,,,000704,\n".encode(
+        "cp1252")
+    mixed += "(415) 555-0127,Jürgen,Weiß,juergen@example.org,,,,,,000705,1.500 €\n".encode(
+        "cp1252")
+    (tdata / "mixed_encodings.csv").write_bytes(mixed)
+
+    doc = expected
+    (out / "expected.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    print(f"wrote {len(expected)} sample files + expected.json to {out}, broken inputs to {tdata}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

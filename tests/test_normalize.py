@@ -1,0 +1,286 @@
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+import phonenumbers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from importer.normalize import (
+    MAX_TAGS,
+    Phone,
+    Problem,
+    normalize_email,
+    normalize_phone,
+    normalize_priority,
+    normalize_region,
+    normalize_tags,
+    normalize_timezone,
+    split_full_name,
+    split_tags,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164", "extension"),
+    [
+        ("p:+14155550123", None, "+14155550123", None),
+        ("+1 415-555-0123", None, "+14155550123", None),
+        ("(415) 555-0123", "US", "+14155550123", None),
+        ("415.555.0123", "US", "+14155550123", None),
+        ("  415 555 0123  ", "US", "+14155550123", None),
+        ("0044 7911 123456", "US", "+447911123456", None),
+        ("00447911123456", None, "+447911123456", None),
+        ("+1 415-555-0199 ext. 12", None, "+14155550199", "12"),
+        ("415.555.0198 x34", "US", "+14155550198", "34"),
+        ("14155550123", "US", "+14155550123", None),
+        ("14155550123.0", "US", "+14155550123", None),
+        ("07911 123456", "GB", "+447911123456", None),
+        ("P:+61 491 570 156", None, "+61491570156", None),
+    ],
+)
+def test_phone_formats_from_real_exports(
+    raw: str, region: str | None, e164: str, extension: str | None
+) -> None:
+    assert normalize_phone(raw, region) == Phone(e164, extension)
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "code"),
+    [
+        ("", "US", "phone_missing"),
+        ("   ", "US", "phone_missing"),
+        ("p:", "US", "phone_missing"),
+        ("N/A", "US", "phone_placeholder"),
+        ("-", "US", "phone_placeholder"),
+        ("none", "US", "phone_placeholder"),
+        ("<test lead: dummy data for phone_number>", None, "phone_placeholder"),
+        ("1.41556E+10", "US", "phone_scientific"),
+        ("1,41556E+10", "US", "phone_scientific"),
+        ("4.15555E+9", "US", "phone_scientific"),
+        ("4155550123", None, "phone_no_region"),
+        ("415-555", "US", "phone_too_short"),
+        ("4155550123456789", "US", "phone_too_long"),
+        ("call me", "US", "phone_invalid"),
+        ("+1 415 055 0123", None, "phone_invalid"),
+        ("+999 1234 5678", None, "phone_invalid_country"),
+    ],
+)
+def test_phone_rejections_say_why(raw: str, region: str | None, code: str) -> None:
+    result = normalize_phone(raw, region)
+    assert isinstance(result, Problem)
+    assert result.code == code
+    assert result.message.startswith("phone")
+
+
+def test_phone_message_names_value_and_fix() -> None:
+    result = normalize_phone("415-555", "US")
+    assert isinstance(result, Problem)
+    assert "'415-555'" in result.message
+    assert "for US" in result.message
+
+
+def _example_numbers() -> list[phonenumbers.PhoneNumber]:
+    numbers = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None and phonenumbers.is_valid_number(number):
+                numbers.append(number)
+    return numbers
+
+
+EXAMPLES = _example_numbers()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    number=st.sampled_from(EXAMPLES),
+    style=st.sampled_from(["e164", "international", "national", "p_prefix", "00", "dots"]),
+)
+def test_any_valid_number_in_any_style_normalizes_to_its_e164(
+    number: phonenumbers.PhoneNumber, style: str
+) -> None:
+    region = phonenumbers.region_code_for_number(number)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    written = {
+        "e164": e164,
+        "international": international,
+        "national": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
+        "p_prefix": "p:" + e164,
+        "00": "00" + e164[1:],
+        "dots": international.replace(" ", "."),
+    }[style]
+    result = normalize_phone(written, region)
+    assert result == Phone(e164, None), (written, region)
+
+
+@given(st.sampled_from(EXAMPLES))
+def test_normalizing_e164_is_idempotent(number: phonenumbers.PhoneNumber) -> None:
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    first = normalize_phone(e164, None)
+    assert isinstance(first, Phone)
+    assert normalize_phone(first.e164, "US") == first
+
+
+@given(raw=st.text(max_size=40), region=st.sampled_from([None, "US", "GB", "DE", "IN", "BR"]))
+def test_phone_never_raises_and_returns_e164_or_a_problem(raw: str, region: str | None) -> None:
+    result = normalize_phone(raw, region)
+    if isinstance(result, Phone):
+        assert result.e164.startswith("+")
+        assert result.e164[1:].isdigit()
+        assert phonenumbers.is_valid_number(phonenumbers.parse(result.e164))
+    else:
+        assert isinstance(result, Problem)
+        assert result.code.startswith("phone_")
+
+
+@given(
+    mantissa=st.integers(min_value=1, max_value=9),
+    decimals=st.integers(min_value=0, max_value=99999),
+    exponent=st.integers(min_value=5, max_value=14),
+)
+def test_scientific_notation_is_never_guessed(mantissa: int, decimals: int, exponent: int) -> None:
+    raw = f"{mantissa}.{decimals}E+{exponent}"
+    result = normalize_phone(raw, "US")
+    assert isinstance(result, Problem)
+    assert result.code == "phone_scientific"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Jo@Example.COM", "Jo@example.com"),
+        (" ana@example.org ", "ana@example.org"),
+        ("mailto:x@Example.net", "x@example.net"),
+        ("first.last+tag@sub.example.co.uk", "first.last+tag@sub.example.co.uk"),
+        ("", None),
+    ],
+)
+def test_email_accepts_and_normalizes(raw: str, expected: str | None) -> None:
+    assert normalize_email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["maria.example.com", "a@b", "a b@example.com", "a@@example.com", "a@exa mple.com",
+            "a@example..com", "a@-example.com", "a@example.c", "a@example.123", ".a@example.com"],
+)  # fmt: skip
+def test_email_rejects_implausible(raw: str) -> None:
+    result = normalize_email(raw)
+    assert isinstance(result, Problem)
+    assert result.code == "email_invalid"
+    assert raw.strip() in result.message
+
+
+@given(st.text(max_size=60))
+def test_email_never_raises(raw: str) -> None:
+    result = normalize_email(raw)
+    assert result is None or isinstance(result, str | Problem)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("High", "high"),
+        ("URGENT", "urgent"),
+        (" low ", "low"),
+        ("", "medium"),
+        ("medium", "medium"),
+    ],
+)
+def test_priority(raw: str, expected: str) -> None:
+    assert normalize_priority(raw) == expected
+
+
+def test_priority_rejects_others() -> None:
+    result = normalize_priority("asap")
+    assert isinstance(result, Problem)
+    assert result.code == "priority_invalid"
+
+
+def test_tags_trimmed_deduplicated_and_ordered() -> None:
+    tags = split_tags("vip, webinar,,VIP , Spring Sale", ",")
+    assert normalize_tags(tags) == ["vip", "webinar", "Spring Sale"]
+
+
+def test_more_than_twenty_tags_is_an_error() -> None:
+    result = normalize_tags([f"t{i}" for i in range(MAX_TAGS + 1)])
+    assert isinstance(result, Problem)
+    assert result.code == "tags_too_many"
+    assert normalize_tags([f"t{i}" for i in range(MAX_TAGS)] + ["T0"]) != result
+
+
+@given(st.lists(st.text(max_size=8), max_size=30))
+def test_tags_properties(values: list[str]) -> None:
+    result = normalize_tags(values)
+    if isinstance(result, Problem):
+        assert len({v.strip().casefold() for v in values if v.strip()}) > MAX_TAGS
+        return
+    assert len(result) <= MAX_TAGS
+    assert all(tag and tag == tag.strip() for tag in result)
+    assert len({tag.casefold() for tag in result}) == len(result)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("America/New_York", "America/New_York"),
+        ("america/chicago", "America/Chicago"),
+        ("US/Eastern", "US/Eastern"),
+        ("Eastern", "America/New_York"),
+        ("pacific time", "America/Los_Angeles"),
+        ("america_slash_new_york", "America/New_York"),
+        ("America/New York", "America/New_York"),
+        ("India Standard Time", "Asia/Kolkata"),
+        ("UTC", "UTC"),
+        ("", None),
+    ],
+)
+def test_timezone_names_and_aliases(raw: str, expected: str | None) -> None:
+    assert normalize_timezone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["Mars/Olympus", "IST", "localtime", "+05:30"])
+def test_timezone_rejects_unknown_and_ambiguous(raw: str) -> None:
+    result = normalize_timezone(raw)
+    assert isinstance(result, Problem)
+    assert result.code == "timezone_unknown"
+
+
+@settings(max_examples=200)
+@given(zone=st.sampled_from(sorted(available_timezones() - {"Factory", "localtime"})),
+       upper=st.booleans())  # fmt: skip
+def test_every_iana_zone_is_accepted_in_any_case(zone: str, upper: bool) -> None:
+    written = zone.upper() if upper else zone.lower()
+    assert normalize_timezone(written) == zone or zone.casefold() == written.casefold()
+    assert isinstance(normalize_timezone(written), str)
+
+
+@given(st.text(max_size=30))
+def test_timezone_never_raises(raw: str) -> None:
+    result = normalize_timezone(raw)
+    assert result is None or isinstance(result, str | Problem)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Jane Doe", ("Jane", "Doe")),
+        ("Mary Ann Smith", ("Mary", "Ann Smith")),
+        ("Doe, Jane", ("Jane", "Doe")),
+        ("  Cher ", ("Cher", None)),
+        ("", (None, None)),
+    ],
+)
+def test_split_full_name(raw: str, expected: tuple[str | None, str | None]) -> None:
+    assert split_full_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("US", "US"), ("gb", "GB"), ("UK", "GB"), ("+44", "GB"), ("49", "DE"),
+                          ("", None), ("Narnia", None)],
+)  # fmt: skip
+def test_region_cells(raw: str, expected: str | None) -> None:
+    assert normalize_region(raw) == expected

@@ -1,0 +1,92 @@
+"""The whole offline pipeline on every bundled sample file, checked row by row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from importer.pipeline import ImportOptions, run_import
+from importer.reader import ReadOptions
+
+from .conftest import SAMPLES, read_report, read_summary
+
+EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
+REPORTS = ("accepted", "rejected", "duplicates")
+
+
+def _run(name: str, out: Path, chunk_rows: int = 50_000) -> dict[str, list[dict[str, str]]]:
+    spec = EXPECTED[name]
+    summary = run_import(
+        ImportOptions(
+            path=SAMPLES / name,
+            mapping=spec["mapping"],
+            out_dir=out,
+            region=spec["region"],
+            read=ReadOptions(chunk_rows=chunk_rows),
+        )
+    )
+    assert summary.balanced
+    return {report: read_report(out / f"{report}.csv") for report in REPORTS}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_row_lands_where_expected(name: str, tmp_path: Path) -> None:
+    reports = _run(name, tmp_path)
+    expected = {int(row): want for row, want in EXPECTED[name]["rows"].items()}
+    data_rows = {row for row, want in expected.items() if want["outcome"] != "blank"}
+
+    seen: dict[int, str] = {}
+    for report, rows in reports.items():
+        for row in rows:
+            number = int(row["source_row"])
+            assert number not in seen, f"row {number} is in {seen[number]} and {report}"
+            seen[number] = report
+    assert set(seen) == data_rows, "every data row in exactly one report"
+
+    summary = read_summary(tmp_path)
+    assert summary["total"] == len(data_rows)
+    assert summary["total"] == sum(
+        int(summary[k]) for k in ("accepted", "rejected", "duplicates", "pending")
+    )  # type: ignore[call-overload]
+    assert summary["blank_rows"] == sum(1 for w in expected.values() if w["outcome"] == "blank")
+
+    by_row = {int(row["source_row"]): row for rows in reports.values() for row in rows}
+    for number, want in expected.items():
+        if want["outcome"] == "blank":
+            continue
+        got = by_row[number]
+        outcome = {"accepted": "accepted", "rejected": "rejected", "duplicates": "duplicate"}[
+            seen[number]
+        ]
+        assert outcome == want["outcome"], (number, got)
+        if outcome == "accepted":
+            assert got["phone_e164"] == want["phone_e164"], number
+        elif outcome == "rejected":
+            assert set(got["error_codes"].split()) == set(want["codes"]), (number, got["error"])
+        else:
+            assert got["duplicate_of"] == f"row {want['of']}", number
+
+
+@pytest.mark.parametrize("name", ["generic_leads.csv", "facebook_lead_ads.csv", "leads.xlsx"])
+@pytest.mark.parametrize("chunk_rows", [1, 3, 7])
+def test_chunking_does_not_change_any_report(name: str, chunk_rows: int, tmp_path: Path) -> None:
+    whole = tmp_path / "whole"
+    chunked = tmp_path / "chunked"
+    _run(name, whole)
+    _run(name, chunked, chunk_rows=chunk_rows)
+    for report in (*REPORTS, "leads"):
+        suffix = ".jsonl" if report == "leads" else ".csv"
+        assert (whole / f"{report}{suffix}").read_bytes() == (
+            chunked / f"{report}{suffix}"
+        ).read_bytes()
+
+
+def test_report_columns_keep_the_source_columns_in_order(tmp_path: Path) -> None:
+    reports = _run("facebook_lead_ads.csv", tmp_path)
+    header = list(reports["accepted"][0])
+    source_columns = read_summary(tmp_path)["source"]["columns"]  # type: ignore[index]
+    assert header == [*source_columns, "source_row", "phone_e164", "warnings"]
+    assert list(reports["rejected"][0])[-3:] == ["source_row", "error", "error_codes"]
+    assert list(reports["duplicates"][0])[-2:] == ["source_row", "duplicate_of"]
