@@ -327,7 +327,7 @@ def _text_source(
     header_row, header = _first_non_blank(
         rows, f"{path} has no rows (only blank lines); export the leads again"
     )
-    columns, keep = _clean_header(header, path)
+    columns, keep, width = _clean_header(header, path)
     info = SourceInfo(
         path=path,
         format="csv",
@@ -347,7 +347,7 @@ def _text_source(
         except (OSError, ValueError):
             return 0
 
-    chunks = _chunked(rows, columns, keep, options.chunk_rows, position)
+    chunks = _chunked(rows, columns, keep, width, options.chunk_rows, position)
     return SourceFile(info, _require_data(chunks, path), handle)
 
 
@@ -431,7 +431,7 @@ def _workbook_source(path: Path, options: ReadOptions, size: int, workbook: Any)
     header_row, header = _first_non_blank(
         rows, f"{path}: sheet '{name}' is empty; pick another with --sheet"
     )
-    columns, keep = _clean_header(header, path)
+    columns, keep, width = _clean_header(header, path)
     info = SourceInfo(
         path=path,
         format=path.suffix.lower().lstrip(".") or "xlsx",
@@ -450,7 +450,7 @@ def _workbook_source(path: Path, options: ReadOptions, size: int, workbook: Any)
             position["row"] = row
             yield row, values
 
-    chunks = _chunked(counted(), columns, keep, options.chunk_rows, lambda: position["row"])
+    chunks = _chunked(counted(), columns, keep, width, options.chunk_rows, lambda: position["row"])
     return SourceFile(info, _require_data(chunks, path), workbook)
 
 
@@ -523,8 +523,8 @@ def _is_blank(values: Sequence[str]) -> bool:
     return all(not value.strip() for value in values)
 
 
-def _clean_header(header: Sequence[str], path: Path) -> tuple[tuple[str, ...], list[int]]:
-    """Name the columns; return (names, positions of the columns kept)."""
+def _clean_header(header: Sequence[str], path: Path) -> tuple[tuple[str, ...], list[int], int]:
+    """Name the columns; return (names kept, their positions, the header's width)."""
     cells = [cell.strip().lstrip("\ufeff") for cell in header]
     while cells and not cells[-1]:
         cells.pop()
@@ -543,17 +543,17 @@ def _clean_header(header: Sequence[str], path: Path) -> tuple[tuple[str, ...], l
         seen[name] = index
     if not keep:
         raise EmptyFileError(f"{path} has no column names in its first row")
-    return tuple(names[index] for index in keep), keep
+    return tuple(names[index] for index in keep), keep, len(names)
 
 
 def _chunked(
     rows: Iterator[tuple[int, Sequence[str]]],
     columns: tuple[str, ...],
     keep: list[int],
+    span: int,
     size: int,
     position: Callable[[], int],
 ) -> Iterator[Chunk]:
-    span = max(keep) + 1
     all_kept = keep == list(range(span))
     while True:
         data: list[list[str]] = []

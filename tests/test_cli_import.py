@@ -1,0 +1,255 @@
+"""The import command, run as users run it, with its reports read back."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from importer import cli as cli_module
+from importer.status import ExitStatus
+
+from .conftest import SAMPLES, TEST_DATA, CliResult, read_report, read_summary, write_csv
+
+Run = Callable[..., CliResult]
+GOOD = [["phone", "first_name"], ["+14155550123", "Ana"], ["(212) 555-0102", "Bo"]]
+
+
+def _one_error_line(result: CliResult) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_all_rows_accepted_exits_0(run_cli: Run, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "leads.csv", GOOD)
+    out = tmp_path / "out"
+    result = run_cli(source, "--mapping", "generic", "--region", "US", "--dry-run", "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert "accepted            2" in result.stderr
+    assert f"Reports: {out}" in result.stderr
+    assert [row["phone_e164"] for row in read_report(out / "accepted.csv")] == [
+        "+14155550123",
+        "+12125550102",
+    ]
+    for name in ("accepted.csv", "rejected.csv", "duplicates.csv", "summary.json"):
+        assert (out / name).is_file()
+
+
+def test_rejected_rows_exit_1_with_reasons_on_stderr(run_cli: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(
+        SAMPLES / "generic_leads.csv", "-m", "generic", "--region", "US", "--dry-run", "--out", out
+    )
+    assert result.exit_code == ExitStatus.ROWS_REJECTED
+    assert "Top rejection reasons:" in result.stderr
+    assert "phone_placeholder" in result.stderr
+    summary = read_summary(out)
+    assert summary["dry_run"] is True
+    assert summary["rejected"] == len(read_report(out / "rejected.csv"))
+    assert summary["total"] == summary["accepted"] + summary["rejected"] + summary["duplicates"]
+    assert summary["source"]["sha256"]  # type: ignore[index]
+    assert summary["mapping"]["name"] == "generic"  # type: ignore[index]
+
+
+def test_explicit_import_subcommand(run_cli: Run, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "leads.csv", GOOD)
+    result = run_cli("import", source, "-m", "generic", "--region", "US", "--dry-run",
+                     "--out", tmp_path / "o")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS
+
+
+def test_default_report_folder(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "leads.csv", GOOD)
+    result = run_cli("leads.csv", "-m", "generic", "--region", "US", "--dry-run")
+    assert result.exit_code == ExitStatus.SUCCESS
+    (folder,) = (tmp_path / "whiteclad-reports").iterdir()
+    assert folder.name.startswith("leads-")
+    assert (folder / "summary.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.csv", "-m", "generic", "--dry-run"], "no such file"),
+        ([TEST_DATA / "empty.csv", "-m", "generic", "--dry-run"], "is empty"),
+        ([TEST_DATA / "header_only.csv", "-m", "generic", "--dry-run"], "no data rows"),
+        ([TEST_DATA / "not_a_spreadsheet.csv", "-m", "generic", "--dry-run"], "not a text"),
+        ([TEST_DATA / "corrupt.xlsx", "-m", "generic", "--dry-run"], "as a workbook"),
+        ([TEST_DATA / "mixed_encodings.csv", "-m", "generic", "--dry-run"], "mixes UTF-8"),
+        ([SAMPLES / "leads.xlsx", "-m", "generic", "--sheet", "Nope", "--dry-run"], "no sheet"),
+        ([SAMPLES / "generic_leads.csv", "-m", "facebook", "--dry-run"], "'phone_number'"),
+        ([SAMPLES / "generic_leads.csv", "-m", "nope", "--dry-run"], "built-in: facebook"),
+        ([SAMPLES / "generic_leads.csv", "-m", "generic", "--region", "XX", "--dry-run"], "XX"),
+        ([SAMPLES / "generic_leads.csv", "-m", "generic", "--encoding", "klingon", "--dry-run"],
+         "unknown encoding"),
+        ([SAMPLES / "generic_leads.csv", "-m", "generic", "--region", "US"], "--dry-run"),
+    ],
+)  # fmt: skip
+def test_cannot_start_exits_2_with_one_line(
+    run_cli: Run, tmp_path: Path, args: list[str | Path], message: str
+) -> None:
+    result = run_cli(*args, "--out", tmp_path / "out")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert message in _one_error_line(result)
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_bad_yaml_mapping_exits_2(run_cli: Run, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("fields:\n  phone: [oops\n")
+    result = run_cli(SAMPLES / "generic_leads.csv", "-m", mapping, "--dry-run", "--out", tmp_path)
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert str(mapping) in _one_error_line(result)
+
+
+def test_usage_errors_exit_2(run_cli: Run) -> None:
+    result = run_cli(SAMPLES / "generic_leads.csv", "--dry-run")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "Missing option '--mapping'" in result.stderr
+
+
+def test_debug_shows_the_traceback(run_cli: Run, tmp_path: Path) -> None:
+    result = run_cli(TEST_DATA / "empty.csv", "-m", "generic", "--dry-run", "--debug")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "Traceback" in result.stderr
+    assert "EmptyFileError" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ")
+
+
+def test_ctrl_c_exits_130(run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "run_import", interrupted)
+    source = write_csv(tmp_path / "leads.csv", GOOD)
+    result = run_cli(source, "-m", "generic", "--dry-run")
+    assert result.exit_code == ExitStatus.INTERRUPTED
+    assert "Interrupted" in result.stderr
+
+
+def test_a_defect_exits_70_and_asks_for_a_report(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(cli_module, "run_import", broken)
+    source = write_csv(tmp_path / "leads.csv", GOOD)
+    result = run_cli(source, "-m", "generic", "--dry-run")
+    assert result.exit_code == ExitStatus.INTERNAL_ERROR
+    assert "--debug" in _one_error_line(result)
+
+
+def test_every_exit_status_has_a_test() -> None:
+    tested = {
+        ExitStatus.SUCCESS: test_all_rows_accepted_exits_0,
+        ExitStatus.ROWS_REJECTED: test_rejected_rows_exit_1_with_reasons_on_stderr,
+        ExitStatus.CANNOT_START: test_cannot_start_exits_2_with_one_line,
+        ExitStatus.INTERNAL_ERROR: test_a_defect_exits_70_and_asks_for_a_report,
+        ExitStatus.INTERRUPTED: test_ctrl_c_exits_130,
+    }
+    assert set(tested) == set(ExitStatus)
+
+
+def test_lenient_keeps_leads_with_bad_optional_values(run_cli: Run, tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "leads.csv",
+        [["phone", "email", "timezone"], ["+14155550123", "nope", "Mars/Olympus"], ["N/A", "", ""]],
+    )
+    strict = run_cli(source, "-m", "generic", "--dry-run", "--out", tmp_path / "strict")
+    assert strict.exit_code == ExitStatus.ROWS_REJECTED
+    assert len(read_report(tmp_path / "strict" / "rejected.csv")) == 2
+    lenient = run_cli(source, "-m", "generic", "--lenient", "--dry-run", "--out", tmp_path / "l")
+    assert lenient.exit_code == ExitStatus.ROWS_REJECTED  # the N/A phone is still rejected
+    (accepted,) = read_report(tmp_path / "l" / "accepted.csv")
+    assert "email 'nope'" in accepted["warnings"]
+    assert "timeZone 'Mars/Olympus'" in accepted["warnings"]
+    assert read_summary(tmp_path / "l")["warnings"] == 2
+
+
+def test_a_fixed_rejected_csv_imports_again(run_cli: Run, tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    run_cli(SAMPLES / "generic_leads.csv", "-m", "generic", "--region", "US", "--dry-run",
+            "--out", first)  # fmt: skip
+    rejected = read_report(first / "rejected.csv")
+    # The user fixes the phone of the rows rejected only for their phone, in Excel.
+    fixed_rows = {row["source_row"] for row in rejected if row["error_codes"].startswith("phone_")
+                  and " " not in row["error_codes"]}  # fmt: skip
+    for number, row in enumerate(rejected):
+        if row["source_row"] in fixed_rows:
+            row["phone"] = f"+1 415 555 {number:04d}"
+    edited = tmp_path / "rejected_fixed.csv"
+    with edited.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rejected[0]))
+        writer.writeheader()
+        writer.writerows(rejected)
+    second = tmp_path / "second"
+    result = run_cli(edited, "-m", "generic", "--region", "US", "--dry-run", "--out", second)
+    assert result.exit_code == ExitStatus.ROWS_REJECTED
+    accepted = read_report(second / "accepted.csv")
+    # A row rejected only for a stray extra value comes back without it (the error quoted it).
+    stray = {row["source_row"] for row in rejected if row["error_codes"] == "row_too_many_values"}
+    assert len(accepted) == len(fixed_rows) + len(stray)
+    assert fixed_rows
+    assert "error" not in read_summary(second)["source"]["columns"]  # type: ignore[operator]
+    assert len(read_report(second / "rejected.csv")) == len(rejected) - len(accepted)
+
+
+def test_workbook_options_pass_through(run_cli: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(SAMPLES / "leads.xlsx", "-m", "generic", "--region", "US", "--sheet",
+                     "Archive", "--dry-run", "--out", out)  # fmt: skip
+    summary = read_summary(out)
+    assert summary["source"]["sheet"] == "Archive"  # type: ignore[index]
+    assert result.exit_code in (ExitStatus.SUCCESS, ExitStatus.ROWS_REJECTED)
+
+
+def test_encoding_and_delimiter_options(run_cli: Run, tmp_path: Path) -> None:
+    source = tmp_path / "leads.txt"
+    source.write_bytes("phone|name\n+14155550123|Jos\xe9\n".encode("latin-1"))
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "--encoding", "latin-1", "--delimiter", "|",
+                     "--dry-run", "--out", out)  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert read_report(out / "accepted.csv")[0]["name"] == "José"
+
+
+def test_help_shows_examples(run_cli: Run) -> None:
+    for args in (["--help"], ["import", "--help"]):
+        result = run_cli(*args)
+        assert result.exit_code == ExitStatus.SUCCESS
+        assert "Example" in result.stdout
+
+
+def test_version(run_cli: Run) -> None:
+    result = run_cli("--version")
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert "whiteclad-import, version" in result.stdout
+
+
+def test_progress_bar_only_when_asked(tmp_path: Path) -> None:
+    from importer.render import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream, enabled=True)
+    bar.start(100, "rows")
+    bar.update(50, {"accepted": 40, "rejected": 5, "duplicates": 5})
+    bar.update(100, {"accepted": 80, "rejected": 10, "duplicates": 10})
+    bar.close()
+    assert "0/100" in stream.getvalue()
+    assert "validating" in stream.getvalue()
+    quiet = io.StringIO()
+    off = ProgressBar(quiet, enabled=False)
+    off.start(100, "rows")
+    off.update(50, {})
+    off.close()
+    assert quiet.getvalue() == ""
