@@ -262,7 +262,7 @@ def _summary(
         },
         region=region,
         lenient=options.lenient,
-        rejection_reasons=dict(reasons.most_common()),
+        rejection_reasons=dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
         out_dir=str(writer.out_dir),
         reports={**writer.written(), "summary": str(writer.out_dir / "summary.json")},
         started_at=started.isoformat(timespec="seconds"),

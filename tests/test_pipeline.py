@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -90,3 +91,33 @@ def test_report_columns_keep_the_source_columns_in_order(tmp_path: Path) -> None
     assert header == [*source_columns, "source_row", "phone_e164", "warnings"]
     assert list(reports["rejected"][0])[-3:] == ["source_row", "error", "error_codes"]
     assert list(reports["duplicates"][0])[-2:] == ["source_row", "duplicate_of"]
+
+
+def test_text_survives_untouched_in_the_reports(tmp_path: Path) -> None:
+    reports = _run("generic_leads.csv", tmp_path)
+    ids = [row["customer_id"] for rows in reports.values() for row in rows]
+    assert ids and all(value.startswith("000") for value in ids if value)
+    notes = [row["notes"] for rows in reports.values() for row in rows]
+    assert any("\n" in value for value in notes)  # a multi-line cell stays one cell
+    summary = read_summary(tmp_path)
+    assert (
+        summary["source"]["sha256"]
+        == hashlib.sha256(  # type: ignore[index]
+            (SAMPLES / "generic_leads.csv").read_bytes()
+        ).hexdigest()
+    )
+
+
+def test_dry_run_leads_are_exactly_the_accepted_rows(tmp_path: Path) -> None:
+    reports = _run("facebook_lead_ads.csv", tmp_path)
+    lines = (tmp_path / "leads.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [str(r["source_row"]) for r in records] == [
+        row["source_row"] for row in reports["accepted"]
+    ]
+    assert [r["lead"]["phone"] for r in records] == [
+        row["phone_e164"] for row in reports["accepted"]
+    ]
+    allowed = {"phone", "firstName", "lastName", "email", "priority", "leadSource", "notes",
+               "tags", "timeZone", "customFields"}  # fmt: skip
+    assert all(set(r["lead"]) <= allowed for r in records)
