@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from pathlib import Path
@@ -95,8 +96,16 @@ def test_report_columns_keep_the_source_columns_in_order(tmp_path: Path) -> None
 
 def test_text_survives_untouched_in_the_reports(tmp_path: Path) -> None:
     reports = _run("generic_leads.csv", tmp_path)
+    with (SAMPLES / "generic_leads.csv").open(encoding="utf-8", newline="") as handle:
+        raw = dict(enumerate(csv.reader(handle), start=1))
+    header = raw[1]
+    for rows in reports.values():
+        for row in rows:
+            source = raw[int(row["source_row"])]
+            padded = (source + [""] * len(header))[: len(header)]
+            assert [row[column] for column in header] == padded
     ids = [row["customer_id"] for rows in reports.values() for row in rows]
-    assert ids and all(value.startswith("000") for value in ids if value)
+    assert "000123" in ids  # leading zeros survive
     notes = [row["notes"] for rows in reports.values() for row in rows]
     assert any("\n" in value for value in notes)  # a multi-line cell stays one cell
     summary = read_summary(tmp_path)
