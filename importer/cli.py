@@ -10,20 +10,25 @@ click's usage errors keep click's message, Ctrl-C exits 130.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from . import __version__
-from .errors import ImporterError
+from .client import MAX_BATCH, ApiClient, Credentials, resolve_base_url
+from .errors import ApiError, ImporterError, ImportIncomplete, StartError
 from .pipeline import ImportOptions, Summary, run_import
 from .reader import ReadOptions
-from .render import ProgressBar, summary_text
+from .render import ProgressBar, campaign_table, summary_text
 from .status import ExitStatus
+
+T = TypeVar("T")
 
 
 class DefaultCommandGroup(click.Group):
@@ -46,6 +51,18 @@ def _debug_option(function: Any) -> Any:
     return click.option(
         "--debug", is_flag=True, expose_value=False, help="Show the full traceback on errors."
     )(function)
+
+
+def _base_url_option(function: Any) -> Any:
+    return click.option(
+        "--base-url",
+        metavar="URL",
+        help="API base URL [default: $WHITECLAD_BASE_URL, else the Whiteclad service].",
+    )(function)
+
+
+def _json_option(function: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
 
 
 @click.group(
@@ -73,10 +90,30 @@ def cli() -> None:
     help="Column mapping: a YAML file, or a built-in name (facebook, generic).",
 )
 @click.option(
+    "--campaign",
+    "-c",
+    metavar="ID|NAME",
+    help="Campaign to import into: its 24-hex id or its name [default: the mapping's].",
+)
+@click.option(
     "--dry-run",
     is_flag=True,
-    help="Check and normalize every row and write the reports; send nothing.",
+    help="Check and normalize every row and write the reports; send nothing, no credentials.",
 )
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, MAX_BATCH),
+    default=MAX_BATCH,
+    show_default=True,
+    help="Leads per request (the API takes at most 1000).",
+)
+@click.option(
+    "--sandbox",
+    "use_sandbox",
+    is_flag=True,
+    help="Send to an embedded sandbox server on this machine (temporary data, no credentials).",
+)
+@_base_url_option
 @click.option(
     "--out",
     "out_dir",
@@ -116,7 +153,11 @@ def cli() -> None:
 def import_command(
     file: Path,
     mapping: str,
+    campaign: str | None,
     dry_run: bool,
+    batch_size: int,
+    use_sandbox: bool,
+    base_url: str | None,
     out_dir: Path | None,
     region: str | None,
     lenient: bool,
@@ -129,30 +170,233 @@ def import_command(
     """Import FILE (CSV, TSV, XLSX, XLSM, XLS or ODS) using a column mapping.
 
     \b
+    Credentials come from WHITECLAD_CLIENT_ID and WHITECLAD_CLIENT_SECRET (never from
+    the command line); --dry-run and --sandbox need none.
+
+    \b
     Examples:
+      whiteclad-import leads.csv --mapping facebook --campaign 65f2a1b2c3d4e5f6a7b8c9d0
       whiteclad-import leads.csv --mapping facebook --dry-run
-      whiteclad-import crm.xlsx --mapping generic --region US --sheet Leads --dry-run
+      whiteclad-import crm.xlsx -m generic --region US --sheet Leads --campaign "Spring Promo"
+      whiteclad-import leads.csv --mapping facebook --campaign "Spring Promo 2026" --sandbox
     """
-    options = ImportOptions(
-        path=file,
-        mapping=mapping,
-        out_dir=out_dir,
-        region=region,
-        lenient=lenient,
-        dry_run=dry_run,
-        read=ReadOptions(
-            encoding=encoding, delimiter=delimiter, sheet=sheet, chunk_rows=chunk_rows
-        ),
-    )
     stderr = sys.stderr
-    progress = ProgressBar(stderr, enabled=not no_progress and stderr.isatty())
-    summary = run_import(options, progress)
+    with _maybe_sandbox(use_sandbox and not dry_run) as sandbox:
+        credentials = None
+        if sandbox is not None:
+            base_url = sandbox.base_url
+            credentials = Credentials(sandbox.config.client_id, sandbox.config.client_secret)
+            click.echo(f"Sandbox: {base_url} (temporary data)", err=True)
+        options = ImportOptions(
+            path=file,
+            mapping=mapping,
+            out_dir=out_dir,
+            region=region,
+            lenient=lenient,
+            dry_run=dry_run,
+            read=ReadOptions(
+                encoding=encoding, delimiter=delimiter, sheet=sheet, chunk_rows=chunk_rows
+            ),
+            campaign=campaign,
+            batch_size=batch_size,
+            base_url=base_url,
+            credentials=credentials,
+        )
+        progress = ProgressBar(stderr, enabled=not no_progress and stderr.isatty())
+        summary = run_import(options, progress)
     click.echo(summary_text(summary), err=True)
     click.get_current_context().exit(exit_status(summary))
 
 
+@contextlib.contextmanager
+def _maybe_sandbox(wanted: bool) -> Iterator[Any]:
+    """Run an embedded sandbox with a temporary database for the length of a command."""
+    if not wanted:
+        yield None
+        return
+    from .sandbox import SandboxConfig, SandboxServer
+
+    with SandboxServer(SandboxConfig(), host="127.0.0.1", port=0) as server:
+        yield server
+
+
+@cli.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port to listen on (0: any free port).")  # fmt: skip
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="SQLite file that keeps campaigns, leads and credits across restarts "
+    "[default: a temporary file].",
+)
+@click.option("--credits", type=click.FloatRange(min=0), default=1000.0, show_default=True,
+              help="Credit balance of a new database.")  # fmt: skip
+@click.option("--rate-limit", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Requests allowed per minute (0: no limit).")  # fmt: skip
+@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Fraction of requests answered 500.")  # fmt: skip
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Fraction of POST /leads stored, then left without an answer.")  # fmt: skip
+@click.option("--latency", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds added to every answer.")  # fmt: skip
+@_debug_option
+def sandbox_command(
+    host: str,
+    port: int,
+    db: Path | None,
+    credits: float,
+    rate_limit: int,
+    fail_rate: float,
+    drop_rate: float,
+    latency: float,
+) -> None:
+    """Run a local server that behaves like the Whiteclad lead API, until Ctrl-C.
+
+    It prints its base URL and credentials as export lines, and seeds a few
+    campaigns. Point imports at it to try the whole flow without spending credits.
+
+    \b
+    Example:
+      whiteclad-import sandbox --port 8080 --db sandbox.sqlite3
+    """
+    from .sandbox import SandboxConfig, serve
+
+    config = SandboxConfig(
+        credits=credits,
+        rate_limit=rate_limit,
+        fail_rate=fail_rate,
+        drop_rate=drop_rate,
+        latency=latency,
+        db_path=db,
+    )
+    serve(config, host, port)
+
+
+# --- API information commands -------------------------------------------------------
+
+
+def _client(base_url: str | None) -> ApiClient:
+    return ApiClient(resolve_base_url(base_url), Credentials.from_env())
+
+
+def _ask(call: Callable[[], T]) -> T:
+    """Run an API call for an information command; any API failure means nothing was done."""
+    try:
+        return call()
+    except ApiError as exc:
+        raise StartError(exc.message) from exc
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@cli.command("campaigns")
+@click.option("--status", type=click.Choice(["active", "paused", "completed"]), help="Filter.")
+@click.option("--search", metavar="TEXT", help="Only campaigns whose name contains TEXT.")
+@_json_option
+@_base_url_option
+@_debug_option
+def campaigns_command(
+    status: str | None, search: str | None, as_json: bool, base_url: str | None
+) -> None:
+    """List the campaigns this client can import into (all pages).
+
+    \b
+    Example:
+      whiteclad-import campaigns --status active --search spring
+    """
+    with _client(base_url) as client:
+        found = _ask(lambda: list(client.iter_campaigns(status=status, search=search)))
+    if as_json:
+        _print_json([campaign.raw for campaign in found])
+    else:
+        click.echo(campaign_table(found))
+
+
+@cli.command("campaign")
+@click.argument("campaign_id")
+@_json_option
+@_base_url_option
+@_debug_option
+def campaign_command(campaign_id: str, as_json: bool, base_url: str | None) -> None:
+    """Show one campaign with its lead statistics.
+
+    \b
+    Example:
+      whiteclad-import campaign 65f2a1b2c3d4e5f6a7b8c9d0
+    """
+    with _client(base_url) as client:
+        campaign = _ask(lambda: client.get_campaign(campaign_id))
+    if as_json:
+        _print_json(campaign.raw)
+    else:
+        click.echo(_key_values(campaign.raw))
+
+
+@cli.command("status")
+@_json_option
+@_base_url_option
+@_debug_option
+def status_command(as_json: bool, base_url: str | None) -> None:
+    """Check the connection, the organization and the credit balance.
+
+    \b
+    Example:
+      whiteclad-import status
+    """
+    with _client(base_url) as client:
+        status = _ask(client.status)
+    if as_json:
+        _print_json(status.raw)
+    else:
+        click.echo(f"client        {status.client_id}")
+        click.echo(f"organization  {status.organization}")
+        click.echo(f"credits       {status.balance if status.balance is not None else '?'}")
+        created = status.total_leads_created
+        click.echo(f"leads created {created if created is not None else '?'}")
+
+
+@cli.command("rate-limits")
+@_json_option
+@_base_url_option
+@_debug_option
+def rate_limits_command(as_json: bool, base_url: str | None) -> None:
+    """Show the current consumption of the API's rate limit.
+
+    \b
+    Example:
+      whiteclad-import rate-limits --json
+    """
+    with _client(base_url) as client:
+        body = _ask(client.rate_limits)
+    if as_json:
+        _print_json(body)
+    else:
+        click.echo(_key_values(body.get("data", body)))
+
+
+def _key_values(data: Any, indent: str = "") -> str:
+    """Render nested JSON as indented 'key  value' lines."""
+    if not isinstance(data, dict):
+        return f"{indent}{data}"
+    lines = []
+    width = max((len(str(key)) for key in data), default=0)
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines.append(f"{indent}{key}")
+            lines.append(_key_values(value, indent + "  "))
+        else:
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else value
+            lines.append(f"{indent}{str(key).ljust(width)}  {shown}")
+    return "\n".join(lines)
+
+
 def exit_status(summary: Summary) -> ExitStatus:
     """Return the exit status that a finished run's counts call for."""
+    if summary.pending:
+        return ExitStatus.INCOMPLETE
     if summary.rejected:
         return ExitStatus.ROWS_REJECTED
     return ExitStatus.SUCCESS
@@ -173,6 +417,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return ExitStatus.CANNOT_START
+    except ImportIncomplete as exc:
+        if isinstance(exc.summary, Summary):
+            click.echo(summary_text(exc.summary), err=True)
+        if debug:
+            traceback.print_exc()
+        click.echo(f"Error: {exc.message}", err=True)
+        return exc.exit_status
     except ImporterError as exc:
         if debug:
             traceback.print_exc()

@@ -16,7 +16,25 @@ catch this tree. The CLI maps each branch to an exit code in one place
     │   └── EncodingError         bytes that do not decode (wrong or mixed encodings)
     ├── MappingError              the mapping file is missing, bad YAML or breaks the schema
     │   └── MappingColumnError    the mapping names columns the file does not have
-    └── ReportError               the report folder cannot be written
+    ├── ReportError               the report folder cannot be written
+    ├── ConfigError               missing credentials, bad base URL
+    ├── CampaignError             --campaign matches no campaign, or several
+    ├── StartError                the API check before sending failed; nothing was sent
+    ├── ImportIncomplete          the API stopped the run part-way (exit INCOMPLETE);
+    │                             carries the summary, the rows not sent are in pending.csv
+    └── ApiError                  the API refused a request or could not be reached
+        ├── ApiValidationError    400: the request was malformed (a batch rejected whole)
+        ├── AuthenticationError   401: credentials rejected
+        ├── PaymentRequiredError  402: out of credits
+        ├── AuthorizationError    403: forbidden (IP allow-list, scopes)
+        ├── NotFoundError         404: unknown campaign
+        ├── RateLimitError        429: too many requests (carries Retry-After)
+        ├── ServerError           5xx: the server failed
+        ├── TransportError        no answer: connection refused or dropped, timeout
+        └── ResponseError         an answer the tool cannot read (not JSON, wrong shape)
+
+An ``ApiError`` that stops a run after rows were read leaves those rows in
+``pending.csv`` and makes the run end with ``ExitStatus.INCOMPLETE``.
 
 Validation problems of single rows are *not* exceptions: they are data
 (:class:`importer.issues.Issue`), collected while the rows are processed and
@@ -71,3 +89,84 @@ class MappingColumnError(MappingError):
 
 class ReportError(ImporterError):
     """The report folder or one of its files cannot be written."""
+
+
+class ConfigError(ImporterError):
+    """The tool is not configured to reach the API (credentials, base URL)."""
+
+
+class CampaignError(ImporterError):
+    """``--campaign`` names no campaign, or more than one."""
+
+
+class ApiError(ImporterError):
+    """The API refused a request or could not be reached."""
+
+    exit_status = ExitStatus.INCOMPLETE
+
+    def __init__(self, message: str, *, status: int | None = None, body: object = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class ApiValidationError(ApiError):
+    """400: the API called the request malformed."""
+
+
+class AuthenticationError(ApiError):
+    """401: the API rejected the credentials."""
+
+
+class PaymentRequiredError(ApiError):
+    """402: the account is out of credits."""
+
+
+class AuthorizationError(ApiError):
+    """403: the API forbids this client the request (IP allow-list, scopes)."""
+
+
+class NotFoundError(ApiError):
+    """404: the campaign does not exist."""
+
+
+class RateLimitError(ApiError):
+    """429: too many requests; ``retry_after`` says how long to wait, in seconds."""
+
+    def __init__(
+        self, message: str, *, status: int | None = 429, body: object = None,
+        retry_after: float | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(message, status=status, body=body)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """5xx: the server failed to handle the request."""
+
+
+class TransportError(ApiError):
+    """No answer: the connection failed, was dropped, or timed out."""
+
+    def __init__(self, message: str, *, sent: bool) -> None:
+        super().__init__(message)
+        #: True when the request may have reached the server (its fate is unknown).
+        self.sent = sent
+
+
+class ResponseError(ApiError):
+    """The API answered with something the tool cannot read."""
+
+
+class StartError(ImporterError):
+    """The API could not be used before anything was sent (credentials, campaign, network)."""
+
+
+class ImportIncomplete(ImporterError):
+    """The run stopped part-way; ``summary`` counts what was done, pending.csv holds the rest."""
+
+    exit_status = ExitStatus.INCOMPLETE
+
+    def __init__(self, message: str, summary: object) -> None:
+        super().__init__(message)
+        self.summary = summary

@@ -10,8 +10,10 @@ API slots in between de-duplication and reporting.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,13 +23,22 @@ import pandas as pd
 import phonenumbers
 
 from . import __version__
+from .campaigns import resolve_campaign
+from .client import MAX_BATCH, ApiClient, Campaign, Credentials, RetryPolicy, resolve_base_url
 from .dedupe import InFileDuplicates
-from .errors import UsageError
+from .errors import (
+    ApiError,
+    ImportIncomplete,
+    PaymentRequiredError,
+    UsageError,
+)
 from .issues import Issue, join_messages
 from .mapping import BoundMapping, Mapping, bind_mapping, load_mapping, project
-from .reader import ReadOptions, SourceInfo, open_source
+from .reader import ReadOptions, SourceFile, open_source
 from .reports import OUTCOMES, ChunkOutcome, ReportWriter
 from .schema import ValidatedChunk, lead_payload, validate_chunk
+from .sender import SendTotals, pending_outcome, send_batch
+from .spool import Spool, SpooledRow
 
 DEFAULT_REPORTS_ROOT = Path("whiteclad-reports")
 
@@ -43,19 +54,30 @@ class ImportOptions:
     lenient: bool = False
     dry_run: bool = True
     read: ReadOptions = field(default_factory=ReadOptions)
+    #: Campaign id or name; falls back to the mapping's ``campaign``.
+    campaign: str | None = None
+    batch_size: int = MAX_BATCH
+    #: None: --base-url's environment fallback, then the documented URL.
+    base_url: str | None = None
+    #: None: read from WHITECLAD_CLIENT_ID / WHITECLAD_CLIENT_SECRET.
+    credentials: Credentials | None = field(default=None, repr=False)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 class Progress(Protocol):
     """Receives progress while rows are processed (the CLI shows a bar)."""
 
-    def start(self, total: int, unit: str) -> None:
-        """Called once the file is open, with the total in ``unit`` (bytes or rows)."""
+    def start(self, total: int, unit: str, label: str) -> None:
+        """Called as a stage starts, with its total in ``unit`` (bytes or rows)."""
 
     def update(self, position: int, counts: dict[str, int]) -> None:
-        """Called after each chunk with the reader's position and the counts so far."""
+        """Called after each chunk or batch with the position and the counts so far."""
 
     def close(self) -> None:
-        """Called when processing ends, normally or not."""
+        """Called when a stage ends, normally or not."""
+
+    def notice(self, text: str) -> None:
+        """Called with something the user should read now (e.g. a credit warning)."""
 
 
 @dataclass
@@ -80,6 +102,14 @@ class Summary:
     started_at: str
     finished_at: str
     duration_seconds: float
+    campaign: dict[str, str] | None = None
+    base_url: str | None = None
+    requests: int = 0
+    batches: int = 0
+    credits_deducted: float = 0.0
+    credits_balance: float | None = None
+    notices: list[str] = field(default_factory=list)
+    stopped_by: str | None = None
     tool_version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,58 +141,295 @@ def check_region(region: str | None) -> str | None:
     return code
 
 
+#: The price of one lead in the API document's example, used only to warn early.
+ESTIMATED_CREDITS_PER_LEAD = 0.01
+
+
 def run_import(options: ImportOptions, progress: Progress | None = None) -> Summary:
-    """Run one import and write its reports; return the summary."""
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
-    if not options.dry_run:
-        raise UsageError(
-            "sending leads to the API is not available in this version; add --dry-run to "
-            "check the file and see the reports"
-        )
+    """Run one import: validate every row, send the valid ones (unless a dry run), report.
+
+    Returns the summary; raises :class:`ImportIncomplete` (carrying it) when the API
+    stopped the run part-way, and other :class:`ImporterError` subclasses when the run
+    could not start.
+    """
+    if not 1 <= options.batch_size <= MAX_BATCH:
+        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}")
     region_option = check_region(options.region)
     mapping = load_mapping(options.mapping)
-    region = region_option or mapping.region
-    with open_source(options.path, options.read) as source:
-        bound = bind_mapping(mapping, source.info.columns, str(options.path))
-        out_dir = options.out_dir or default_out_dir(options.path)
-        counts: Counter[str] = Counter()
-        reasons: Counter[str] = Counter()
-        duplicates = InFileDuplicates()
-        if progress is not None:
-            progress.start(source.info.progress_total, source.info.progress_unit)
-        try:
-            with ReportWriter(out_dir, source.info.columns, write_leads=options.dry_run) as writer:
-                for chunk in source.chunks():
-                    projected = project(chunk.frame, bound)
-                    validated = validate_chunk(
-                        projected,
-                        region=region,
-                        lenient=options.lenient,
-                        extra_values=chunk.extra_values,
-                    )
-                    outcome = reconcile(chunk.frame, validated, duplicates)
-                    writer.write(outcome)
-                    counts.update(outcome.counts())
-                    counts["total"] += len(chunk.frame)
-                    counts["blank_rows"] += chunk.blank_rows
-                    counts["warnings"] += sum(
-                        1 for issue in validated.issues if issue.severity == "warning"
-                    )
-                    reasons.update(_row_codes(validated.issues))
-                    if progress is not None:
-                        progress.update(chunk.progress, {k: counts[k] for k in OUTCOMES})
-                summary = _summary(
-                    options, source.info, mapping, bound, region, counts, reasons, writer,
-                    started, time.perf_counter() - clock,
-                )  # fmt: skip
-                writer.write_summary(summary.to_dict())
-        finally:
-            if progress is not None:
-                progress.close()
+    client, campaign = _connect(options, mapping)
+    try:
+        with open_source(options.path, options.read) as source:
+            bound = bind_mapping(mapping, source.info.columns, str(options.path))
+            run = _Run(options, mapping, bound, region_option or mapping.region, source,
+                       client, campaign, progress)  # fmt: skip
+            summary = run.execute()
+    finally:
+        if client is not None:
+            client.close()
     if not summary.balanced:  # a defect, never a user error: refuse to look successful
         raise AssertionError(f"row counts do not add up: {summary.to_dict()}")
+    if summary.stopped_by:
+        raise ImportIncomplete(summary.stopped_by, summary)
     return summary
+
+
+def _connect(options: ImportOptions, mapping: Mapping) -> tuple[ApiClient | None, Campaign | None]:
+    """Check credentials and the campaign before any row is read; nothing on a dry run."""
+    if options.dry_run:
+        return None, None
+    ref = options.campaign or mapping.campaign
+    if not ref:
+        raise UsageError(
+            "--campaign is needed to send leads: a campaign id or name (list them with "
+            "'whiteclad-import campaigns'), or add --dry-run to only check the file"
+        )
+    credentials = options.credentials or Credentials.from_env()
+    client = ApiClient(resolve_base_url(options.base_url), credentials, retry=options.retry)
+    try:
+        return client, resolve_campaign(client, ref)
+    except BaseException:
+        client.close()
+        raise
+
+
+class _Run:
+    """The state of one import while it runs."""
+
+    def __init__(
+        self,
+        options: ImportOptions,
+        mapping: Mapping,
+        bound: BoundMapping,
+        region: str | None,
+        source: SourceFile,
+        client: ApiClient | None,
+        campaign: Campaign | None,
+        progress: Progress | None,
+    ) -> None:
+        self.options = options
+        self.mapping = mapping
+        self.bound = bound
+        self.region = region
+        self.source = source
+        self.client = client
+        self.campaign = campaign
+        self.progress = progress
+        self.counts: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.totals = SendTotals()
+        self.notices: list[str] = []
+        self.balance: float | None = None
+        self.stop_message: str | None = None
+        self.duplicates = InFileDuplicates()
+        self.started = datetime.now(UTC)
+        self.clock = time.perf_counter()
+
+    def execute(self) -> Summary:
+        info = self.source.info
+        out_dir = self.options.out_dir or default_out_dir(self.options.path)
+        sending = self.client is not None
+        with contextlib.ExitStack() as stack:
+            writer = stack.enter_context(
+                ReportWriter(out_dir, info.columns, write_leads=not sending)
+            )
+            spool = stack.enter_context(Spool()) if sending else None
+            with self._stage(info.progress_total, info.progress_unit, "validating"):
+                for chunk in self.source.chunks():
+                    projected = project(chunk.frame, self.bound)
+                    validated = validate_chunk(
+                        projected,
+                        region=self.region,
+                        lenient=self.options.lenient,
+                        extra_values=chunk.extra_values,
+                    )
+                    outcome = reconcile(chunk.frame, validated, self.duplicates)
+                    if spool is not None:
+                        spool.add(_spooled(chunk.frame, outcome))
+                        outcome.accepted = outcome.accepted.iloc[0:0]
+                        outcome.leads = []
+                    self._record(writer, outcome)
+                    self.counts["total"] += len(chunk.frame)
+                    self.counts["blank_rows"] += chunk.blank_rows
+                    self.counts["warnings"] += sum(
+                        1 for issue in validated.issues if issue.severity == "warning"
+                    )
+                    self.reasons.update(_row_codes(validated.issues))
+                    self._update(chunk.progress)
+            interrupted = False
+            if spool is not None and len(spool):
+                try:
+                    self._send(spool, writer)
+                except KeyboardInterrupt:
+                    interrupted = True
+            summary = self._summary(writer)
+            writer.write_summary(summary.to_dict())
+        if interrupted:
+            raise KeyboardInterrupt
+        return summary
+
+    @contextlib.contextmanager
+    def _stage(self, total: int, unit: str, label: str) -> Iterator[None]:
+        if self.progress is not None:
+            self.progress.start(total, unit, label)
+        try:
+            yield
+        finally:
+            if self.progress is not None:
+                self.progress.close()
+
+    def _update(self, position: int) -> None:
+        if self.progress is not None:
+            self.progress.update(position, {k: self.counts[k] for k in OUTCOMES})
+
+    def _notice(self, text: str) -> None:
+        self.notices.append(text)
+        if self.progress is not None:
+            self.progress.notice(text)
+
+    def _record(self, writer: ReportWriter, outcome: ChunkOutcome) -> None:
+        writer.write(outcome)
+        self.counts.update(outcome.counts())
+
+    def _send(self, spool: Spool, writer: ReportWriter) -> None:
+        assert self.client is not None and self.campaign is not None
+        columns = self.source.info.columns
+        waiting = len(spool)
+        batches = spool.batches(self.options.batch_size)
+        stop: ApiError | None = None
+        try:
+            stop = self._check_credits(waiting)
+            if stop is None:
+                with self._stage(waiting, "rows", "sending"):
+                    for rows in batches:
+                        try:
+                            outcome = send_batch(
+                                self.client, self.campaign.id, rows, columns, self.totals
+                            )
+                        except ApiError as exc:
+                            stop = exc
+                            self._record(writer, pending_outcome(rows, columns, _why(exc)))
+                            break
+                        self._record(writer, outcome)
+                        self._update(self.totals.sent)
+        except KeyboardInterrupt:
+            stop = None
+            reason = "the import was interrupted before this lead was sent"
+            for rows in batches:
+                self._record(writer, pending_outcome(rows, columns, reason))
+            self.stop_message = (
+                f"interrupted: {self.counts['pending']} leads were not sent (see pending.csv)"
+            )
+            raise
+        finally:
+            if stop is not None:
+                for rows in batches:
+                    self._record(writer, pending_outcome(rows, columns, _why(stop)))
+                self.stop_message = _stop_message(stop, self.counts["pending"])
+
+    def _check_credits(self, waiting: int) -> ApiError | None:
+        """Read the balance; stop before sending when it is visibly empty."""
+        assert self.client is not None
+        try:
+            status = self.client.status()
+        except ApiError as exc:
+            return exc
+        self.balance = status.balance
+        if status.balance is None:
+            return None
+        if status.balance <= 0:
+            return PaymentRequiredError(f"out of credits (balance {status.balance:g})")
+        needed = waiting * ESTIMATED_CREDITS_PER_LEAD
+        if status.balance < needed:
+            self._notice(
+                f"credit balance {status.balance:g} may not cover {waiting} leads (about "
+                f"{needed:g} at {ESTIMATED_CREDITS_PER_LEAD} per lead); leads not sent when it "
+                "runs out will be in pending.csv"
+            )
+        return None
+
+    def _summary(self, writer: ReportWriter) -> Summary:
+        options, info, mapping, bound = self.options, self.source.info, self.mapping, self.bound
+        counts = self.counts
+        return Summary(
+            total=counts["total"],
+            accepted=counts["accepted"],
+            rejected=counts["rejected"],
+            duplicates=counts["duplicates"],
+            pending=counts["pending"],
+            dry_run=options.dry_run,
+            warnings=counts["warnings"],
+            blank_rows=counts["blank_rows"],
+            source={
+                "path": str(options.path),
+                "sha256": info.sha256,
+                "format": info.format,
+                "encoding": info.encoding,
+                "delimiter": info.delimiter,
+                "sheet": info.sheet,
+                "header_row": info.header_row,
+                "columns": list(info.columns),
+                "size_bytes": info.size_bytes,
+            },
+            mapping={
+                "name": mapping.name,
+                "path": str(mapping.path),
+                "sha256": mapping.sha256,
+                "fields": {key: _describe(src) for key, src in bound.fields.items()},
+                "custom_fields": {key: _describe(src) for key, src in bound.custom_fields.items()},
+                "absent_optional_columns": list(bound.absent_optional),
+            },
+            region=self.region,
+            lenient=options.lenient,
+            rejection_reasons=dict(
+                sorted(self.reasons.items(), key=lambda item: (-item[1], item[0]))
+            ),
+            out_dir=str(writer.out_dir),
+            reports={**writer.written(), "summary": str(writer.out_dir / "summary.json")},
+            started_at=self.started.isoformat(timespec="seconds"),
+            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            duration_seconds=round(time.perf_counter() - self.clock, 3),
+            campaign=(
+                {"id": self.campaign.id, "name": self.campaign.name}
+                if self.campaign is not None
+                else None
+            ),
+            base_url=self.client.base_url if self.client is not None else None,
+            requests=self.client.requests_made if self.client is not None else 0,
+            batches=self.totals.batches,
+            credits_deducted=round(self.totals.credits_deducted, 6),
+            credits_balance=self.balance,
+            notices=self.notices,
+            stopped_by=self.stop_message,
+        )
+
+
+def _why(exc: ApiError) -> str:
+    return f"not sent: {exc.message}"
+
+
+def _stop_message(exc: ApiError, pending: int) -> str:
+    if isinstance(exc, PaymentRequiredError):
+        return (
+            f"{exc.message}: {pending} leads were not sent (see pending.csv); recharge the "
+            "account, then import pending.csv with the same options"
+        )
+    return (
+        f"{exc.message}; {pending} leads were not sent (see pending.csv): once that is fixed, "
+        "import pending.csv with the same options"
+    )
+
+
+def _spooled(source: pd.DataFrame, outcome: ChunkOutcome) -> list[SpooledRow]:
+    """The accepted rows of a chunk, with their cells and lead, ready to be sent."""
+    accepted = outcome.accepted
+    cells = source.loc[accepted.index].to_numpy().tolist()
+    leads = dict(outcome.leads)
+    return [
+        SpooledRow(int(row), str(phone), leads[int(row)], values, str(warnings))
+        for row, phone, warnings, values in zip(
+            accepted.index, accepted["phone_e164"], accepted["warnings"], cells, strict=True
+        )
+    ]
 
 
 def reconcile(
@@ -218,57 +485,6 @@ def _row_codes(issues: list[Issue]) -> Counter[str]:
     """Count each error code once per row."""
     pairs = {(issue.row, issue.code) for issue in issues if issue.severity == "error"}
     return Counter(code for _, code in pairs)
-
-
-def _summary(
-    options: ImportOptions,
-    info: SourceInfo,
-    mapping: Mapping,
-    bound: BoundMapping,
-    region: str | None,
-    counts: Counter[str],
-    reasons: Counter[str],
-    writer: ReportWriter,
-    started: datetime,
-    seconds: float,
-) -> Summary:
-    return Summary(
-        total=counts["total"],
-        accepted=counts["accepted"],
-        rejected=counts["rejected"],
-        duplicates=counts["duplicates"],
-        pending=counts["pending"],
-        dry_run=options.dry_run,
-        warnings=counts["warnings"],
-        blank_rows=counts["blank_rows"],
-        source={
-            "path": str(options.path),
-            "sha256": info.sha256,
-            "format": info.format,
-            "encoding": info.encoding,
-            "delimiter": info.delimiter,
-            "sheet": info.sheet,
-            "header_row": info.header_row,
-            "columns": list(info.columns),
-            "size_bytes": info.size_bytes,
-        },
-        mapping={
-            "name": mapping.name,
-            "path": str(mapping.path),
-            "sha256": mapping.sha256,
-            "fields": {key: _describe(src) for key, src in bound.fields.items()},
-            "custom_fields": {key: _describe(src) for key, src in bound.custom_fields.items()},
-            "absent_optional_columns": list(bound.absent_optional),
-        },
-        region=region,
-        lenient=options.lenient,
-        rejection_reasons=dict(sorted(reasons.items(), key=lambda item: (-item[1], item[0]))),
-        out_dir=str(writer.out_dir),
-        reports={**writer.written(), "summary": str(writer.out_dir / "summary.json")},
-        started_at=started.isoformat(timespec="seconds"),
-        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        duration_seconds=round(seconds, 3),
-    )
 
 
 def _describe(source: Any) -> str:

@@ -55,6 +55,7 @@ ADDED_COLUMNS = (
     "duplicate_of",
     "lead_id",
     "campaign_lead_id",
+    "reason",
 )
 DELIMITERS = (",", ";", "\t", "|")
 DEFAULT_CHUNK_ROWS = 50_000

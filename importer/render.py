@@ -6,6 +6,7 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
+from .client import Campaign
 from .pipeline import Summary
 
 
@@ -28,8 +29,22 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
         lines.append("Top rejection reasons:")
         for code, count in list(summary.rejection_reasons.items())[:reasons]:
             lines.append(f"  {count:>9}  {code}")
+    if summary.campaign:
+        lines.append(
+            f"Campaign: {summary.campaign['name']} ({summary.campaign['id']}); "
+            f"{summary.requests} requests, {summary.credits_deducted:g} credits used"
+        )
     lines.append(f"Reports: {summary.out_dir}")
     return "\n".join(lines)
+
+
+def campaign_table(campaigns: list[Campaign]) -> str:
+    """Render campaigns as an aligned table: id, status, name."""
+    if not campaigns:
+        return "No campaigns."
+    rows = [("ID", "STATUS", "NAME")] + [(c.id, c.status, c.name) for c in campaigns]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    return "\n".join(f"{a.ljust(widths[0])}  {b.ljust(widths[1])}  {c}" for a, b, c in rows)
 
 
 class ProgressBar:
@@ -41,8 +56,9 @@ class ProgressBar:
         self._bar: tqdm[Any] | None = None
         self._last = 0
 
-    def start(self, total: int, unit: str) -> None:
-        """Open the bar (bytes for text files, rows for workbooks)."""
+    def start(self, total: int, unit: str, label: str) -> None:
+        """Open a bar for one stage (bytes for text files, rows otherwise)."""
+        self._last = 0
         if not self._enabled:
             return
         self._bar = tqdm(
@@ -50,7 +66,7 @@ class ProgressBar:
             unit=unit,
             unit_scale=unit == "B",
             file=self._stream,
-            desc="validating",
+            desc=label,
             leave=False,
             dynamic_ncols=True,
         )
@@ -67,6 +83,13 @@ class ProgressBar:
             dup=counts.get("duplicates", 0),
             refresh=False,
         )
+
+    def notice(self, text: str) -> None:
+        """Print a line above the bar (or alone when there is no bar)."""
+        if self._bar is not None:
+            self._bar.write(f"Warning: {text}", file=self._stream)
+        else:
+            print(f"Warning: {text}", file=self._stream)
 
     def close(self) -> None:
         """Remove the bar."""

@@ -25,7 +25,7 @@ from .errors import ReportError
 OUTCOMES = ("accepted", "rejected", "duplicates", "pending")
 #: Columns each report adds after the source columns and ``source_row``.
 REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "accepted": ("phone_e164", "warnings"),
+    "accepted": ("phone_e164", "warnings", "lead_id", "campaign_lead_id"),
     "rejected": ("error", "error_codes"),
     "duplicates": ("duplicate_of",),
     "pending": ("phone_e164", "reason"),

@@ -14,6 +14,9 @@ class ExitStatus(IntEnum):
     ROWS_REJECTED = 1
     #: Nothing was done: bad usage, unreadable file or mapping, unwritable report folder.
     CANNOT_START = 2
+    #: Stopped part-way by the API (credentials, credits, retries exhausted): the rows not
+    #: sent are in pending.csv; running the same command again sends them.
+    INCOMPLETE = 3
     #: A defect in the tool itself (EX_SOFTWARE); the message asks for a bug report.
     INTERNAL_ERROR = 70
     #: Stopped by Ctrl-C (128 + SIGINT), as shells expect.

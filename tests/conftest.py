@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from importer.cli import main
+from importer.sandbox import SandboxConfig, SandboxServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"
@@ -63,3 +64,14 @@ def write_csv(
     with path.open("w", encoding=encoding, newline="") as handle:
         csv.writer(handle, delimiter=delimiter).writerows(rows)
     return path
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    """One sandbox API server on a free loopback port for the whole session (no rate limit).
+
+    Shared: create your own campaign (POST /_sandbox/campaigns) to get exact counts,
+    and start your own short-lived SandboxServer to change credits, limits or faults.
+    """
+    with SandboxServer(SandboxConfig(rate_limit=0), host="127.0.0.1", port=0) as server:
+        yield server

@@ -12,6 +12,7 @@ import pytest
 from importer import cli as cli_module
 from importer.status import ExitStatus
 
+from . import test_cli_send
 from .conftest import SAMPLES, TEST_DATA, CliResult, read_report, read_summary, write_csv
 
 Run = Callable[..., CliResult]
@@ -154,6 +155,7 @@ def test_every_exit_status_has_a_test() -> None:
         ExitStatus.SUCCESS: test_all_rows_accepted_exits_0,
         ExitStatus.ROWS_REJECTED: test_rejected_rows_exit_1_with_reasons_on_stderr,
         ExitStatus.CANNOT_START: test_cannot_start_exits_2_with_one_line,
+        ExitStatus.INCOMPLETE: test_cli_send.test_out_of_credits_mid_run,
         ExitStatus.INTERNAL_ERROR: test_a_defect_exits_70_and_asks_for_a_report,
         ExitStatus.INTERRUPTED: test_ctrl_c_exits_130,
     }
@@ -241,7 +243,7 @@ def test_progress_bar_only_when_asked(tmp_path: Path) -> None:
 
     stream = io.StringIO()
     bar = ProgressBar(stream, enabled=True)
-    bar.start(100, "rows")
+    bar.start(100, "rows", "validating")
     bar.update(50, {"accepted": 40, "rejected": 5, "duplicates": 5})
     bar.update(100, {"accepted": 80, "rejected": 10, "duplicates": 10})
     bar.close()
@@ -249,7 +251,7 @@ def test_progress_bar_only_when_asked(tmp_path: Path) -> None:
     assert "validating" in stream.getvalue()
     quiet = io.StringIO()
     off = ProgressBar(quiet, enabled=False)
-    off.start(100, "rows")
+    off.start(100, "rows", "validating")
     off.update(50, {})
     off.close()
     assert quiet.getvalue() == ""

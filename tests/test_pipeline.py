@@ -89,7 +89,14 @@ def test_report_columns_keep_the_source_columns_in_order(tmp_path: Path) -> None
     reports = _run("facebook_lead_ads.csv", tmp_path)
     header = list(reports["accepted"][0])
     source_columns = read_summary(tmp_path)["source"]["columns"]  # type: ignore[index]
-    assert header == [*source_columns, "source_row", "phone_e164", "warnings"]
+    assert header == [
+        *source_columns,
+        "source_row",
+        "phone_e164",
+        "warnings",
+        "lead_id",
+        "campaign_lead_id",
+    ]
     assert list(reports["rejected"][0])[-3:] == ["source_row", "error", "error_codes"]
     assert list(reports["duplicates"][0])[-2:] == ["source_row", "duplicate_of"]
 

@@ -1,0 +1,482 @@
+"""Client of the Whiteclad External Lead Integration API.
+
+One ``requests.Session`` per client (connections are reused), a timeout on every
+call, the two credential headers on every request. Every documented error
+becomes a typed :class:`~importer.errors.ApiError` whose message tells a
+marketing-ops user what to do. Answers whose shape the API document leaves open
+(campaign lists and details, rate limits, the items of ``results.failed`` and
+``results.duplicates``) are read tolerantly: ``_id`` or ``id``, a list under
+``data`` or ``data.campaigns``; the raw body is kept.
+
+Retries: 429 waits for ``Retry-After``; 5xx answers, timeouts and connection
+errors are retried with exponential backoff and jitter, up to
+:attr:`RetryPolicy.attempts` tries; other 4xx answers are never retried. A POST
+whose answer never arrived may have been stored by the server:
+:attr:`CreateLeadsResult.resent` tells the caller so it can read "duplicate"
+answers about that same batch as "created by this import".
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from . import __version__
+from .errors import (
+    ApiError,
+    ApiValidationError,
+    AuthenticationError,
+    AuthorizationError,
+    ConfigError,
+    NotFoundError,
+    PaymentRequiredError,
+    RateLimitError,
+    ResponseError,
+    ServerError,
+    TransportError,
+)
+
+DEFAULT_BASE_URL = "https://api-serve.cllr.ai/api/v1/client"
+BASE_URL_ENV = "WHITECLAD_BASE_URL"
+CLIENT_ID_ENV = "WHITECLAD_CLIENT_ID"
+CLIENT_SECRET_ENV = "WHITECLAD_CLIENT_SECRET"
+MAX_BATCH = 1000
+CAMPAIGN_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The client id and secret; the secret never shows in a repr."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Credentials:
+        """Read WHITECLAD_CLIENT_ID / WHITECLAD_CLIENT_SECRET, or raise ConfigError."""
+        source = os.environ if env is None else env
+        client_id = source.get(CLIENT_ID_ENV, "").strip()
+        secret = source.get(CLIENT_SECRET_ENV, "").strip()
+        missing = [name for name, value in ((CLIENT_ID_ENV, client_id),
+                                            (CLIENT_SECRET_ENV, secret)) if not value]  # fmt: skip
+        if missing:
+            raise ConfigError(
+                f"no API credentials: set {' and '.join(missing)} (from your Whiteclad "
+                "administrator), or add --dry-run to check the file without sending"
+            )
+        return cls(client_id, secret)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry failed calls."""
+
+    attempts: int = 4
+    backoff: float = 1.0
+    max_backoff: float = 30.0
+    #: Longest wait honoured for a 429's Retry-After before giving up.
+    max_retry_after: float = 120.0
+
+    def delay(self, attempt: int) -> float:
+        """Return the wait before retry number ``attempt`` (1-based), with full jitter."""
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign as the API describes it; ``raw`` keeps the whole object."""
+
+    id: str
+    name: str
+    status: str
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ApiStatus:
+    """The answer of GET /status."""
+
+    client_id: str
+    organization: str
+    balance: float | None
+    total_leads_created: int | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class LeadResult:
+    """What the server said about one lead of a batch."""
+
+    phone: str | None
+    index: int | None
+    lead_id: str | None = None
+    campaign_lead_id: str | None = None
+    error: str | None = None
+    existing_lead_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CreateLeadsResult:
+    """The answer of POST /leads, read tolerantly."""
+
+    successful: list[LeadResult]
+    failed: list[LeadResult]
+    duplicates: list[LeadResult]
+    credits_deducted: float
+    #: True when the batch was sent again after an answer that never arrived.
+    resent: bool
+    raw: dict[str, Any] = field(repr=False)
+
+
+def resolve_base_url(option: str | None, env: dict[str, str] | None = None) -> str:
+    """Return the base URL: --base-url, else WHITECLAD_BASE_URL, else the documented one."""
+    source = os.environ if env is None else env
+    url = (option or source.get(BASE_URL_ENV) or DEFAULT_BASE_URL).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"base URL '{url}' is not an http(s) address; use e.g. {DEFAULT_BASE_URL}"
+        )
+    return url
+
+
+class ApiClient:
+    """A session with the lead API at ``base_url``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        timeout: tuple[float, float] = (10.0, 120.0),
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.requests_made = 0
+        self._sleep = sleep
+        self._session = session or requests.Session()
+        self._session.headers.update(
+            {
+                "x-client-id": credentials.client_id,
+                "x-client-secret": credentials.client_secret,
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": f"whiteclad-import/{__version__}",
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.base_url!r})"
+
+    def close(self) -> None:
+        """Close the session's connections."""
+        self._session.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- endpoints ----------------------------------------------------------------
+
+    def create_leads(self, campaign_id: str, leads: list[dict[str, Any]]) -> CreateLeadsResult:
+        """POST /leads: create up to 1000 leads in a campaign."""
+        if not 1 <= len(leads) <= MAX_BATCH:
+            raise ValueError(f"a batch holds 1 to {MAX_BATCH} leads, not {len(leads)}")
+        body, resent = self._call("POST", "/leads", {"campaignId": campaign_id, "leads": leads})
+        data = _dict(body.get("data", body))
+        results = _dict(data.get("results"))
+        try:
+            credits = float(data.get("creditsDeducted") or 0.0)
+        except (TypeError, ValueError):
+            credits = 0.0
+        return CreateLeadsResult(
+            successful=[_lead_result(item) for item in _list(results.get("successful"))],
+            failed=[_lead_result(item) for item in _list(results.get("failed"))],
+            duplicates=[_lead_result(item) for item in _list(results.get("duplicates"))],
+            credits_deducted=credits,
+            resent=resent,
+            raw=body,
+        )
+
+    def list_campaigns(
+        self,
+        *,
+        status: str | None = None,
+        search: str | None = None,
+        page: int = 1,
+        limit: int = 100,
+    ) -> tuple[list[Campaign], int | None]:
+        """GET /campaigns: one page of campaigns, and the number of pages when known."""
+        params = {"page": page, "limit": limit, "status": status, "search": search}
+        body, _ = self._call("GET", "/campaigns", params=params)
+        data = body.get("data")
+        if isinstance(data, dict):
+            items = _list(data.get("campaigns", data.get("items")))
+            pagination = _dict(data.get("pagination") or body.get("pagination"))
+        else:
+            items = _list(data)
+            pagination = _dict(body.get("pagination"))
+        pages = pagination.get("pages") or pagination.get("totalPages")
+        return [_campaign(item) for item in items], int(pages) if pages else None
+
+    def iter_campaigns(
+        self, *, status: str | None = None, search: str | None = None
+    ) -> Iterator[Campaign]:
+        """Every campaign matching the filters, across all pages."""
+        page, limit = 1, 100
+        while True:
+            campaigns, pages = self.list_campaigns(
+                status=status, search=search, page=page, limit=limit
+            )
+            yield from campaigns
+            if not campaigns or (pages is not None and page >= pages) or len(campaigns) < limit:
+                return
+            page += 1
+
+    def get_campaign(self, campaign_id: str) -> Campaign:
+        """GET /campaigns/:id, with its lead statistics in ``raw``."""
+        body, _ = self._call("GET", f"/campaigns/{quote(campaign_id, safe='')}")
+        data = _dict(body.get("data", body))
+        return _campaign(_dict(data.get("campaign", data)))
+
+    def status(self) -> ApiStatus:
+        """GET /status: connection, organization and credit balance."""
+        body, _ = self._call("GET", "/status")
+        data = _dict(body.get("data", body))
+        organization = _dict(data.get("organization"))
+        usage = _dict(data.get("usage"))
+        credits = _dict(data.get("credits"))
+        balance = credits.get("balance")
+        created = usage.get("totalLeadsCreated")
+        return ApiStatus(
+            client_id=str(data.get("clientId", "")),
+            organization=str(organization.get("name", "")),
+            balance=float(balance) if isinstance(balance, int | float) else None,
+            total_leads_created=int(created) if isinstance(created, int | float) else None,
+            raw=body,
+        )
+
+    def rate_limits(self) -> dict[str, Any]:
+        """GET /rate-limits: the current consumption of the quota (shape left open)."""
+        body, _ = self._call("GET", "/rate-limits")
+        return body
+
+    # --- transport ----------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Send a request with retries; return (JSON body, resent after an unknown fate)."""
+        url = self.base_url + path
+        unknown_fate = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                body = self._once(method, url, payload, params)
+                return body, unknown_fate
+            except RateLimitError as exc:
+                wait = exc.retry_after if exc.retry_after is not None else self.retry.delay(attempt)
+                if attempt >= self.retry.attempts or wait > self.retry.max_retry_after:
+                    raise
+                self._sleep(wait)
+            except (ServerError, TransportError) as exc:
+                # A dropped answer may hide a stored batch; a 5xx means it was not handled.
+                if isinstance(exc, TransportError) and exc.sent and method == "POST":
+                    unknown_fate = True
+                if attempt >= self.retry.attempts:
+                    raise
+                self._sleep(self.retry.delay(attempt))
+
+    def _once(
+        self,
+        method: str,
+        url: str,
+        payload: dict[str, Any] | None,
+        params: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        self.requests_made += 1
+        clean = {key: value for key, value in (params or {}).items() if value is not None}
+        try:
+            response = self._session.request(
+                method,
+                url,
+                json=payload,
+                params=clean or None,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.exceptions.ConnectTimeout as exc:
+            raise TransportError(self._unreachable("the connection timed out"), sent=False) from exc
+        except requests.exceptions.Timeout as exc:
+            raise TransportError(
+                f"{self.base_url} did not answer in {self.timeout[1]:.0f} s", sent=True
+            ) from exc
+        except requests.exceptions.ConnectionError as exc:
+            sent = not _is_connect_failure(exc)
+            reason = "the connection was dropped" if sent else "the connection failed"
+            raise TransportError(self._unreachable(reason), sent=sent) from exc
+        except requests.exceptions.RequestException as exc:
+            raise TransportError(self._unreachable(type(exc).__name__), sent=True) from exc
+        with response:
+            return self._read(response)
+
+    def _unreachable(self, reason: str) -> str:
+        return f"cannot reach {self.base_url} ({reason}); check the network and --base-url"
+
+    def _read(self, response: requests.Response) -> dict[str, Any]:
+        status = response.status_code
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        if 200 <= status < 300:
+            if not isinstance(body, dict):
+                raise ResponseError(
+                    f"the API answered HTTP {status} with something that is not a JSON object; "
+                    "run the same command again later",
+                    status=status,
+                    body=response.text[:500],
+                )
+            return body
+        if 300 <= status < 400:
+            raise ResponseError(
+                f"the API answered with a redirect (HTTP {status}) to "
+                f"{response.headers.get('Location', '?')}; credentials are not sent on to "
+                "another address: check --base-url",
+                status=status,
+            )
+        raise _error_for(status, _message(body, response.text), body, response.headers)
+
+
+def _error_for(status: int, message: str, body: Any, headers: Any) -> ApiError:
+    said = f" (the API said: {message})" if message else ""
+    if status == 400:
+        return ApiValidationError(f"the API rejected the request as invalid{said}", status=400,
+                                  body=body)  # fmt: skip
+    if status == 401:
+        return AuthenticationError(
+            f"credentials rejected{said}: check {CLIENT_ID_ENV} and {CLIENT_SECRET_ENV}",
+            status=401,
+            body=body,
+        )
+    if status == 402:
+        return PaymentRequiredError(
+            f"out of credits{said}: recharge the account", status=402, body=body
+        )
+    if status == 403:
+        return AuthorizationError(
+            f"access forbidden{said}: the API refuses this client, often because of an IP "
+            "address that is not on the allow-list or missing scopes; ask your Whiteclad "
+            "administrator",
+            status=403,
+            body=body,
+        )
+    if status == 404:
+        return NotFoundError(f"not found{said}", status=404, body=body)
+    if status == 429:
+        return RateLimitError(
+            f"rate limit reached{said}", body=body, retry_after=_retry_after(headers)
+        )
+    if status >= 500:
+        return ServerError(
+            f"the Whiteclad API failed (HTTP {status}){said}; run the same command again later",
+            status=status,
+            body=body,
+        )
+    return ResponseError(f"unexpected HTTP {status} from the API{said}", status=status, body=body)
+
+
+def _message(body: Any, text: str) -> str:
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            found = error.get("message") or error.get("type")
+            if found:
+                return str(found)[:300]
+        for key in ("message", "error", "detail"):
+            if isinstance(body.get(key), str) and body[key]:
+                return str(body[key])[:300]
+    return text.strip()[:200]
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = headers.get("Retry-After")
+    if value is None:
+        reset = headers.get("X-RateLimit-Reset")
+        try:
+            return max(float(reset) - time.time(), 1.0) if reset is not None else None
+        except ValueError:
+            return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+def _is_connect_failure(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when the request never left: the TCP connection itself failed."""
+    text = repr(exc)
+    return any(
+        marker in text
+        for marker in ("NewConnectionError", "Connection refused", "Name or service not known",
+                       "nodename nor servname", "Failed to resolve", "ConnectTimeout")
+    )  # fmt: skip
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _lead_result(item: Any) -> LeadResult:
+    if not isinstance(item, dict):
+        return LeadResult(phone=_text(item) if isinstance(item, str) else None, index=None)
+    index = item.get("index")
+    error = item.get("error") or item.get("message") or item.get("reason")
+    if isinstance(error, dict):
+        error = error.get("message") or error.get("type")
+    return LeadResult(
+        phone=_text(item.get("phone")),
+        index=index if isinstance(index, int) else None,
+        lead_id=_text(item.get("leadId") or item.get("_id") or item.get("id")),
+        campaign_lead_id=_text(item.get("campaignLeadId")),
+        error=_text(error),
+        existing_lead_id=_text(item.get("existingLeadId") or item.get("leadId")),
+    )
+
+
+def _campaign(item: Any) -> Campaign:
+    data = _dict(item)
+    return Campaign(
+        id=str(data.get("_id") or data.get("id") or data.get("campaignId") or ""),
+        name=str(data.get("name") or ""),
+        status=str(data.get("status") or ""),
+        raw=data,
+    )

@@ -1,0 +1,361 @@
+"""Real imports: the command line against the real sandbox server on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import pytest
+import requests
+
+from importer.client import ApiClient, Credentials
+from importer.sandbox import SandboxConfig, SandboxServer
+from importer.sender import SendTotals, send_batch
+from importer.spool import SpooledRow
+from importer.status import ExitStatus
+
+from .conftest import CliResult, read_report, read_summary, write_csv
+
+Run = Callable[..., CliResult]
+SPRING = "65f2a1b2c3d4e5f6a7b8c9d0"
+WEBINAR = "65f2a1b2c3d4e5f6a7b8c9d1"
+PAUSED = "65f2a1b2c3d4e5f6a7b8c9d2"
+OUTCOME_FILES = ("accepted", "rejected", "duplicates", "pending")
+
+
+def us_numbers(count: int, start: int = 0) -> list[str]:
+    """Valid, distinct US numbers in the 555 exchange."""
+    numbers = []
+    area_codes = ["212", "312", "415", "646", "718", "917"]
+    for i in range(start, start + count):
+        area, line = area_codes[i // 10_000 % len(area_codes)], i % 10_000
+        number = f"+1{area}555{line:04d}"
+        assert phonenumbers.is_valid_number(phonenumbers.parse(number)), number
+        numbers.append(number)
+    return numbers
+
+
+def leads_file(path: Path, phones: list[str], extra: list[list[str]] | None = None) -> Path:
+    rows = [["phone", "first_name", "email"]]
+    rows += [[phone, f"Lead {i}", f"lead{i}@example.com"] for i, phone in enumerate(phones)]
+    return write_csv(path, rows + (extra or []))
+
+
+def stats(server: SandboxServer) -> dict[str, Any]:
+    root = server.base_url.split("/api/")[0]
+    return dict(requests.get(f"{root}/_sandbox/stats", timeout=5).json())
+
+
+def stored_phones(server: SandboxServer, campaign: str) -> list[str]:
+    root = server.base_url.split("/api/")[0]
+    body = requests.get(f"{root}/_sandbox/leads", params={"campaignId": campaign}, timeout=5).json()
+    leads = body.get("data", body)
+    leads = leads.get("leads", leads) if isinstance(leads, dict) else leads
+    return [lead["phone"] for lead in leads]
+
+
+def set_credits(server: SandboxServer, balance: float) -> None:
+    root = server.base_url.split("/api/")[0]
+    requests.post(
+        f"{root}/_sandbox/credits", json={"balance": balance}, timeout=5
+    ).raise_for_status()
+
+
+def posts(server: SandboxServer) -> int:
+    return int(stats(server)["leadPosts"])
+
+
+def assert_every_row_once(out: Path, data_rows: int) -> dict[str, list[dict[str, str]]]:
+    """The invariant: each data row in exactly one report, and the summary adds up."""
+    reports = {
+        name: read_report(out / f"{name}.csv") if (out / f"{name}.csv").exists() else []
+        for name in OUTCOME_FILES
+    }
+    rows = [row["source_row"] for found in reports.values() for row in found]
+    assert len(rows) == len(set(rows)) == data_rows
+    summary = read_summary(out)
+    assert summary["total"] == data_rows
+    for name in OUTCOME_FILES:
+        key = "duplicates" if name == "duplicates" else name
+        assert summary[key] == len(reports[name]), name
+    return reports
+
+
+@pytest.fixture
+def server() -> Iterator[SandboxServer]:
+    """A fresh sandbox per test that changes credits or campaigns."""
+    with SandboxServer(SandboxConfig(rate_limit=0), host="127.0.0.1", port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def api_env(monkeypatch: pytest.MonkeyPatch, server: SandboxServer) -> SandboxServer:
+    monkeypatch.setenv("WHITECLAD_BASE_URL", server.base_url)
+    monkeypatch.setenv("WHITECLAD_CLIENT_ID", server.config.client_id)
+    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", server.config.client_secret)
+    return server
+
+
+def test_clean_import(run_cli: Run, api_env: SandboxServer, tmp_path: Path) -> None:
+    phones = us_numbers(5)
+    source = leads_file(tmp_path / "leads.csv", phones)
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "--campaign", SPRING, "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    reports = assert_every_row_once(out, 5)
+    accepted = reports["accepted"]
+    assert [row["phone_e164"] for row in accepted] == phones
+    assert all(len(row["lead_id"]) == 24 and len(row["campaign_lead_id"]) == 24 for row in accepted)
+    assert sorted(stored_phones(api_env, SPRING)) == sorted(phones)
+    summary = read_summary(out)
+    assert summary["campaign"] == {"id": SPRING, "name": "Spring Promo 2026"}
+    assert summary["dry_run"] is False
+    assert summary["credits_deducted"] == pytest.approx(0.05)
+    assert summary["batches"] == 1
+    assert summary["requests"] >= 3  # campaign check, credit check, one POST
+    assert not (out / "leads.jsonl").exists()
+    assert "Campaign: Spring Promo 2026" in result.stderr
+
+
+def test_server_side_duplicates(run_cli: Run, api_env: SandboxServer, tmp_path: Path) -> None:
+    first = leads_file(tmp_path / "first.csv", us_numbers(3))
+    run_cli(first, "-m", "generic", "-c", SPRING, "--out", tmp_path / "one")
+    second = leads_file(tmp_path / "second.csv", us_numbers(4, start=1))  # 2 overlap
+    out = tmp_path / "two"
+    result = run_cli(second, "-m", "generic", "-c", SPRING, "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS
+    reports = assert_every_row_once(out, 4)
+    assert [row["duplicate_of"] for row in reports["duplicates"]] == ["campaign", "campaign"]
+    assert len(reports["accepted"]) == 2
+    assert len(stored_phones(api_env, SPRING)) == 5
+
+
+def test_in_file_and_invalid_rows_are_never_sent(
+    run_cli: Run, api_env: SandboxServer, tmp_path: Path
+) -> None:
+    phones = us_numbers(3)
+    source = leads_file(tmp_path / "leads.csv", phones,
+                        extra=[[phones[0], "again", ""], ["N/A", "nobody", ""]])  # fmt: skip
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", out)
+    assert result.exit_code == ExitStatus.ROWS_REJECTED
+    reports = assert_every_row_once(out, 5)
+    assert reports["duplicates"][0]["duplicate_of"] == "row 2"
+    assert sorted(stored_phones(api_env, SPRING)) == sorted(phones)
+
+
+def test_per_lead_failures_from_the_server(api_env: SandboxServer) -> None:
+    rows = [
+        SpooledRow(2, "+12125550100", {"phone": "+12125550100"}, ["+12125550100"], ""),
+        SpooledRow(
+            3,
+            "+12125550101",
+            {"phone": "+12125550101", "timeZone": "Mars/Olympus"},
+            ["+12125550101"],
+            "",
+        ),
+    ]
+    client = ApiClient(api_env.base_url, Credentials(api_env.config.client_id,
+                                                     api_env.config.client_secret))  # fmt: skip
+    with client:
+        outcome = send_batch(client, SPRING, rows, ("phone",), SendTotals())
+    assert outcome.accepted.index.tolist() == [2]
+    assert outcome.rejected.index.tolist() == [3]
+    assert "the API rejected the lead" in outcome.rejected.loc[3, "error"]
+    assert outcome.rejected.loc[3, "error_codes"] == "api_rejected"
+
+
+def test_batches_split_at_1000(run_cli: Run, api_env: SandboxServer, tmp_path: Path) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2500))
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert posts(api_env) == 3
+    assert read_summary(out)["batches"] == 3
+    assert len(stored_phones(api_env, SPRING)) == 2500
+    assert_every_row_once(out, 2500)
+
+
+def test_batch_size_option(run_cli: Run, api_env: SandboxServer, tmp_path: Path) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(10))
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "4",
+                     "--out", tmp_path / "out")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert posts(api_env) == 3
+    too_big = run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "1001")
+    assert too_big.exit_code == ExitStatus.CANNOT_START
+
+
+def test_out_of_credits_mid_run(run_cli: Run, api_env: SandboxServer, tmp_path: Path) -> None:
+    set_credits(api_env, 0.025)  # two leads at 0.01
+    source = leads_file(tmp_path / "leads.csv", us_numbers(5))
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "2", "--out", out)
+    assert result.exit_code == ExitStatus.INCOMPLETE
+    assert "Warning: credit balance" in result.stderr
+    assert "out of credits" in result.stderr
+    assert "3 leads were not sent" in result.stderr
+    reports = assert_every_row_once(out, 5)
+    assert len(reports["accepted"]) == 2
+    assert len(reports["pending"]) == 3
+    assert all(row["phone_e164"] for row in reports["pending"])
+    assert read_summary(out)["stopped_by"]
+    assert len(stored_phones(api_env, SPRING)) == 2
+
+    # Recharged, the pending rows are imported on their own.
+    set_credits(api_env, 10)
+    again = tmp_path / "again"
+    retry = run_cli(out / "pending.csv", "-m", "generic", "-c", SPRING, "--out", again)
+    assert retry.exit_code == ExitStatus.SUCCESS
+    assert len(read_report(again / "accepted.csv")) == 3
+    assert len(stored_phones(api_env, SPRING)) == 5
+
+
+def test_empty_balance_sends_nothing(run_cli: Run, api_env: SandboxServer, tmp_path: Path) -> None:
+    set_credits(api_env, 0)
+    source = leads_file(tmp_path / "leads.csv", us_numbers(3))
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", out)
+    assert result.exit_code == ExitStatus.INCOMPLETE
+    assert posts(api_env) == 0
+    assert len(assert_every_row_once(out, 3)["pending"]) == 3
+
+
+def test_wrong_credentials(
+    run_cli: Run, api_env: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", "wc_secret_wrong")
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2))
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", tmp_path / "out")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "credentials rejected" in result.stderr
+    assert "WHITECLAD_CLIENT_SECRET" in result.stderr
+    assert "wc_secret_wrong" not in result.stderr
+    assert posts(api_env) == 0
+
+
+def test_missing_credentials(run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WHITECLAD_CLIENT_ID", raising=False)
+    monkeypatch.delenv("WHITECLAD_CLIENT_SECRET", raising=False)
+    source = leads_file(tmp_path / "leads.csv", us_numbers(1))
+    result = run_cli(source, "-m", "generic", "-c", SPRING)
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "WHITECLAD_CLIENT_ID" in result.stderr
+
+
+def test_unknown_campaign(run_cli: Run, api_env: SandboxServer, tmp_path: Path) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2))
+    result = run_cli(source, "-m", "generic", "-c", "aaaaaaaaaaaaaaaaaaaaaaaa", "--out", tmp_path)
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "does not exist" in result.stderr
+    assert posts(api_env) == 0
+
+
+def test_campaign_by_name(run_cli: Run, api_env: SandboxServer, tmp_path: Path) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2))
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "-c", "webinar follow-up", "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    assert read_summary(out)["campaign"]["id"] == WEBINAR  # type: ignore[index]
+    assert len(stored_phones(api_env, WEBINAR)) == 2
+
+
+@pytest.mark.parametrize(("name", "message"), [("Nope Campaign", "no campaign is named"),
+                                                ("2026", "matches 1")])  # fmt: skip
+def test_campaign_name_errors(
+    run_cli: Run, api_env: SandboxServer, tmp_path: Path, name: str, message: str
+) -> None:
+    root = api_env.base_url.split("/api/")[0]
+    requests.post(f"{root}/_sandbox/campaigns", json={"name": "Autumn 2026", "status": "active"},
+                  timeout=5).raise_for_status()  # fmt: skip
+    source = leads_file(tmp_path / "leads.csv", us_numbers(1))
+    result = run_cli(source, "-m", "generic", "-c", name)
+    if name == "2026":
+        # "2026" matches "Spring Promo 2026" and "Autumn 2026": ambiguous, both listed.
+        assert "matches 2 campaigns" in result.stderr
+        assert "Spring Promo 2026" in result.stderr and "Autumn 2026" in result.stderr
+    else:
+        assert message in result.stderr
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert posts(api_env) == 0
+
+
+def test_paused_campaign_rejects_the_batch(
+    run_cli: Run, api_env: SandboxServer, tmp_path: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(3))
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "-c", PAUSED, "--out", out)
+    assert result.exit_code == ExitStatus.ROWS_REJECTED
+    reports = assert_every_row_once(out, 3)
+    assert {row["error_codes"] for row in reports["rejected"]} == {"api_batch_rejected"}
+    assert "paused" in reports["rejected"][0]["error"]
+
+
+def test_dry_run_sends_nothing_and_needs_no_credentials(
+    run_cli: Run, api_env: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WHITECLAD_CLIENT_SECRET")
+    before = stats(api_env)
+    source = leads_file(tmp_path / "leads.csv", us_numbers(3))
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--dry-run", "--out", tmp_path / "o")
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert stats(api_env)["requests"] == before["requests"]
+    assert stored_phones(api_env, SPRING) == []
+
+
+def test_embedded_sandbox(run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WHITECLAD_CLIENT_ID", raising=False)
+    monkeypatch.delenv("WHITECLAD_CLIENT_SECRET", raising=False)
+    source = leads_file(tmp_path / "leads.csv", us_numbers(4))
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "-c", "Spring Promo 2026", "--sandbox", "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    assert "Sandbox: http://127.0.0.1:" in result.stderr
+    assert len(assert_every_row_once(out, 4)["accepted"]) == 4
+
+
+# --- information commands ---------------------------------------------------------
+
+
+def test_campaigns_command(run_cli: Run, api_env: SandboxServer) -> None:
+    result = run_cli("campaigns")
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert SPRING in result.stdout and "Spring Promo 2026" in result.stdout
+    active = run_cli("campaigns", "--status", "paused", "--json")
+    assert [c["name"] for c in json.loads(active.stdout)] == ["Winter Renewals"]
+    found = run_cli("campaigns", "--search", "webinar")
+    assert "Webinar Follow-up" in found.stdout and "Spring" not in found.stdout
+
+
+def test_campaign_command(run_cli: Run, api_env: SandboxServer) -> None:
+    result = run_cli("campaign", SPRING)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert "Spring Promo 2026" in result.stdout
+    missing = run_cli("campaign", "aaaaaaaaaaaaaaaaaaaaaaaa")
+    assert missing.exit_code == ExitStatus.CANNOT_START
+    assert missing.stderr.startswith("Error: not found")
+
+
+def test_status_and_rate_limits_commands(run_cli: Run, api_env: SandboxServer) -> None:
+    status = run_cli("status")
+    assert status.exit_code == ExitStatus.SUCCESS
+    assert api_env.config.client_id in status.stdout
+    assert "credits" in status.stdout
+    as_json = run_cli("status", "--json")
+    assert json.loads(as_json.stdout)["data"]["credits"]["balance"] > 0
+    limits = run_cli("rate-limits", "--json")
+    assert limits.exit_code == ExitStatus.SUCCESS
+    assert json.loads(limits.stdout)["success"] is True
+
+
+def test_information_commands_need_credentials(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WHITECLAD_CLIENT_ID", raising=False)
+    result = run_cli("status")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "WHITECLAD_CLIENT_ID" in result.stderr
