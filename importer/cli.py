@@ -21,11 +21,13 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .client import MAX_BATCH, ApiClient, Credentials, resolve_base_url
-from .errors import ApiError, ImporterError, ImportIncomplete, StartError
+from .client import MAX_BATCH, ApiClient, Credentials, RetryPolicy, resolve_base_url
+from .errors import ApiError, ImporterError, ImportIncomplete, StartError, UsageError
+from .interrupt import graceful_stop
+from .ledger import LEDGER_FILE, Ledger, default_state_dir
 from .pipeline import ImportOptions, Summary, run_import
 from .reader import ReadOptions
-from .render import ProgressBar, campaign_table, summary_text
+from .render import ProgressBar, campaign_table, run_table, summary_text
 from .status import ExitStatus
 
 T = TypeVar("T")
@@ -58,6 +60,15 @@ def _base_url_option(function: Any) -> Any:
         "--base-url",
         metavar="URL",
         help="API base URL [default: $WHITECLAD_BASE_URL, else the Whiteclad service].",
+    )(function)
+
+
+def _state_dir_option(function: Any) -> Any:
+    return click.option(
+        "--state-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder of the run ledger [default: $WHITECLAD_STATE_DIR, else "
+        "~/.local/state/whiteclad-import].",
     )(function)
 
 
@@ -148,6 +159,38 @@ def cli() -> None:
     show_default=True,
     help="Rows processed at a time; bounds memory on large files.",
 )
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of the run ledger and locks [default: $WHITECLAD_STATE_DIR, else "
+    "~/.local/state/whiteclad-import].",
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Start over instead of resuming an earlier run of the same command.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Requests per minute to pace to (0: no pacing) [default: what the API reports, else 60].",
+)
+@click.option(
+    "--max-retries",
+    type=click.IntRange(0, 20),
+    default=RetryPolicy.attempts - 1,
+    show_default=True,
+    help="Retries of a request after a 5xx, a timeout, a dropped connection or a 429.",
+)
+@click.option(
+    "--retry-backoff",
+    type=click.FloatRange(min=0),
+    default=RetryPolicy.backoff,
+    show_default=True,
+    metavar="SECONDS",
+    help="First wait before a retry; it doubles with each retry (with jitter), up to 30 s.",
+)
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
 @_debug_option
 def import_command(
@@ -165,6 +208,11 @@ def import_command(
     delimiter: str | None,
     sheet: str | None,
     chunk_rows: int,
+    state_dir: Path | None,
+    fresh: bool,
+    rate_limit: int | None,
+    max_retries: int,
+    retry_backoff: float,
     no_progress: bool,
 ) -> None:
     """Import FILE (CSV, TSV, XLSX, XLSM, XLS or ODS) using a column mapping.
@@ -201,9 +249,14 @@ def import_command(
             batch_size=batch_size,
             base_url=base_url,
             credentials=credentials,
+            retry=RetryPolicy(attempts=max_retries + 1, backoff=retry_backoff),
+            rate_limit=rate_limit,
+            state_dir=state_dir,
+            fresh=fresh,
         )
         progress = ProgressBar(stderr, enabled=not no_progress and stderr.isatty())
-        summary = run_import(options, progress)
+        with graceful_stop(stderr) as stop:
+            summary = run_import(options, progress, stop)
     click.echo(summary_text(summary), err=True)
     click.get_current_context().exit(exit_status(summary))
 
@@ -236,6 +289,8 @@ def _maybe_sandbox(wanted: bool) -> Iterator[Any]:
               help="Requests allowed per minute (0: no limit).")  # fmt: skip
 @click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Fraction of requests answered 500.")  # fmt: skip
+@click.option("--throttle-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Fraction of requests answered 429 (Retry-After: 1).")  # fmt: skip
 @click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Fraction of POST /leads stored, then left without an answer.")  # fmt: skip
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, show_default=True,
@@ -248,6 +303,7 @@ def sandbox_command(
     credits: float,
     rate_limit: int,
     fail_rate: float,
+    throttle_rate: float,
     drop_rate: float,
     latency: float,
 ) -> None:
@@ -266,11 +322,60 @@ def sandbox_command(
         credits=credits,
         rate_limit=rate_limit,
         fail_rate=fail_rate,
+        throttle_rate=throttle_rate,
         drop_rate=drop_rate,
         latency=latency,
         db_path=db,
     )
     serve(config, host, port)
+
+
+@cli.group("runs", invoke_without_command=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@_state_dir_option
+@_json_option
+@_debug_option
+@click.pass_context
+def runs_group(ctx: click.Context, limit: int, state_dir: Path | None, as_json: bool) -> None:
+    """List recent imports recorded in the ledger, newest first.
+
+    \b
+    Examples:
+      whiteclad-import runs
+      whiteclad-import runs show 3
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    runs = _open_ledger(state_dir, lambda ledger: ledger.runs(limit))
+    if as_json:
+        _print_json([run.__dict__ for run in runs])
+    else:
+        click.echo(run_table(runs))
+
+
+@runs_group.command("show")
+@click.argument("run_id", type=int)
+@_state_dir_option
+@_debug_option
+def runs_show_command(run_id: int, state_dir: Path | None) -> None:
+    """Print one run of the ledger, with its summary, as JSON.
+
+    \b
+    Example:
+      whiteclad-import runs show 3
+    """
+    run = _open_ledger(state_dir, lambda ledger: ledger.run(run_id))
+    if run is None:
+        raise UsageError(f"no run #{run_id} in the ledger; list them with 'whiteclad-import runs'")
+    _print_json(run.__dict__)
+
+
+def _open_ledger(state_dir: Path | None, read: Callable[[Ledger], T]) -> T:
+    path = (state_dir or default_state_dir()) / LEDGER_FILE
+    if not path.exists():
+        raise UsageError(f"no ledger at {path} yet: no import has been sent from this state dir")
+    with Ledger(path) as ledger:
+        return read(ledger)
 
 
 # --- API information commands -------------------------------------------------------

@@ -43,6 +43,7 @@ from .errors import (
     ServerError,
     TransportError,
 )
+from .pacing import Pacer
 
 DEFAULT_BASE_URL = "https://api-serve.cllr.ai/api/v1/client"
 BASE_URL_ENV = "WHITECLAD_BASE_URL"
@@ -161,10 +162,13 @@ class ApiClient:
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        pacer: Pacer | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        #: Spaces requests to the rate limit; no pacing unless one is given.
+        self.pacer = pacer or Pacer(limit=0)
         self.requests_made = 0
         self._sleep = sleep
         self._session = session or requests.Session()
@@ -314,6 +318,7 @@ class ApiClient:
         payload: dict[str, Any] | None,
         params: dict[str, Any] | None,
     ) -> dict[str, Any]:
+        self.pacer.wait()
         self.requests_made += 1
         clean = {key: value for key, value in (params or {}).items() if value is not None}
         try:
@@ -338,6 +343,7 @@ class ApiClient:
         except requests.exceptions.RequestException as exc:
             raise TransportError(self._unreachable(type(exc).__name__), sent=True) from exc
         with response:
+            self.pacer.observe(response.headers)
             return self._read(response)
 
     def _unreachable(self, reason: str) -> str:

@@ -20,6 +20,8 @@ catch this tree. The CLI maps each branch to an exit code in one place
     ├── ConfigError               missing credentials, bad base URL
     ├── CampaignError             --campaign matches no campaign, or several
     ├── StartError                the API check before sending failed; nothing was sent
+    ├── LedgerError               the ledger in the state directory cannot be used
+    ├── LockedError               another import into the campaign holds the lock (exit BUSY)
     ├── ImportIncomplete          the API stopped the run part-way (exit INCOMPLETE);
     │                             carries the summary, the rows not sent are in pending.csv
     └── ApiError                  the API refused a request or could not be reached
@@ -170,3 +172,13 @@ class ImportIncomplete(ImporterError):
     def __init__(self, message: str, summary: object) -> None:
         super().__init__(message)
         self.summary = summary
+
+
+class LedgerError(ImporterError):
+    """The run ledger in the state directory cannot be opened or written."""
+
+
+class LockedError(ImporterError):
+    """Another import into the same campaign, from the same state directory, is running."""
+
+    exit_status = ExitStatus.BUSY

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,17 +28,33 @@ from .client import MAX_BATCH, ApiClient, Campaign, Credentials, RetryPolicy, re
 from .dedupe import InFileDuplicates
 from .errors import (
     ApiError,
+    ApiValidationError,
     ImportIncomplete,
+    LedgerError,
     PaymentRequiredError,
+    ResponseError,
+    TransportError,
     UsageError,
 )
 from .issues import Issue, join_messages
+from .ledger import (
+    LEDGER_FILE,
+    QUEUED,
+    CampaignLock,
+    Ledger,
+    LedgerRow,
+    RunRecord,
+    ValidRow,
+    default_state_dir,
+    run_key,
+)
 from .mapping import BoundMapping, Mapping, bind_mapping, load_mapping, project
+from .pacing import Pacer
 from .reader import ReadOptions, SourceFile, open_source
 from .reports import OUTCOMES, ChunkOutcome, ReportWriter
 from .schema import ValidatedChunk, lead_payload, validate_chunk
-from .sender import SendTotals, pending_outcome, send_batch
-from .spool import Spool, SpooledRow
+from .sender import UNMENTIONED, answer_results, batch_rejected, ledger_outcome
+from .status import ExitStatus
 
 DEFAULT_REPORTS_ROOT = Path("whiteclad-reports")
 
@@ -62,6 +78,12 @@ class ImportOptions:
     #: None: read from WHITECLAD_CLIENT_ID / WHITECLAD_CLIENT_SECRET.
     credentials: Credentials | None = field(default=None, repr=False)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    #: Requests per minute; None: what GET /rate-limits reports, else 60.
+    rate_limit: int | None = None
+    #: Where the ledger lives; None: $WHITECLAD_STATE_DIR, else the XDG state folder.
+    state_dir: Path | None = None
+    #: Start over instead of resuming an earlier run of the same command.
+    fresh: bool = False
 
 
 class Progress(Protocol):
@@ -110,6 +132,8 @@ class Summary:
     credits_balance: float | None = None
     notices: list[str] = field(default_factory=list)
     stopped_by: str | None = None
+    #: The ledger's run id, for 'whiteclad-import runs show ID'.
+    run_id: int | None = None
     tool_version: str = __version__
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,15 +169,27 @@ def check_region(region: str | None) -> str | None:
 ESTIMATED_CREDITS_PER_LEAD = 0.01
 
 
-def run_import(options: ImportOptions, progress: Progress | None = None) -> Summary:
+DEFAULT_RATE_LIMIT = 60
+
+
+def run_import(
+    options: ImportOptions,
+    progress: Progress | None = None,
+    stop_requested: Callable[[], bool] | None = None,
+) -> Summary:
     """Run one import: validate every row, send the valid ones (unless a dry run), report.
 
-    Returns the summary; raises :class:`ImportIncomplete` (carrying it) when the API
-    stopped the run part-way, and other :class:`ImporterError` subclasses when the run
-    could not start.
+    A real import is recorded in the ledger of the state directory; running the same
+    command again resumes it (see :mod:`importer.ledger`). ``stop_requested`` is
+    polled between chunks and batches: when it answers True, the run stops after the
+    batch in flight is recorded. Returns the summary; raises :class:`ImportIncomplete`
+    (carrying it) when the run stopped part-way, and other :class:`ImporterError`
+    subclasses when it could not start.
     """
     if not 1 <= options.batch_size <= MAX_BATCH:
         raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}")
+    if options.rate_limit is not None and options.rate_limit < 0:
+        raise UsageError("--rate-limit must be 0 (no pacing) or more requests per minute")
     region_option = check_region(options.region)
     mapping = load_mapping(options.mapping)
     client, campaign = _connect(options, mapping)
@@ -161,7 +197,7 @@ def run_import(options: ImportOptions, progress: Progress | None = None) -> Summ
         with open_source(options.path, options.read) as source:
             bound = bind_mapping(mapping, source.info.columns, str(options.path))
             run = _Run(options, mapping, bound, region_option or mapping.region, source,
-                       client, campaign, progress)  # fmt: skip
+                       client, campaign, progress, stop_requested or (lambda: False))  # fmt: skip
             summary = run.execute()
     finally:
         if client is not None:
@@ -169,7 +205,10 @@ def run_import(options: ImportOptions, progress: Progress | None = None) -> Summ
     if not summary.balanced:  # a defect, never a user error: refuse to look successful
         raise AssertionError(f"row counts do not add up: {summary.to_dict()}")
     if summary.stopped_by:
-        raise ImportIncomplete(summary.stopped_by, summary)
+        incomplete = ImportIncomplete(summary.stopped_by, summary)
+        if run.interrupted:
+            incomplete.exit_status = ExitStatus.INTERRUPTED
+        raise incomplete
     return summary
 
 
@@ -184,12 +223,36 @@ def _connect(options: ImportOptions, mapping: Mapping) -> tuple[ApiClient | None
             "'whiteclad-import campaigns'), or add --dry-run to only check the file"
         )
     credentials = options.credentials or Credentials.from_env()
-    client = ApiClient(resolve_base_url(options.base_url), credentials, retry=options.retry)
+    limit = DEFAULT_RATE_LIMIT if options.rate_limit is None else options.rate_limit
+    client = ApiClient(
+        resolve_base_url(options.base_url),
+        credentials,
+        retry=options.retry,
+        pacer=Pacer(limit=limit, window=60.0),
+    )
     try:
-        return client, resolve_campaign(client, ref)
+        campaign = resolve_campaign(client, ref)
+        if options.rate_limit is None:
+            _adopt_server_rate_limit(client)
+        return client, campaign
     except BaseException:
         client.close()
         raise
+
+
+def _adopt_server_rate_limit(client: ApiClient) -> None:
+    """Pace to what GET /rate-limits reports, where it answers with a limit."""
+    try:
+        body = client.rate_limits()
+    except ApiError:
+        return  # optional: the default pace stands
+    data = body.get("data", body)
+    if not isinstance(data, dict):
+        return
+    limit, window = data.get("limit"), data.get("windowSeconds") or data.get("window")
+    if isinstance(limit, int | float) and limit > 0:
+        seconds = float(window) if isinstance(window, int | float) and window > 0 else 60.0
+        client.pacer.configure(int(limit), seconds)
 
 
 class _Run:
@@ -205,6 +268,7 @@ class _Run:
         client: ApiClient | None,
         campaign: Campaign | None,
         progress: Progress | None,
+        stop_requested: Callable[[], bool],
     ) -> None:
         self.options = options
         self.mapping = mapping
@@ -214,58 +278,123 @@ class _Run:
         self.client = client
         self.campaign = campaign
         self.progress = progress
+        self.stop_requested = stop_requested
         self.counts: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
-        self.totals = SendTotals()
         self.notices: list[str] = []
         self.balance: float | None = None
+        self.credits = 0.0
+        self.batches = 0
         self.stop_message: str | None = None
+        self.interrupted = False
+        self.run_id: int | None = None
         self.duplicates = InFileDuplicates()
         self.started = datetime.now(UTC)
         self.clock = time.perf_counter()
 
     def execute(self) -> Summary:
-        info = self.source.info
         out_dir = self.options.out_dir or default_out_dir(self.options.path)
-        sending = self.client is not None
-        with contextlib.ExitStack() as stack:
-            writer = stack.enter_context(
-                ReportWriter(out_dir, info.columns, write_leads=not sending)
-            )
-            spool = stack.enter_context(Spool()) if sending else None
-            with self._stage(info.progress_total, info.progress_unit, "validating"):
-                for chunk in self.source.chunks():
-                    projected = project(chunk.frame, self.bound)
-                    validated = validate_chunk(
-                        projected,
-                        region=self.region,
-                        lenient=self.options.lenient,
-                        extra_values=chunk.extra_values,
-                    )
-                    outcome = reconcile(chunk.frame, validated, self.duplicates)
-                    if spool is not None:
-                        spool.add(_spooled(chunk.frame, outcome))
-                        outcome.accepted = outcome.accepted.iloc[0:0]
-                        outcome.leads = []
-                    self._record(writer, outcome)
-                    self.counts["total"] += len(chunk.frame)
-                    self.counts["blank_rows"] += chunk.blank_rows
-                    self.counts["warnings"] += sum(
-                        1 for issue in validated.issues if issue.severity == "warning"
-                    )
-                    self.reasons.update(_row_codes(validated.issues))
-                    self._update(chunk.progress)
-            interrupted = False
-            if spool is not None and len(spool):
-                try:
-                    self._send(spool, writer)
-                except KeyboardInterrupt:
-                    interrupted = True
+        columns = self.source.info.columns
+        if self.client is None:
+            with ReportWriter(out_dir, columns, write_leads=True) as writer:
+                self._validate(writer, None)
+                summary = self._summary(writer)
+                writer.write_summary(summary.to_dict())
+            return summary
+        state_dir = self.options.state_dir or default_state_dir()
+        assert self.campaign is not None
+        with (
+            CampaignLock(state_dir, self.campaign.id),
+            Ledger(state_dir / LEDGER_FILE) as ledger,
+            ReportWriter(out_dir, columns, write_leads=False) as writer,
+        ):
+            run, has_rows = self._open_run(ledger)
+            self.run_id = run.id
+            valid = self._validate(writer, None if has_rows else (ledger, run.id))
+            if has_rows and valid != ledger.count(run.id):
+                raise LedgerError(
+                    f"the ledger's run #{run.id} holds {ledger.count(run.id)} valid rows but "
+                    f"the file now has {valid}; add --fresh to start this import over"
+                )
+            ledger.set_status(run.id, "sending")
+            self._send(ledger, run.id, has_rows)
+            for rows in ledger.rows(run.id):
+                self._record(writer, ledger_outcome(rows, columns))
             summary = self._summary(writer)
             writer.write_summary(summary.to_dict())
-        if interrupted:
-            raise KeyboardInterrupt
+            done = ledger.count(run.id, QUEUED) == 0
+            ledger.set_status(run.id, "complete" if done else "stopped", summary.to_dict())
         return summary
+
+    def _open_run(self, ledger: Ledger) -> tuple[RunRecord, bool]:
+        """Find this command's earlier run to resume, or start one; say if it has rows."""
+        assert self.client is not None and self.campaign is not None
+        info = self.source.info
+        key = run_key(
+            source=info.sha256,
+            mapping=self.mapping.sha256,
+            region=self.region or "",
+            lenient=str(self.options.lenient),
+            campaign=self.campaign.id,
+            base_url=self.client.base_url,
+        )
+        run = ledger.find_run(key)
+        if run is not None and self.options.fresh:
+            ledger.supersede(run.id)
+            self._notice(f"starting over: run #{run.id} of this file is set aside (--fresh)")
+            run = None
+        if run is None:
+            return ledger.start_run(
+                key,
+                source_path=str(self.options.path),
+                source_sha256=info.sha256,
+                mapping_sha256=self.mapping.sha256,
+                campaign_id=self.campaign.id,
+                campaign_name=self.campaign.name,
+                base_url=self.client.base_url,
+            ), False
+        ledger.resume_run(run.id)
+        if run.status == "validating":  # stopped before anything was sent: redo it
+            ledger.clear_rows(run.id)
+            return run, False
+        return run, True
+
+    def _validate(self, writer: ReportWriter, queue: tuple[Ledger, int] | None) -> int:
+        """Validate every row; write rejected and in-file duplicates; queue or report the rest.
+
+        Returns the number of valid rows. ``queue`` is the ledger run that takes them;
+        with a dry run they go to accepted.csv, and on a resumed run they are there already.
+        """
+        info = self.source.info
+        sending = self.client is not None
+        valid = 0
+        with self._stage(info.progress_total, info.progress_unit, "validating"):
+            for chunk in self.source.chunks():
+                if self.stop_requested():
+                    raise KeyboardInterrupt
+                projected = project(chunk.frame, self.bound)
+                validated = validate_chunk(
+                    projected,
+                    region=self.region,
+                    lenient=self.options.lenient,
+                    extra_values=chunk.extra_values,
+                )
+                outcome = reconcile(chunk.frame, validated, self.duplicates)
+                valid += len(outcome.accepted)
+                if sending:
+                    if queue is not None:
+                        queue[0].add_rows(queue[1], _valid_rows(chunk.frame, outcome))
+                    outcome.accepted = outcome.accepted.iloc[0:0]
+                    outcome.leads = []
+                self._record(writer, outcome)
+                self.counts["total"] += len(chunk.frame)
+                self.counts["blank_rows"] += chunk.blank_rows
+                self.counts["warnings"] += sum(
+                    1 for issue in validated.issues if issue.severity == "warning"
+                )
+                self.reasons.update(_row_codes(validated.issues))
+                self._update(chunk.progress)
+        return valid
 
     @contextlib.contextmanager
     def _stage(self, total: int, unit: str, label: str) -> Iterator[None]:
@@ -277,9 +406,9 @@ class _Run:
             if self.progress is not None:
                 self.progress.close()
 
-    def _update(self, position: int) -> None:
+    def _update(self, position: int, counts: dict[str, int] | None = None) -> None:
         if self.progress is not None:
-            self.progress.update(position, {k: self.counts[k] for k in OUTCOMES})
+            self.progress.update(position, counts or {k: self.counts[k] for k in OUTCOMES})
 
     def _notice(self, text: str) -> None:
         self.notices.append(text)
@@ -290,41 +419,79 @@ class _Run:
         writer.write(outcome)
         self.counts.update(outcome.counts())
 
-    def _send(self, spool: Spool, writer: ReportWriter) -> None:
+    def _send(self, ledger: Ledger, run_id: int, resumed: bool) -> None:
+        """Send every queued row of the run, batch by batch, recording each step."""
         assert self.client is not None and self.campaign is not None
-        columns = self.source.info.columns
-        waiting = len(spool)
-        batches = spool.batches(self.options.batch_size)
-        stop: ApiError | None = None
-        try:
-            stop = self._check_credits(waiting)
-            if stop is None:
-                with self._stage(waiting, "rows", "sending"):
-                    for rows in batches:
-                        try:
-                            outcome = send_batch(
-                                self.client, self.campaign.id, rows, columns, self.totals
-                            )
-                        except ApiError as exc:
-                            stop = exc
-                            self._record(writer, pending_outcome(rows, columns, _why(exc)))
-                            break
-                        self._record(writer, outcome)
-                        self._update(self.totals.sent)
-        except KeyboardInterrupt:
-            stop = None
-            reason = "the import was interrupted before this lead was sent"
-            for rows in batches:
-                self._record(writer, pending_outcome(rows, columns, reason))
-            self.stop_message = (
-                f"interrupted: {self.counts['pending']} leads were not sent (see pending.csv)"
+        recovered = ledger.recover(run_id)
+        done = ledger.count(run_id) - ledger.count(run_id, QUEUED)
+        waiting = ledger.count(run_id, QUEUED)
+        if resumed:
+            again = f" ({recovered} of them got no answer last time)" if recovered else ""
+            self._notice(
+                f"resuming run #{run_id}: {done} leads were already answered for, "
+                f"{waiting} left to send{again}"
             )
-            raise
-        finally:
-            if stop is not None:
-                for rows in batches:
-                    self._record(writer, pending_outcome(rows, columns, _why(stop)))
-                self.stop_message = _stop_message(stop, self.counts["pending"])
+        if not waiting:
+            return
+        stop = self._check_credits(waiting)
+        sent = 0
+        tally: Counter[str] = Counter()
+        with self._stage(waiting, "rows", "sending"):
+            after = -1
+            while stop is None:
+                if self.stop_requested():
+                    self.interrupted = True
+                    break
+                rows = ledger.next_batch(run_id, self.options.batch_size, after)
+                if not rows:
+                    break
+                after = rows[-1].valid.source_row
+                stop = self._post(ledger, run_id, rows, tally)
+                sent += len(rows)
+                self._update(sent, {"accepted": tally["accepted"], "rejected": tally["rejected"],
+                                    "duplicates": tally["duplicate"]})  # fmt: skip
+        left = ledger.count(run_id, QUEUED)
+        if stop is not None:
+            ledger.note_pending(run_id, f"not sent: {stop.message}")
+            self.stop_message = _stop_message(stop, left)
+        elif self.interrupted:
+            ledger.note_pending(run_id, "not sent: the import was stopped")
+            self.stop_message = (
+                f"stopped on request after the batch in flight: {left} leads were not sent "
+                "(see pending.csv); run the same command again to send them"
+            )
+        elif left:
+            self.stop_message = (
+                f"{left} leads got no clear answer from the API (see pending.csv); run the "
+                "same command again to send them once more"
+            )
+
+    def _post(
+        self, ledger: Ledger, run_id: int, rows: list[LedgerRow], tally: Counter[str]
+    ) -> ApiError | None:
+        """Send one batch and record the answer; return the error that stops the run, if any."""
+        assert self.client is not None and self.campaign is not None
+        batch_id = ledger.begin_batch(run_id, rows)
+        self.batches += 1
+        try:
+            result = self.client.create_leads(self.campaign.id, [r.valid.lead for r in rows])
+        except ApiValidationError as exc:
+            results = batch_rejected(rows, exc.message)
+            ledger.finish_batch(run_id, batch_id, results, exc.body, UNMENTIONED)
+            tally["rejected"] += len(results)
+            return None
+        except ApiError as exc:
+            # A dropped connection or an unreadable answer may hide created leads.
+            unknown = isinstance(exc, ResponseError) or (
+                isinstance(exc, TransportError) and exc.sent
+            )
+            ledger.refuse_batch(run_id, batch_id, f"not sent: {exc.message}", uncertain=unknown)
+            return exc
+        results = answer_results(rows, result)
+        ledger.finish_batch(run_id, batch_id, results, result.raw, UNMENTIONED)
+        self.credits += result.credits_deducted
+        tally.update(r.state for r in results.values())
+        return None
 
     def _check_credits(self, waiting: int) -> ApiError | None:
         """Read the balance; stop before sending when it is visibly empty."""
@@ -395,37 +562,34 @@ class _Run:
             ),
             base_url=self.client.base_url if self.client is not None else None,
             requests=self.client.requests_made if self.client is not None else 0,
-            batches=self.totals.batches,
-            credits_deducted=round(self.totals.credits_deducted, 6),
+            batches=self.batches,
+            credits_deducted=round(self.credits, 6),
             credits_balance=self.balance,
             notices=self.notices,
             stopped_by=self.stop_message,
+            run_id=self.run_id,
         )
-
-
-def _why(exc: ApiError) -> str:
-    return f"not sent: {exc.message}"
 
 
 def _stop_message(exc: ApiError, pending: int) -> str:
     if isinstance(exc, PaymentRequiredError):
         return (
             f"{exc.message}: {pending} leads were not sent (see pending.csv); recharge the "
-            "account, then import pending.csv with the same options"
+            "account, then run the same command again to send them"
         )
     return (
         f"{exc.message}; {pending} leads were not sent (see pending.csv): once that is fixed, "
-        "import pending.csv with the same options"
+        "run the same command again to send them"
     )
 
 
-def _spooled(source: pd.DataFrame, outcome: ChunkOutcome) -> list[SpooledRow]:
-    """The accepted rows of a chunk, with their cells and lead, ready to be sent."""
+def _valid_rows(source: pd.DataFrame, outcome: ChunkOutcome) -> list[ValidRow]:
+    """The accepted rows of a chunk, with their cells and lead, ready to be queued."""
     accepted = outcome.accepted
     cells = source.loc[accepted.index].to_numpy().tolist()
     leads = dict(outcome.leads)
     return [
-        SpooledRow(int(row), str(phone), leads[int(row)], values, str(warnings))
+        ValidRow(int(row), str(phone), leads[int(row)], values, str(warnings))
         for row, phone, warnings, values in zip(
             accepted.index, accepted["phone_e164"], accepted["warnings"], cells, strict=True
         )

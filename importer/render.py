@@ -7,6 +7,7 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from .client import Campaign
+from .ledger import RunRecord
 from .pipeline import Summary
 
 
@@ -96,3 +97,25 @@ class ProgressBar:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def run_table(runs: list[RunRecord]) -> str:
+    """Render ledger runs as an aligned table with their outcome counts."""
+    if not runs:
+        return "No runs."
+    header = ["ID", "UPDATED", "STATUS", "TOTAL", "ACCEPTED", "REJECTED", "DUPS", "PENDING",
+              "CAMPAIGN", "FILE"]  # fmt: skip
+    rows = [header]
+    for run in runs:
+        counts = run.summary or {}
+        numbers = [str(counts.get(key, "")) for key in
+                   ("total", "accepted", "rejected", "duplicates", "pending")]  # fmt: skip
+        updated = run.updated_at.replace("T", " ").removesuffix("+00:00")
+        rows.append(
+            [str(run.id), updated, run.status, *numbers, run.campaign_name, run.source_path]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )

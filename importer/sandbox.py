@@ -48,12 +48,14 @@ leaves a choice open, the sandbox does this:
   no limit, and then no ``X-RateLimit-*`` headers are sent. Windows live in
   memory: a restart starts afresh.
 * Faults, after authentication and the rate limit: with probability
-  ``fail_rate`` a request is answered 500 ``InternalServerError`` before
-  anything is read or stored; with probability ``drop_rate`` a ``POST /leads``
-  that would be answered 201 stores its leads and takes the credits, then the
-  connection breaks halfway through the body, so the client cannot know what
-  happened; ``latency`` seconds are waited after the work is done and before
-  the answer is sent, so a client that times out does not know either.
+  ``throttle_rate`` a request is answered 429 ``RateLimitError`` with
+  ``Retry-After: 1`` whatever the quota; with probability ``fail_rate`` it is
+  answered 500 ``InternalServerError``; neither reads or stores anything. With
+  probability ``drop_rate`` a ``POST /leads`` that would be answered 201
+  stores its leads and takes the credits, then the connection breaks halfway
+  through the body, so the client cannot know what happened; ``latency``
+  seconds are waited after the work is done and before the answer is sent, so
+  a client that times out does not know either.
 * ``GET /campaigns`` lists every status unless ``status`` is given, newest
   first; ``search`` is a case-insensitive substring of the name; ``limit``
   above 100 is a 400, not clamped.
@@ -78,7 +80,7 @@ counted in the rate limit, the request log or the latency. They answer plain
 JSON objects, without the API's ``success``/``data`` envelope:
 
 * ``GET /_sandbox/stats``: requests by endpoint and status code, the number of
-  ``POST /leads``, injected failures and dropped connections, leads stored per
+  ``POST /leads``, injected failures, throttles and dropped connections, leads stored per
   campaign, the credit balance.
 * ``GET /_sandbox/leads?campaignId=...``: the stored leads (all campaigns
   without ``campaignId``), oldest first, with every field sent.
@@ -257,6 +259,8 @@ class SandboxConfig:
     rate_limit: int = 60
     rate_window_seconds: float = 60.0
     fail_rate: float = 0.0
+    #: Fraction of requests answered 429 with ``Retry-After: 1``, whatever the quota.
+    throttle_rate: float = 0.0
     drop_rate: float = 0.0
     latency: float = 0.0
     seed: int | None = None
@@ -267,7 +271,7 @@ class SandboxConfig:
         problems = []
         if not self.client_id or not self.client_secret:
             problems.append("the client id and secret must not be empty")
-        for name in ("fail_rate", "drop_rate"):
+        for name in ("fail_rate", "throttle_rate", "drop_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(f"{name} must be between 0 and 1")
         for name in ("credits", "cost_per_lead", "latency"):
@@ -693,6 +697,7 @@ class SandboxStore:
             "requests": {"total": total, "byEndpoint": by_endpoint},
             "leadPosts": lead_posts,
             "injectedFailures": outcomes.get("injected-failure", 0),
+            "injectedThrottles": outcomes.get("injected-throttle", 0),
             "droppedConnections": outcomes.get("dropped", 0),
             "leads": {"total": sum(per_campaign.values()), "byCampaign": per_campaign},
             "credits": {"balance": account["credits"]},
@@ -1090,6 +1095,10 @@ class _Gate:
                 f" Retry in {quota.retry_after(now)} s."
             )
             return _error_response(429, message), "rejected"
+        if self.sandbox.roll(config.throttle_rate):
+            context.extra_headers["Retry-After"] = "1"
+            message = "Too many requests (throttled on purpose by the sandbox). Retry in 1 s."
+            return _error_response(429, message), "injected-throttle"
         if self.sandbox.roll(config.fail_rate):
             return _error_response(500, "An unexpected error occurred."), "injected-failure"
         self.sandbox.store.touch(_now_iso(now))
@@ -1560,6 +1569,7 @@ def banner(config: SandboxConfig, base_url: str, sandbox: Sandbox) -> str:
         text
         for text, value in (
             (f"fail rate {config.fail_rate:g}", config.fail_rate),
+            (f"throttle rate {config.throttle_rate:g}", config.throttle_rate),
             (f"drop rate {config.drop_rate:g}", config.drop_rate),
             (f"latency {config.latency:g} s", config.latency),
         )

@@ -17,6 +17,8 @@ class ExitStatus(IntEnum):
     #: Stopped part-way by the API (credentials, credits, retries exhausted): the rows not
     #: sent are in pending.csv; running the same command again sends them.
     INCOMPLETE = 3
+    #: Another import into the same campaign holds the lock; nothing was done.
+    BUSY = 4
     #: A defect in the tool itself (EX_SOFTWARE); the message asks for a bug report.
     INTERNAL_ERROR = 70
     #: Stopped by Ctrl-C (128 + SIGINT), as shells expect.

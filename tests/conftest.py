@@ -18,6 +18,14 @@ SAMPLES = ROOT / "sample_data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own ledger folder; nothing is written to the user's state dir."""
+    folder = tmp_path / "state"
+    monkeypatch.setenv("WHITECLAD_STATE_DIR", str(folder))
+    return folder
+
+
 @dataclass
 class CliResult:
     exit_code: int

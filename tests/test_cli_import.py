@@ -12,7 +12,7 @@ import pytest
 from importer import cli as cli_module
 from importer.status import ExitStatus
 
-from . import test_cli_send
+from . import test_cli_send, test_ledger
 from .conftest import SAMPLES, TEST_DATA, CliResult, read_report, read_summary, write_csv
 
 Run = Callable[..., CliResult]
@@ -156,6 +156,7 @@ def test_every_exit_status_has_a_test() -> None:
         ExitStatus.ROWS_REJECTED: test_rejected_rows_exit_1_with_reasons_on_stderr,
         ExitStatus.CANNOT_START: test_cannot_start_exits_2_with_one_line,
         ExitStatus.INCOMPLETE: test_cli_send.test_out_of_credits_mid_run,
+        ExitStatus.BUSY: test_ledger.test_second_import_into_the_same_campaign_is_refused,
         ExitStatus.INTERNAL_ERROR: test_a_defect_exits_70_and_asks_for_a_report,
         ExitStatus.INTERRUPTED: test_ctrl_c_exits_130,
     }

@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from importer.client import ApiClient, Credentials
+from importer.ledger import LedgerRow, ValidRow
 from importer.sandbox import SandboxConfig, SandboxServer
-from importer.sender import SendTotals, send_batch
-from importer.spool import SpooledRow
+from importer.sender import answer_results
 from importer.status import ExitStatus
 
 from .conftest import CliResult, read_report, read_summary, write_csv
@@ -149,23 +149,19 @@ def test_in_file_and_invalid_rows_are_never_sent(
 
 def test_per_lead_failures_from_the_server(api_env: SandboxServer) -> None:
     rows = [
-        SpooledRow(2, "+12125550100", {"phone": "+12125550100"}, ["+12125550100"], ""),
-        SpooledRow(
-            3,
-            "+12125550101",
-            {"phone": "+12125550101", "timeZone": "Mars/Olympus"},
-            ["+12125550101"],
-            "",
-        ),
-    ]
-    client = ApiClient(api_env.base_url, Credentials(api_env.config.client_id,
-                                                     api_env.config.client_secret))  # fmt: skip
-    with client:
-        outcome = send_batch(client, SPRING, rows, ("phone",), SendTotals())
-    assert outcome.accepted.index.tolist() == [2]
-    assert outcome.rejected.index.tolist() == [3]
-    assert "the API rejected the lead" in outcome.rejected.loc[3, "error"]
-    assert outcome.rejected.loc[3, "error_codes"] == "api_rejected"
+        LedgerRow(ValidRow(2, "+12125550100", {"phone": "+12125550100"}, ["x"], ""),
+                  "sending", False, None, None, None, None),
+        LedgerRow(ValidRow(3, "+12125550101", {"phone": "+12125550101", "timeZone": "Mars/X"},
+                           ["y"], ""), "sending", False, None, None, None, None),
+    ]  # fmt: skip
+    credentials = Credentials(api_env.config.client_id, api_env.config.client_secret)
+    with ApiClient(api_env.base_url, credentials) as client:
+        answer = client.create_leads(SPRING, [row.valid.lead for row in rows])
+    results = answer_results(rows, answer)
+    assert results[2].state == "accepted"
+    assert results[3].state == "rejected"
+    assert (results[3].error or "").startswith("the API rejected the lead:")
+    assert results[3].error_code == "api_rejected"
 
 
 def test_batches_split_at_1000(run_cli: Run, api_env: SandboxServer, tmp_path: Path) -> None:

@@ -1,0 +1,506 @@
+"""The run ledger: what was sent, what the server answered, and what is still to send.
+
+One SQLite file (WAL mode) in the state directory records every real import:
+
+- ``runs``: one per import, identified by a key made of the file's content hash,
+  the mapping's content, the validation settings (region, lenient), the campaign
+  and the base URL. Running the same command on the same file finds its run again.
+- ``rows``: the valid rows of a run, with their original cells and the lead
+  they send, and their state: ``queued`` (not sent), ``sending`` (in a batch whose
+  answer has not been recorded), ``accepted``, ``rejected`` or ``duplicate``.
+- ``batches``: every POST, written as ``sending`` (with its payload hash) and
+  committed *before* the request goes out, then updated with the server's
+  answer (kept whole) as soon as it arrives.
+
+Every write is committed before the importer moves on, so a run killed at any
+point leaves a ledger that says exactly which batches were acknowledged. On the
+next run, rows of a batch whose answer never arrived go back to ``queued`` with
+``uncertain`` set: they are sent once more, and leads the server then calls
+duplicates are this import's own (accepted), not duplicates.
+
+Secrets are never stored here: no headers, only payloads and answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import LedgerError, LockedError
+
+LEDGER_FILE = "ledger.sqlite3"
+STATE_DIR_ENV = "WHITECLAD_STATE_DIR"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    mapping_sha256 TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    campaign_name TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    summary TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_key ON runs (key);
+CREATE TABLE IF NOT EXISTS rows (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    source_row INTEGER NOT NULL,
+    phone TEXT NOT NULL,
+    lead TEXT NOT NULL,
+    cells TEXT NOT NULL,
+    warnings TEXT NOT NULL,
+    state TEXT NOT NULL,
+    uncertain INTEGER NOT NULL DEFAULT 0,
+    batch_id INTEGER,
+    lead_id TEXT,
+    campaign_lead_id TEXT,
+    error TEXT,
+    error_code TEXT,
+    PRIMARY KEY (run_id, source_row)
+);
+CREATE INDEX IF NOT EXISTS rows_by_state ON rows (run_id, state, source_row);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    state TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    source_rows TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    answered_at TEXT,
+    answer TEXT
+);
+"""
+
+QUEUED, SENDING = "queued", "sending"
+ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
+FINAL_STATES = (ACCEPTED, REJECTED, DUPLICATE)
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    """One valid row: where it came from, its original cells and the lead to send."""
+
+    source_row: int
+    phone: str
+    lead: dict[str, Any]
+    values: list[str]
+    warnings: str
+
+
+class CampaignLock:
+    """An exclusive lock per state directory and campaign: imports never interleave.
+
+    The second import into the same campaign from the same state directory refuses
+    at once with :class:`LockedError`, naming the process that holds the lock.
+    """
+
+    def __init__(self, state_dir: Path, campaign_id: str) -> None:
+        self.path = state_dir / "locks" / f"{campaign_id}.lock"
+        self._handle: Any = None
+
+    def __enter__(self) -> CampaignLock:
+        import fcntl
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.path.open("a+", encoding="utf-8")
+        except OSError as exc:
+            raise LedgerError(
+                f"cannot create the lock {self.path} ({exc.strerror}); check --state-dir"
+            ) from exc
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise LockedError(
+                f"another import into this campaign is running from {self.path.parent.parent} "
+                f"({holder}); wait for it to finish, then run the command again"
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, since {_now()}")
+        handle.flush()
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing releases the lock
+            self._handle = None
+
+
+def default_state_dir(env: dict[str, str] | None = None) -> Path:
+    """Return $WHITECLAD_STATE_DIR, else $XDG_STATE_HOME/whiteclad-import, else ~/.local/state/."""
+    source = os.environ if env is None else env
+    if source.get(STATE_DIR_ENV):
+        return Path(source[STATE_DIR_ENV]).expanduser()
+    base = source.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base).expanduser() / "whiteclad-import"
+
+
+def run_key(**parts: str) -> str:
+    """Identify a run by what decides its leads: file, mapping, settings, campaign, URL."""
+    text = json.dumps(parts, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def payload_hash(leads: Sequence[dict[str, Any]]) -> str:
+    """Return the sha256 of a batch's leads, as recorded before it is sent."""
+    return hashlib.sha256(json.dumps(list(leads), sort_keys=True).encode()).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of the ledger."""
+
+    id: int
+    key: str
+    status: str
+    source_path: str
+    campaign_id: str
+    campaign_name: str
+    base_url: str
+    created_at: str
+    updated_at: str
+    attempts: int
+    summary: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """A valid row of a run, with where it stands."""
+
+    valid: ValidRow
+    state: str
+    uncertain: bool
+    lead_id: str | None
+    campaign_lead_id: str | None
+    error: str | None
+    error_code: str | None
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What one batch's answer says about one row."""
+
+    state: str
+    lead_id: str | None = None
+    campaign_lead_id: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+    warnings: str | None = None
+
+
+class Ledger:
+    """The ledger file of one state directory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise LedgerError(
+                f"cannot use the ledger {path} ({exc}); check --state-dir and its permissions"
+            ) from exc
+
+    def close(self) -> None:
+        """Close the file."""
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot write the ledger {self.path} ({exc})") from exc
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db, self.path)
+
+    # --- runs ---------------------------------------------------------------------
+
+    def find_run(self, key: str) -> RunRecord | None:
+        """Return the latest run with this key that was not started over, if any."""
+        found = self._db.execute(
+            "SELECT * FROM runs WHERE key = ? AND status != 'superseded' ORDER BY id DESC LIMIT 1",
+            (key,),
+        ).fetchone()
+        return None if found is None else self._record(found)
+
+    def start_run(
+        self,
+        key: str,
+        *,
+        source_path: str,
+        source_sha256: str,
+        mapping_sha256: str,
+        campaign_id: str,
+        campaign_name: str,
+        base_url: str,
+    ) -> RunRecord:
+        """Record a new run (status ``validating``)."""
+        now = _now()
+        cursor = self._write(
+            "INSERT INTO runs (key, status, source_path, source_sha256, mapping_sha256, "
+            "campaign_id, campaign_name, base_url, created_at, updated_at) "
+            "VALUES (?, 'validating', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, source_path, source_sha256, mapping_sha256, campaign_id, campaign_name,
+             base_url, now, now),
+        )  # fmt: skip
+        run = self.run(int(cursor.lastrowid or 0))
+        assert run is not None
+        return run
+
+    def resume_run(self, run_id: int) -> None:
+        """Count one more attempt at a run."""
+        self._write(
+            "UPDATE runs SET attempts = attempts + 1, updated_at = ? WHERE id = ?", (_now(), run_id)
+        )
+
+    def supersede(self, run_id: int) -> None:
+        """Mark a run as started over (``--fresh``): it is never resumed again."""
+        self._write(
+            "UPDATE runs SET status = 'superseded', updated_at = ? WHERE id = ?", (_now(), run_id)
+        )
+
+    def set_status(self, run_id: int, status: str, summary: dict[str, Any] | None = None) -> None:
+        """Record a run's status, and its summary when it has one."""
+        text = None if summary is None else json.dumps(summary)
+        self._write(
+            "UPDATE runs SET status = ?, updated_at = ?, summary = COALESCE(?, summary) "
+            "WHERE id = ?",
+            (status, _now(), text, run_id),
+        )
+
+    def run(self, run_id: int) -> RunRecord | None:
+        """Return one run by id."""
+        found = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return None if found is None else self._record(found)
+
+    def runs(self, limit: int = 20) -> list[RunRecord]:
+        """Return the most recent runs, newest first."""
+        found = self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [self._record(row) for row in found.fetchall()]
+
+    def _record(self, row: tuple[Any, ...]) -> RunRecord:
+        (run_id, key, status, source_path, _sha, _mapping, campaign_id, campaign_name,
+         base_url, created, updated, attempts, summary) = row  # fmt: skip
+        return RunRecord(
+            id=run_id,
+            key=key,
+            status=status,
+            source_path=source_path,
+            campaign_id=campaign_id,
+            campaign_name=campaign_name,
+            base_url=base_url,
+            created_at=created,
+            updated_at=updated,
+            attempts=attempts,
+            summary=json.loads(summary) if summary else None,
+        )
+
+    # --- rows ---------------------------------------------------------------------
+
+    def clear_rows(self, run_id: int) -> None:
+        """Forget a run's rows (its validation did not finish, nothing was sent)."""
+        self._write("DELETE FROM rows WHERE run_id = ?", (run_id,))
+
+    def add_rows(self, run_id: int, rows: Sequence[ValidRow]) -> None:
+        """Queue valid rows of a run (one transaction)."""
+        records = [
+            (run_id, row.source_row, row.phone, json.dumps(row.lead), json.dumps(row.values),
+             row.warnings, QUEUED)
+            for row in rows
+        ]  # fmt: skip
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO rows (run_id, source_row, phone, lead, cells, warnings, state) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                records,
+            )
+
+    def count(self, run_id: int, *states: str) -> int:
+        """Count a run's rows, in the given states (all when none are given)."""
+        sql = "SELECT COUNT(*) FROM rows WHERE run_id = ?"
+        params: list[Any] = [run_id]
+        if states:
+            sql += f" AND state IN ({', '.join('?' * len(states))})"
+            params.extend(states)
+        return int(self._db.execute(sql, params).fetchone()[0])
+
+    def recover(self, run_id: int) -> int:
+        """Requeue rows whose batch never got an answer, as uncertain; return how many."""
+        with self._transaction() as db:
+            lost = db.execute(
+                "UPDATE rows SET state = ?, uncertain = 1, error = NULL WHERE run_id = ? "
+                "AND state = ?",
+                (QUEUED, run_id, SENDING),
+            ).rowcount
+            db.execute(
+                "UPDATE batches SET state = 'unanswered' WHERE run_id = ? AND state = 'sending'",
+                (run_id,),
+            )
+        return int(lost)
+
+    def next_batch(self, run_id: int, size: int, after: int) -> list[LedgerRow]:
+        """Return up to ``size`` queued rows after source row ``after``, in source order."""
+        found = self._db.execute(
+            "SELECT * FROM rows WHERE run_id = ? AND state = ? AND source_row > ? "
+            "ORDER BY source_row LIMIT ?",
+            (run_id, QUEUED, after, size),
+        )
+        return [self._row(row) for row in found.fetchall()]
+
+    def rows(self, run_id: int, chunk: int = 5000) -> Iterator[list[LedgerRow]]:
+        """Yield every row of a run in source order, ``chunk`` at a time."""
+        after = -1
+        while True:
+            found = self._db.execute(
+                "SELECT * FROM rows WHERE run_id = ? AND source_row > ? ORDER BY source_row "
+                "LIMIT ?",
+                (run_id, after, chunk),
+            ).fetchall()
+            if not found:
+                return
+            yield [self._row(row) for row in found]
+            after = found[-1][1]
+
+    def _row(self, row: tuple[Any, ...]) -> LedgerRow:
+        (_run, source_row, phone, lead, cells, warnings, state, uncertain, _batch, lead_id,
+         campaign_lead_id, error, error_code) = row  # fmt: skip
+        return LedgerRow(
+            valid=ValidRow(source_row, phone, json.loads(lead), json.loads(cells), warnings),
+            state=state,
+            uncertain=bool(uncertain),
+            lead_id=lead_id,
+            campaign_lead_id=campaign_lead_id,
+            error=error,
+            error_code=error_code,
+        )
+
+    # --- batches ------------------------------------------------------------------
+
+    def begin_batch(self, run_id: int, rows: Sequence[LedgerRow]) -> int:
+        """Record a batch as ``sending`` before it goes out; return its id."""
+        digest = payload_hash([row.valid.lead for row in rows])
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO batches (run_id, state, size, source_rows, payload_sha256, sent_at) "
+                "VALUES (?, 'sending', ?, ?, ?, ?)",
+                (run_id, len(rows), json.dumps([r.valid.source_row for r in rows]), digest, _now()),
+            )
+            batch_id = int(cursor.lastrowid or 0)
+            db.executemany(
+                "UPDATE rows SET state = ?, batch_id = ? WHERE run_id = ? AND source_row = ?",
+                [(SENDING, batch_id, run_id, row.valid.source_row) for row in rows],
+            )
+        return batch_id
+
+    def finish_batch(
+        self,
+        run_id: int,
+        batch_id: int,
+        results: dict[int, RowResult],
+        answer: Any,
+        unanswered_reason: str,
+    ) -> None:
+        """Record the server's answer: each row's result; rows it did not mention stay uncertain."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE batches SET state = 'answered', answered_at = ?, answer = ? WHERE id = ?",
+                (_now(), json.dumps(answer), batch_id),
+            )
+            db.executemany(
+                "UPDATE rows SET state = ?, lead_id = ?, campaign_lead_id = ?, error = ?, "
+                "error_code = ?, warnings = COALESCE(?, warnings), uncertain = 0 "
+                "WHERE run_id = ? AND source_row = ?",
+                [(r.state, r.lead_id, r.campaign_lead_id, r.error, r.error_code, r.warnings,
+                  run_id, row) for row, r in results.items()],
+            )  # fmt: skip
+            db.execute(
+                "UPDATE rows SET state = ?, uncertain = 1, error = ? WHERE run_id = ? "
+                "AND batch_id = ? AND state = ?",
+                (QUEUED, unanswered_reason, run_id, batch_id, SENDING),
+            )
+
+    def refuse_batch(self, run_id: int, batch_id: int, reason: str, *, uncertain: bool) -> None:
+        """Put a batch's rows back in the queue: the server refused it, or its fate is unknown."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE batches SET state = ?, answered_at = ? WHERE id = ?",
+                ("unanswered" if uncertain else "refused", _now(), batch_id),
+            )
+            db.execute(
+                "UPDATE rows SET state = ?, error = ?, uncertain = MAX(uncertain, ?) "
+                "WHERE run_id = ? AND batch_id = ? AND state = ?",
+                (QUEUED, reason, int(uncertain), run_id, batch_id, SENDING),
+            )
+
+    def note_pending(self, run_id: int, reason: str) -> None:
+        """Give every queued row of a run the reason it was not sent."""
+        self._write(
+            "UPDATE rows SET error = ? WHERE run_id = ? AND state = ? AND error IS NULL",
+            (reason, run_id, QUEUED),
+        )
+
+    def batches(self, run_id: int) -> list[tuple[int, str, list[int]]]:
+        """Return a run's batches as (id, state, source rows), oldest first."""
+        found = self._db.execute(
+            "SELECT id, state, source_rows FROM batches WHERE run_id = ? ORDER BY id", (run_id,)
+        )
+        return [(batch, state, json.loads(rows)) for batch, state, rows in found.fetchall()]
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, turning SQLite errors into LedgerError."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db = db
+        self._path = path
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot write the ledger {self._path} ({exc})") from exc
+        return self._db
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        if exc_type is None:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise LedgerError(f"cannot write the ledger {self._path} ({exc})") from exc
+        else:
+            self._db.execute("ROLLBACK")
+            if issubclass(exc_type, sqlite3.Error):
+                raise LedgerError(f"cannot write the ledger {self._path}") from rest[0]  # type: ignore[misc]

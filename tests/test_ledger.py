@@ -1,0 +1,166 @@
+"""The run ledger, resume, the campaign lock and the runs command."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from importer.errors import LockedError
+from importer.ledger import LEDGER_FILE, CampaignLock, default_state_dir
+from importer.sandbox import SandboxConfig, SandboxServer
+from importer.status import ExitStatus
+
+from .conftest import CliResult, read_report, read_summary
+from .test_cli_send import SPRING, leads_file, posts, set_credits, stored_phones, us_numbers
+
+Run = Callable[..., CliResult]
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+    with SandboxServer(SandboxConfig(rate_limit=0), port=0) as server:
+        monkeypatch.setenv("WHITECLAD_BASE_URL", server.base_url)
+        monkeypatch.setenv("WHITECLAD_CLIENT_ID", server.config.client_id)
+        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", server.config.client_secret)
+        yield server
+
+
+def test_state_dir_defaults(tmp_path: Path) -> None:
+    assert default_state_dir({"WHITECLAD_STATE_DIR": str(tmp_path)}) == tmp_path
+    assert default_state_dir({"XDG_STATE_HOME": "/x"}) == Path("/x/whiteclad-import")
+    assert default_state_dir({}).parts[-3:] == (".local", "state", "whiteclad-import")
+
+
+def test_rerun_of_a_finished_import_sends_nothing_and_reports_the_same(
+    run_cli: Run, api: SandboxServer, tmp_path: Path, state_dir: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(7))
+    first, second = tmp_path / "one", tmp_path / "two"
+    assert run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "3",
+                   "--out", first).exit_code == ExitStatus.SUCCESS  # fmt: skip
+    assert posts(api) == 3
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", second)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert posts(api) == 3  # nothing sent again
+    assert "already answered for" in result.stderr
+    assert read_report(first / "accepted.csv") == read_report(second / "accepted.csv")
+    assert read_summary(second)["accepted"] == 7
+    assert (state_dir / LEDGER_FILE).exists()
+
+
+def test_resume_after_out_of_credits_sends_only_what_was_pending(
+    run_cli: Run, api: SandboxServer, tmp_path: Path
+) -> None:
+    set_credits(api, 0.045)  # four leads
+    phones = us_numbers(10)
+    source = leads_file(tmp_path / "leads.csv", phones)
+    args = [source, "-m", "generic", "-c", SPRING, "--batch-size", "2"]
+    stopped = run_cli(*args, "--out", tmp_path / "one")
+    assert stopped.exit_code == ExitStatus.INCOMPLETE
+    assert "run the same command again" in stopped.stderr
+    assert len(read_report(tmp_path / "one" / "pending.csv")) == 6
+    posts_before = posts(api)
+
+    set_credits(api, 100)
+    resumed = run_cli(*args, "--out", tmp_path / "two")
+    assert resumed.exit_code == ExitStatus.SUCCESS, resumed.stderr
+    assert posts(api) - posts_before == 3  # the six pending leads, two per batch
+    accepted = read_report(tmp_path / "two" / "accepted.csv")
+    assert [row["phone_e164"] for row in accepted] == phones  # the whole file, in order
+    assert all(row["lead_id"] for row in accepted)
+    assert not (tmp_path / "two" / "pending.csv").exists()
+    assert sorted(stored_phones(api, SPRING)) == sorted(phones)
+
+
+def test_fresh_starts_over(run_cli: Run, api: SandboxServer, tmp_path: Path) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(3))
+    run_cli(source, "-m", "generic", "-c", SPRING, "--out", tmp_path / "one")
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--fresh", "--out", tmp_path / "two")
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert "starting over" in result.stderr
+    # Sent again: the campaign already has them.
+    assert len(read_report(tmp_path / "two" / "duplicates.csv")) == 3
+    assert posts(api) == 2
+
+
+def test_a_different_campaign_or_region_is_a_different_run(
+    run_cli: Run, api: SandboxServer, tmp_path: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2))
+    run_cli(source, "-m", "generic", "-c", SPRING, "--out", tmp_path / "a")
+    result = run_cli(source, "-m", "generic", "-c", "Webinar Follow-up", "--out", tmp_path / "b")
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert len(read_report(tmp_path / "b" / "accepted.csv")) == 2
+    assert posts(api) == 2
+
+
+def test_second_import_into_the_same_campaign_is_refused(
+    run_cli: Run, api: SandboxServer, tmp_path: Path, state_dir: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2))
+    with CampaignLock(state_dir, SPRING):
+        result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", tmp_path / "o")
+        assert result.exit_code == ExitStatus.BUSY
+        assert "another import into this campaign is running" in result.stderr
+        assert "pid " in result.stderr
+        with pytest.raises(LockedError):
+            CampaignLock(state_dir, SPRING).__enter__()
+        # Another campaign is not blocked.
+        other = run_cli(source, "-m", "generic", "-c", "Webinar Follow-up", "--out", tmp_path / "w")
+        assert other.exit_code == ExitStatus.SUCCESS
+    assert posts(api) == 1
+    after = run_cli(source, "-m", "generic", "-c", SPRING, "--out", tmp_path / "after")
+    assert after.exit_code == ExitStatus.SUCCESS
+
+
+def test_runs_command(run_cli: Run, api: SandboxServer, tmp_path: Path) -> None:
+    empty = run_cli("runs")
+    assert empty.exit_code == ExitStatus.CANNOT_START
+    assert "no ledger" in empty.stderr
+    source = leads_file(tmp_path / "leads.csv", us_numbers(4), extra=[["N/A", "x", ""]])
+    run_cli(source, "-m", "generic", "-c", SPRING, "--out", tmp_path / "o")
+    listing = run_cli("runs")
+    assert listing.exit_code == ExitStatus.SUCCESS
+    header, line = listing.stdout.splitlines()[:2]
+    assert header.split()[:8] == ["ID", "UPDATED", "STATUS", "TOTAL", "ACCEPTED", "REJECTED",
+                                  "DUPS", "PENDING"]  # fmt: skip
+    assert line.split()[0] == "1" and "complete" in line and "Spring Promo 2026" in line
+    shown = json.loads(run_cli("runs", "show", "1").stdout)
+    assert shown["summary"]["accepted"] == 4
+    assert shown["summary"]["rejected"] == 1
+    assert shown["campaign_id"] == SPRING
+    assert json.loads(run_cli("runs", "--json").stdout)[0]["id"] == 1
+    missing = run_cli("runs", "show", "99")
+    assert missing.exit_code == ExitStatus.CANNOT_START
+
+
+def test_ledger_holds_no_secret(run_cli: Run, api: SandboxServer, tmp_path: Path,
+                                state_dir: Path) -> None:  # fmt: skip
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2))
+    run_cli(source, "-m", "generic", "-c", SPRING, "--out", tmp_path / "o")
+    data = b"".join(path.read_bytes() for path in state_dir.rglob("*") if path.is_file())
+    assert api.config.client_secret.encode() not in data
+
+
+def test_pacing_avoids_429(monkeypatch: pytest.MonkeyPatch, run_cli: Run, tmp_path: Path) -> None:
+    config = SandboxConfig(rate_limit=4, rate_window_seconds=1.0)
+    with SandboxServer(config, port=0) as server:
+        monkeypatch.setenv("WHITECLAD_CLIENT_ID", config.client_id)
+        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", config.client_secret)
+        source = leads_file(tmp_path / "leads.csv", us_numbers(12))
+        out = tmp_path / "out"
+        result = run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "1",
+                         "--base-url", server.base_url, "--out", out)  # fmt: skip
+        stats = requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    statuses = {code for codes in stats["requests"]["byEndpoint"].values() for code in codes}
+    assert "429" not in statuses
+    summary = read_summary(out)
+    assert summary["batches"] == 12
+    # 3 requests before sending (campaign details, rate limits, status) + 12 posts: the
+    # whole quota is used, nothing is retried.
+    assert summary["requests"] == 15
