@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,16 +20,20 @@ demo: $(STAMP)
 	@echo "Open whiteclad-reports/demo/ for accepted.csv, rejected.csv, duplicates.csv, summary.json"
 
 lint: $(STAMP)
-	$(BIN)/ruff check importer tests
-	$(BIN)/ruff format --check importer tests
+	$(BIN)/ruff check importer tests bench
+	$(BIN)/ruff format --check importer tests bench
 	$(BIN)/mypy importer
 
 format: $(STAMP)
-	$(BIN)/ruff format importer tests
-	$(BIN)/ruff check --fix importer tests
+	$(BIN)/ruff format importer tests bench
+	$(BIN)/ruff check --fix importer tests bench
 
 test: lint
 	$(BIN)/pytest
+
+# Figures, not pass/fail: test machines are too noisy for timed tests.
+bench: $(STAMP)
+	$(BIN)/python bench/bench_send.py $(or $(BENCH_SEND_ROWS),100000)
 
 clean:
 	rm -rf $(VENV) whiteclad-reports .pytest_cache .mypy_cache .ruff_cache

@@ -386,9 +386,7 @@ def _error_for(status: int, message: str, body: Any, headers: Any) -> ApiError:
             body=body,
         )
     if status == 402:
-        return PaymentRequiredError(
-            f"out of credits{said}: recharge the account", status=402, body=body
-        )
+        return PaymentRequiredError(f"out of credits{said}", status=402, body=body)
     if status == 403:
         return AuthorizationError(
             f"access forbidden{said}: the API refuses this client, often because of an IP "

@@ -124,6 +124,8 @@ class Summary:
     started_at: str
     finished_at: str
     duration_seconds: float
+    #: Seconds spent in each stage: validating, sending.
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     campaign: dict[str, str] | None = None
     base_url: str | None = None
     requests: int = 0
@@ -289,6 +291,7 @@ class _Run:
         self.interrupted = False
         self.run_id: int | None = None
         self.duplicates = InFileDuplicates()
+        self.stage_seconds: dict[str, float] = {}
         self.started = datetime.now(UTC)
         self.clock = time.perf_counter()
 
@@ -400,9 +403,11 @@ class _Run:
     def _stage(self, total: int, unit: str, label: str) -> Iterator[None]:
         if self.progress is not None:
             self.progress.start(total, unit, label)
+        began = time.perf_counter()
         try:
             yield
         finally:
+            self.stage_seconds[label] = round(time.perf_counter() - began, 3)
             if self.progress is not None:
                 self.progress.close()
 
@@ -555,6 +560,7 @@ class _Run:
             started_at=self.started.isoformat(timespec="seconds"),
             finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
             duration_seconds=round(time.perf_counter() - self.clock, 3),
+            stage_seconds=dict(self.stage_seconds),
             campaign=(
                 {"id": self.campaign.id, "name": self.campaign.name}
                 if self.campaign is not None

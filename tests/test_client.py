@@ -132,7 +132,7 @@ def test_secret_never_in_repr() -> None:
     [
         (400, ApiValidationError, "invalid"),
         (401, AuthenticationError, "WHITECLAD_CLIENT_ID and WHITECLAD_CLIENT_SECRET"),
-        (402, PaymentRequiredError, "recharge"),
+        (402, PaymentRequiredError, "out of credits"),
         (403, AuthorizationError, "allow-list"),
         (404, NotFoundError, "not found"),
     ],
