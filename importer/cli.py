@@ -112,6 +112,11 @@ def cli() -> None:
     help="Check and normalize every row and write the reports; send nothing, no credentials.",
 )
 @click.option(
+    "--write-leads",
+    is_flag=True,
+    help="With --dry-run, also write leads.jsonl: the exact lead each accepted row would send.",
+)
+@click.option(
     "--batch-size",
     type=click.IntRange(1, MAX_BATCH),
     default=MAX_BATCH,
@@ -151,6 +156,13 @@ def cli() -> None:
     "--sheet",
     metavar="NAME|N",
     help="Workbook sheet by name or position (1 = first) [default: the first sheet].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Processes that validate rows [default: every core, at most 2, for files of 4 MB "
+    "or more; 0: this process only].",
 )
 @click.option(
     "--chunk-rows",
@@ -198,6 +210,7 @@ def import_command(
     mapping: str,
     campaign: str | None,
     dry_run: bool,
+    write_leads: bool,
     batch_size: int,
     use_sandbox: bool,
     base_url: str | None,
@@ -207,6 +220,7 @@ def import_command(
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
+    workers: int | None,
     chunk_rows: int,
     state_dir: Path | None,
     fresh: bool,
@@ -253,6 +267,8 @@ def import_command(
             rate_limit=rate_limit,
             state_dir=state_dir,
             fresh=fresh,
+            write_leads=write_leads,
+            workers=workers,
         )
         progress = ProgressBar(stderr, enabled=not no_progress and stderr.isatty())
         with graceful_stop(stderr) as stop:

@@ -8,8 +8,6 @@ is carried across chunks, so the result does not depend on the chunk size.
 
 from __future__ import annotations
 
-import pandas as pd
-
 
 class InFileDuplicates:
     """Remembers the first row of every phone seen so far in the run."""
@@ -20,18 +18,18 @@ class InFileDuplicates:
     def __len__(self) -> int:
         return len(self._first)
 
-    def find(self, phones: pd.Series) -> pd.Series:
-        """Take valid rows' E.164 phones (index ``source_row``, in file order).
+    def find(self, rows: list[int], phones: list[str]) -> dict[int, int]:
+        """Take valid rows and their E.164 phones, in file order.
 
         Return, for the rows that are duplicates, the row number of the first
-        occurrence (a Series indexed by the duplicate rows), and remember the rest.
+        occurrence, and remember the rest.
         """
         duplicate_of: dict[int, int] = {}
         first = self._first
-        for row, phone in zip(phones.index.tolist(), phones.tolist(), strict=True):
+        for row, phone in zip(rows, phones, strict=True):
             seen = first.get(phone)
             if seen is None:
                 first[phone] = row
             else:
                 duplicate_of[row] = seen
-        return pd.Series(duplicate_of, dtype="int64")
+        return duplicate_of

@@ -95,7 +95,8 @@ class ValidRow:
 
     source_row: int
     phone: str
-    lead: dict[str, Any]
+    #: The lead to send, as JSON text.
+    lead: str
     values: list[str]
     warnings: str
 
@@ -159,9 +160,9 @@ def run_key(**parts: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def payload_hash(leads: Sequence[dict[str, Any]]) -> str:
-    """Return the sha256 of a batch's leads, as recorded before it is sent."""
-    return hashlib.sha256(json.dumps(list(leads), sort_keys=True).encode()).hexdigest()
+def payload_hash(leads: Sequence[str]) -> str:
+    """Return the sha256 of a batch's leads (JSON texts), as recorded before it is sent."""
+    return hashlib.sha256("\n".join(leads).encode()).hexdigest()
 
 
 def _now() -> str:
@@ -336,8 +337,8 @@ class Ledger:
     def add_rows(self, run_id: int, rows: Sequence[ValidRow]) -> None:
         """Queue valid rows of a run (one transaction)."""
         records = [
-            (run_id, row.source_row, row.phone, json.dumps(row.lead), json.dumps(row.values),
-             row.warnings, QUEUED)
+            (run_id, row.source_row, row.phone, row.lead,
+             json.dumps(row.values, ensure_ascii=False), row.warnings, QUEUED)
             for row in rows
         ]  # fmt: skip
         with self._transaction() as db:
@@ -397,7 +398,7 @@ class Ledger:
         (_run, source_row, phone, lead, cells, warnings, state, uncertain, _batch, lead_id,
          campaign_lead_id, error, error_code) = row  # fmt: skip
         return LedgerRow(
-            valid=ValidRow(source_row, phone, json.loads(lead), json.loads(cells), warnings),
+            valid=ValidRow(source_row, phone, lead, json.loads(cells), warnings),
             state=state,
             uncertain=bool(uncertain),
             lead_id=lead_id,

@@ -331,7 +331,7 @@ def _fold(name: str) -> str:
 def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
     """Project source rows onto raw lead values: one column per mapped field, all text.
 
-    ``tags`` holds lists of strings; ``customFields.<key>`` columns hold the custom
+    ``tags`` holds tuples of strings; ``customFields.<key>`` columns hold the custom
     values; ``country`` holds each row's country when the mapping names one.
     Empty cells are empty strings; nothing is normalized here.
     """
@@ -353,7 +353,11 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
     if "tags" in out:
         separator = bound.fields["tags"].split
         tags = out["tags"]
-        out["tags"] = tags.map(lambda cell: cell.split(separator) if separator else [cell])
+        out["tags"] = pd.Series(
+            [tuple(cell.split(separator)) if separator else (cell,) for cell in tags],
+            index=tags.index,
+            dtype=object,
+        )
     if bound.country is not None:
         out[COUNTRY_COLUMN] = _values(frame, bound.country)
     for key, source in bound.custom_fields.items():

@@ -11,15 +11,16 @@ API slots in between de-duplication and reporting.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import pandas as pd
 import phonenumbers
 
 from . import __version__
@@ -36,7 +37,6 @@ from .errors import (
     TransportError,
     UsageError,
 )
-from .issues import Issue, join_messages
 from .ledger import (
     LEDGER_FILE,
     QUEUED,
@@ -48,13 +48,13 @@ from .ledger import (
     default_state_dir,
     run_key,
 )
-from .mapping import BoundMapping, Mapping, bind_mapping, load_mapping, project
+from .mapping import BoundMapping, Mapping, bind_mapping, load_mapping
 from .pacing import Pacer
-from .reader import ReadOptions, SourceFile, open_source
-from .reports import OUTCOMES, ChunkOutcome, ReportWriter
-from .schema import ValidatedChunk, lead_payload, validate_chunk
-from .sender import UNMENTIONED, answer_results, batch_rejected, ledger_outcome
+from .reader import Chunk, ReadOptions, SourceFile, open_source
+from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
+from .sender import UNMENTIONED, answer_results, batch_rejected, ledger_rows
 from .status import ExitStatus
+from .validation import ChunkValidator, ValidationContext
 
 DEFAULT_REPORTS_ROOT = Path("whiteclad-reports")
 
@@ -84,6 +84,10 @@ class ImportOptions:
     state_dir: Path | None = None
     #: Start over instead of resuming an earlier run of the same command.
     fresh: bool = False
+    #: Processes that validate rows; None: every core (at most 2) for files of 4 MB or more.
+    workers: int | None = None
+    #: On a dry run, also write leads.jsonl: the exact lead each accepted row would send.
+    write_leads: bool = False
 
 
 class Progress(Protocol):
@@ -172,6 +176,9 @@ ESTIMATED_CREDITS_PER_LEAD = 0.01
 
 
 DEFAULT_RATE_LIMIT = 60
+#: Files smaller than this are validated in this process: starting workers costs more.
+PARALLEL_MIN_BYTES = 4 << 20
+MAX_WORKERS = 2
 
 
 def run_import(
@@ -299,7 +306,7 @@ class _Run:
         out_dir = self.options.out_dir or default_out_dir(self.options.path)
         columns = self.source.info.columns
         if self.client is None:
-            with ReportWriter(out_dir, columns, write_leads=True) as writer:
+            with ReportWriter(out_dir, columns, write_leads=self.options.write_leads) as writer:
                 self._validate(writer, None)
                 summary = self._summary(writer)
                 writer.write_summary(summary.to_dict())
@@ -322,7 +329,7 @@ class _Run:
             ledger.set_status(run.id, "sending")
             self._send(ledger, run.id, has_rows)
             for rows in ledger.rows(run.id):
-                self._record(writer, ledger_outcome(rows, columns))
+                self._record(writer, ledger_rows(rows))
             summary = self._summary(writer)
             writer.write_summary(summary.to_dict())
             done = ledger.count(run.id, QUEUED) == 0
@@ -370,34 +377,66 @@ class _Run:
         """
         info = self.source.info
         sending = self.client is not None
-        valid = 0
-        with self._stage(info.progress_total, info.progress_unit, "validating"):
-            for chunk in self.source.chunks():
-                if self.stop_requested():
-                    raise KeyboardInterrupt
-                projected = project(chunk.frame, self.bound)
-                validated = validate_chunk(
-                    projected,
-                    region=self.region,
-                    lenient=self.options.lenient,
-                    extra_values=chunk.extra_values,
+        context = ValidationContext(
+            self.bound,
+            info.columns,
+            self.region,
+            self.options.lenient,
+            leads=sending or self.options.write_leads,
+        )
+        valid_count = 0
+        with (
+            ChunkValidator(context, self._workers()) as validator,
+            self._stage(info.progress_total, info.progress_unit, "validating"),
+        ):
+            for chunk, verdicts in validator.run(self._chunks()):
+                rows = empty_rows()
+                leads: list[str] = []
+                queued: list[ValidRow] = []
+                valid_at = [i for i, ok in enumerate(verdicts.valid) if ok]
+                duplicate_of = self.duplicates.find(
+                    [chunk.numbers[i] for i in valid_at], [verdicts.phones[i] for i in valid_at]
                 )
-                outcome = reconcile(chunk.frame, validated, self.duplicates)
-                valid += len(outcome.accepted)
-                if sending:
-                    if queue is not None:
-                        queue[0].add_rows(queue[1], _valid_rows(chunk.frame, outcome))
-                    outcome.accepted = outcome.accepted.iloc[0:0]
-                    outcome.leads = []
-                self._record(writer, outcome)
-                self.counts["total"] += len(chunk.frame)
+                for i, (number, cells) in enumerate(zip(chunk.numbers, chunk.rows, strict=True)):
+                    if not verdicts.valid[i]:
+                        rows["rejected"].append(
+                            [*cells, number, verdicts.notes[i], verdicts.codes[i]]
+                        )
+                    elif number in duplicate_of:
+                        rows["duplicates"].append([*cells, number, f"row {duplicate_of[number]}"])
+                    elif sending:
+                        queued.append(ValidRow(number, verdicts.phones[i], verdicts.leads[i],
+                                               cells, verdicts.notes[i]))  # fmt: skip
+                    else:
+                        rows["accepted"].append(
+                            [*cells, number, verdicts.phones[i], verdicts.notes[i], "", ""]
+                        )
+                        leads.append(f'{{"source_row": {number}, "lead": {verdicts.leads[i]}}}\n')
+                valid_count += len(valid_at) - len(duplicate_of)
+                if queue is not None and queued:
+                    queue[0].add_rows(queue[1], queued)
+                self._record(writer, rows, leads)
+                self.counts["total"] += len(chunk)
                 self.counts["blank_rows"] += chunk.blank_rows
-                self.counts["warnings"] += sum(
-                    1 for issue in validated.issues if issue.severity == "warning"
-                )
-                self.reasons.update(_row_codes(validated.issues))
+                self.counts["warnings"] += verdicts.warnings
+                self.reasons.update(verdicts.reasons)
                 self._update(chunk.progress)
-        return valid
+        return valid_count
+
+    def _chunks(self) -> Iterator[Chunk]:
+        """The file's chunks; stops the run when a stop was asked for."""
+        for chunk in self.source.chunks():
+            if self.stop_requested():
+                raise KeyboardInterrupt
+            yield chunk
+
+    def _workers(self) -> int:
+        """How many processes validate: as asked, else all cores for large files."""
+        if self.options.workers is not None:
+            return self.options.workers
+        if self.source.info.size_bytes < PARALLEL_MIN_BYTES:
+            return 0
+        return min(os.cpu_count() or 1, MAX_WORKERS)
 
     @contextlib.contextmanager
     def _stage(self, total: int, unit: str, label: str) -> Iterator[None]:
@@ -420,9 +459,9 @@ class _Run:
         if self.progress is not None:
             self.progress.notice(text)
 
-    def _record(self, writer: ReportWriter, outcome: ChunkOutcome) -> None:
-        writer.write(outcome)
-        self.counts.update(outcome.counts())
+    def _record(self, writer: ReportWriter, rows: ReportRows, leads: Sequence[str] = ()) -> None:
+        writer.write(rows, leads)
+        self.counts.update({name: len(found) for name, found in rows.items()})
 
     def _send(self, ledger: Ledger, run_id: int, resumed: bool) -> None:
         """Send every queued row of the run, batch by batch, recording each step."""
@@ -479,7 +518,8 @@ class _Run:
         batch_id = ledger.begin_batch(run_id, rows)
         self.batches += 1
         try:
-            result = self.client.create_leads(self.campaign.id, [r.valid.lead for r in rows])
+            leads = [json.loads(row.valid.lead) for row in rows]
+            result = self.client.create_leads(self.campaign.id, leads)
         except ApiValidationError as exc:
             results = batch_rejected(rows, exc.message)
             ledger.finish_batch(run_id, batch_id, results, exc.body, UNMENTIONED)
@@ -587,74 +627,6 @@ def _stop_message(exc: ApiError, pending: int) -> str:
         f"{exc.message}; {pending} leads were not sent (see pending.csv): once that is fixed, "
         "run the same command again to send them"
     )
-
-
-def _valid_rows(source: pd.DataFrame, outcome: ChunkOutcome) -> list[ValidRow]:
-    """The accepted rows of a chunk, with their cells and lead, ready to be queued."""
-    accepted = outcome.accepted
-    cells = source.loc[accepted.index].to_numpy().tolist()
-    leads = dict(outcome.leads)
-    return [
-        ValidRow(int(row), str(phone), leads[int(row)], values, str(warnings))
-        for row, phone, warnings, values in zip(
-            accepted.index, accepted["phone_e164"], accepted["warnings"], cells, strict=True
-        )
-    ]
-
-
-def reconcile(
-    source: pd.DataFrame, validated: ValidatedChunk, duplicates: InFileDuplicates
-) -> ChunkOutcome:
-    """Decide each row's outcome: rejected, duplicate, or accepted."""
-    leads = validated.leads
-    by_row: dict[int, list[Issue]] = {}
-    for issue in validated.issues:
-        by_row.setdefault(issue.row, []).append(issue)
-    rejected_rows = leads.index[validated.rejected.to_numpy()]
-    valid = leads.loc[~validated.rejected.to_numpy()]
-    duplicate_of = duplicates.find(valid["phone"])
-    accepted = valid.drop(index=duplicate_of.index)
-    rejected = pd.DataFrame(
-        {
-            "error": [join_messages(by_row[row]) for row in rejected_rows],
-            "error_codes": [
-                " ".join(dict.fromkeys(issue.code for issue in by_row[row]))
-                for row in rejected_rows
-            ],
-        },
-        index=rejected_rows,
-        dtype=object,
-    )
-    accepted_report = pd.DataFrame(
-        {
-            "phone_e164": accepted["phone"],
-            "warnings": [join_messages(by_row.get(row, [])) for row in accepted.index],
-        },
-        index=accepted.index,
-        dtype=object,
-    )
-    duplicates_report = pd.DataFrame(
-        {"duplicate_of": [f"row {first}" for first in duplicate_of]},
-        index=duplicate_of.index,
-        dtype=object,
-    )
-    payloads = [
-        (int(row), lead_payload(values))
-        for row, values in zip(accepted.index, accepted.to_dict("records"), strict=True)
-    ]
-    return ChunkOutcome(
-        source=source,
-        accepted=accepted_report,
-        rejected=rejected,
-        duplicates=duplicates_report,
-        leads=payloads,
-    )
-
-
-def _row_codes(issues: list[Issue]) -> Counter[str]:
-    """Count each error code once per row."""
-    pairs = {(issue.row, issue.code) for issue in issues if issue.severity == "error"}
-    return Counter(code for _, code in pairs)
 
 
 def _describe(source: Any) -> str:

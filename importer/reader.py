@@ -99,15 +99,32 @@ class SourceInfo:
 
 @dataclass
 class Chunk:
-    """A block of data rows: text cells, indexed by ``source_row``."""
+    """A block of data rows: their text cells and their row numbers."""
 
-    frame: pd.DataFrame
+    columns: tuple[str, ...]
+    #: The cells of each row, one per column.
+    rows: list[list[str]]
+    #: The row number of each row, as a spreadsheet shows it.
+    numbers: list[int]
     #: Non-empty values beyond the header's last column, by source row.
     extra_values: dict[int, list[str]] = field(default_factory=dict)
     #: Blank rows skipped since the previous chunk.
     blank_rows: int = 0
     #: Where the reader is, in :attr:`SourceInfo.progress_unit`.
     progress: int = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame of text, indexed by ``source_row``."""
+        return pd.DataFrame(
+            self.rows,
+            columns=list(self.columns),
+            index=pd.Index(self.numbers, name="source_row", dtype="int64"),
+            dtype=object,
+        )
 
 
 class SourceFile:
@@ -521,7 +538,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _is_blank(values: Sequence[str]) -> bool:
-    return all(not value.strip() for value in values)
+    return not "".join(values).strip()
 
 
 def _clean_header(header: Sequence[str], path: Path) -> tuple[tuple[str, ...], list[int], int]:
@@ -562,28 +579,27 @@ def _chunked(
         extras: dict[int, list[str]] = {}
         blank = 0
         for row, values in itertools.islice(rows, size):
-            if _is_blank(values):
+            cells = values if type(values) is list else list(values)
+            width = len(cells)
+            if width != span:
+                if not "".join(cells).strip():
+                    blank += 1
+                    continue
+                if width > span:
+                    extra = cells[span:]
+                    if "".join(extra).strip():
+                        extras[row] = extra
+                    del cells[span:]
+                else:
+                    cells.extend([""] * (span - width))
+            elif not "".join(cells).strip():
                 blank += 1
                 continue
-            cells = list(values)
-            if len(cells) > span:
-                extra = cells[span:]
-                if any(value.strip() for value in extra):
-                    extras[row] = extra
-                del cells[span:]
-            elif len(cells) < span:
-                cells.extend([""] * (span - len(cells)))
             data.append(cells if all_kept else [cells[i] for i in keep])
             index.append(row)
         if not data and not blank:
             return
-        frame = pd.DataFrame(
-            data,
-            columns=list(columns),
-            index=pd.Index(index, name="source_row", dtype="int64"),
-            dtype=object,
-        )
-        yield Chunk(frame=frame, extra_values=extras, blank_rows=blank, progress=position())
+        yield Chunk(columns, data, index, extras, blank, position())
 
 
 def _require_data(chunks: Iterator[Chunk], path: Path) -> Iterator[Chunk]:
@@ -591,9 +607,9 @@ def _require_data(chunks: Iterator[Chunk], path: Path) -> Iterator[Chunk]:
     pending: list[Chunk] = []
     for chunk in chunks:
         pending.append(chunk)
-        if len(chunk.frame):
+        if len(chunk):
             break
-    if not any(len(chunk.frame) for chunk in pending):
+    if not any(len(chunk) for chunk in pending):
         raise EmptyFileError(f"{path} has a header row but no data rows; export the leads again")
 
     def replay() -> Iterator[Chunk]:

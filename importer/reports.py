@@ -13,12 +13,9 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
-
-import pandas as pd
 
 from .errors import ReportError
 
@@ -34,21 +31,14 @@ LEADS_FILE = "leads.jsonl"
 SUMMARY_FILE = "summary.json"
 
 
-@dataclass
-class ChunkOutcome:
-    """Where each row of one chunk went; the frames are indexed by ``source_row``."""
+#: Report rows of a chunk, by outcome: each row is the source cells, then
+#: ``source_row``, then the columns of that report (:data:`REPORT_COLUMNS`).
+ReportRows = dict[str, list[list[Any]]]
 
-    source: pd.DataFrame
-    accepted: pd.DataFrame
-    rejected: pd.DataFrame
-    duplicates: pd.DataFrame
-    pending: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: (source_row, lead) pairs for leads.jsonl, written on dry runs.
-    leads: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
-    def counts(self) -> dict[str, int]:
-        """Return the number of rows per outcome."""
-        return {name: len(getattr(self, name)) for name in OUTCOMES}
+def empty_rows() -> ReportRows:
+    """Return a ReportRows with an empty list per outcome."""
+    return {name: [] for name in OUTCOMES}
 
 
 class ReportWriter:
@@ -91,20 +81,18 @@ class ReportWriter:
         self._handles[name] = handle
         self._writers[name] = writer
 
-    def write(self, outcome: ChunkOutcome) -> None:
-        """Append one chunk's rows to the reports they belong to."""
+    def write(self, rows: ReportRows, leads: Iterable[str] = ()) -> None:
+        """Append report rows, and on dry runs the lines of leads.jsonl."""
         try:
             for name in OUTCOMES:
-                added: pd.DataFrame = getattr(outcome, name)
-                if added.empty:
+                found = rows.get(name)
+                if not found:
                     continue
                 if name not in self._writers:
                     self._open(name)
-                self._writers[name].writerows(_rows(outcome.source, added, REPORT_COLUMNS[name]))
+                self._writers[name].writerows(found)
             if self._leads is not None:
-                for row, lead in outcome.leads:
-                    record = {"source_row": row, "lead": lead}
-                    self._leads.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self._leads.writelines(leads)
         except OSError as exc:
             raise ReportError(f"cannot write reports to {self.out_dir} ({exc.strerror})") from exc
 
@@ -135,14 +123,3 @@ class ReportWriter:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _rows(
-    source: pd.DataFrame, added: pd.DataFrame, columns: tuple[str, ...]
-) -> Iterable[list[Any]]:
-    original = source.loc[added.index]
-    extra = added.reindex(columns=list(columns))
-    for values, more in zip(
-        original.itertuples(name=None), extra.itertuples(index=False, name=None), strict=True
-    ):
-        yield [*values[1:], values[0], *("" if value is None else value for value in more)]

@@ -15,12 +15,15 @@ records a warning; a bad phone always rejects the row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -58,28 +61,76 @@ class ValidatedChunk:
     rejected: pd.Series
 
 
+PhoneKey = tuple[str, str | None]
+
+
+class PhoneBook:
+    """Phone results of this run: the ones known before a chunk and the ones it adds.
+
+    Each distinct (cell, country) pair is normalized once per run: the importer
+    hands the results it already has to whichever process validates the next
+    chunk, and collects what that chunk learned.
+    """
+
+    def __init__(self, known: dict[PhoneKey, Phone | Problem] | None = None) -> None:
+        self.known = known or {}
+        self.learned: dict[PhoneKey, Phone | Problem] = {}
+
+    def normalize(self, raw: str, region: str | None) -> Phone | Problem:
+        """Return the normalized phone, parsing it only the first time it is seen."""
+        key = (raw, region)
+        found = self.known.get(key) or self.learned.get(key)
+        if found is None:
+            found = self.learned[key] = normalize_phone(raw, region)
+        return found
+
+
+_PHONE_BOOK: ContextVar[PhoneBook | None] = ContextVar("phone_book", default=None)
+
+
 def _not_problem(series: pd.Series) -> pd.Series:
-    return ~series.map(lambda value: isinstance(value, Problem))
+    flags = np.fromiter(
+        (type(value) is not Problem for value in series.to_numpy()), dtype=bool, count=len(series)
+    )
+    return pd.Series(flags, index=series.index)
 
 
-def _column_parser(function: Callable[[Any], Any]) -> pa.Parser:
-    return pa.Parser(lambda series: series.map(function))
+def _objects(values: list[Any], index: pd.Index) -> pd.Series:
+    # Built from a list with dtype object, so that pandas never turns None into NaN.
+    return pd.Series(values, index=index, dtype=object)
+
+
+def _column_parser(function: Callable[[Any], Any], memo: bool = False) -> pa.Parser:
+    """Apply a normalizer to every cell; with ``memo``, once per distinct value."""
+
+    def parse(series: pd.Series) -> pd.Series:
+        values = series.to_numpy()
+        if not memo:
+            return _objects([function(value) for value in values], series.index)
+        seen: dict[Any, Any] = {}
+        out = []
+        for value in values:
+            key = tuple(value) if type(value) is list else value
+            result = seen.get(key, seen)
+            if result is seen:
+                result = seen[key] = function(value)
+            out.append(result)
+        return _objects(out, series.index)
+
+    return pa.Parser(parse)
 
 
 def _phone_parser(region: str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:
     def parse(frame: pd.DataFrame) -> pd.DataFrame:
+        book = _PHONE_BOOK.get() or PhoneBook()
         frame = frame.copy()
+        phones = frame["phone"].to_numpy()
         if COUNTRY_COLUMN in frame:
-            regions = frame[COUNTRY_COLUMN].map(normalize_region)
-            regions = regions.where(regions.notna(), region)
-            pairs: Iterable[tuple[str, str | None]] = zip(frame["phone"], regions, strict=True)
+            regions = [normalize_region(cell) or region for cell in frame[COUNTRY_COLUMN]]
+            values = [book.normalize(p, r) for p, r in zip(phones, regions, strict=True)]
         else:
-            pairs = ((phone, region) for phone in frame["phone"])
-        frame["phone"] = pd.Series(
-            [normalize_phone(phone, where) for phone, where in pairs],
-            index=frame.index,
-            dtype=object,
-        )
+            values = [book.normalize(phone, region) for phone in phones]
+        frame["phone"] = _objects(values, frame.index)
         return frame
 
     return parse
@@ -89,16 +140,16 @@ def _phone_parser(region: str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:
 def lead_schema(region: str | None) -> pa.DataFrameSchema:
     """Build the schema for rows projected by a mapping, with ``region`` as default country."""
 
-    def checked(normalizer: Callable[[Any], Any] | None = None) -> pa.Column:
-        parsers = _column_parser(normalizer) if normalizer else None
+    def checked(normalizer: Callable[[Any], Any] | None = None, memo: bool = False) -> pa.Column:
+        parsers = _column_parser(normalizer, memo) if normalizer else None
         return pa.Column(None, parsers=parsers, checks=pa.Check(_not_problem), nullable=True)
 
     columns: dict[str, pa.Column] = {
         "phone": checked(),
         "email": checked(normalize_email),
-        "priority": checked(normalize_priority),
-        "tags": checked(normalize_tags),
-        "timeZone": checked(normalize_timezone),
+        "priority": checked(normalize_priority, memo=True),
+        "tags": checked(normalize_tags, memo=True),
+        "timeZone": checked(normalize_timezone, memo=True),
         COUNTRY_COLUMN: pa.Column(None, required=False),
         rf"^{CUSTOM_PREFIX}.+$": pa.Column(
             None,
@@ -108,8 +159,10 @@ def lead_schema(region: str | None) -> pa.DataFrameSchema:
             parsers=_column_parser(normalize_text),
         ),
     }
-    for name in _TEXT_FIELDS:
-        columns[name] = pa.Column(None, parsers=_column_parser(normalize_text), nullable=True)
+    for name in _TEXT_FIELDS:  # names and sources repeat a lot: normalize each once
+        columns[name] = pa.Column(
+            None, parsers=_column_parser(normalize_text, memo=True), nullable=True
+        )
     return pa.DataFrameSchema(
         columns,
         parsers=pa.Parser(_phone_parser(region)),
@@ -134,16 +187,24 @@ def validate_chunk(
     region: str | None = None,
     lenient: bool = False,
     extra_values: dict[int, list[str]] | None = None,
+    phone_book: PhoneBook | None = None,
 ) -> ValidatedChunk:
-    """Normalize and validate projected rows; collect every problem of every row."""
+    """Normalize and validate projected rows; collect every problem of every row.
+
+    ``phone_book`` carries phone results already known in the run and collects the
+    new ones (see :class:`PhoneBook`).
+    """
     frame = _complete(projected)
     schema = lead_schema(region.upper() if region else None)
+    token = _PHONE_BOOK.set(phone_book)
     try:
         parsed = schema.validate(frame, lazy=True)
         failures = None
     except SchemaErrors as exc:
         parsed = exc.data
         failures = exc.failure_cases
+    finally:
+        _PHONE_BOOK.reset(token)
     issues: list[Issue] = []
     if failures is not None:
         for column, row, case in zip(
@@ -166,7 +227,7 @@ def validate_chunk(
             )
         )
     issues.sort(key=lambda issue: (issue.row, _field_order(issue.field)))
-    leads = _finish(parsed)
+    leads = _finish(parsed, {(issue.field, issue.row) for issue in issues})
     error_rows = {issue.row for issue in issues if issue.severity == "error"}
     rejected = pd.Series(leads.index.isin(list(error_rows)), index=leads.index)
     return ValidatedChunk(leads=leads, issues=issues, rejected=rejected)
@@ -176,28 +237,27 @@ def _field_order(field: str) -> int:
     return LEAD_FIELDS.index(field) if field in LEAD_FIELDS else len(LEAD_FIELDS)
 
 
-def _finish(parsed: pd.DataFrame) -> pd.DataFrame:
-    """Replace Problems by None and split phones into E.164 and extension."""
+def _finish(parsed: pd.DataFrame, failed: set[tuple[str, int]]) -> pd.DataFrame:
+    """Replace the failed cells by None and split phones into E.164 and extension."""
     leads = parsed.drop(columns=[COUNTRY_COLUMN], errors="ignore")
-    phones = leads["phone"]
+    phones = leads["phone"].to_numpy()
     data: dict[str, list[Any]] = {
-        "phone": [p.e164 if isinstance(p, Phone) else None for p in phones],
-        EXTENSION_COLUMN: [p.extension if isinstance(p, Phone) else None for p in phones],
+        "phone": [p.e164 if type(p) is Phone else None for p in phones],
+        EXTENSION_COLUMN: [p.extension if type(p) is Phone else None for p in phones],
     }
+    rows = leads.index.tolist()
+    failing_columns = {column for column, _ in failed}
     for column in leads.columns:
-        if column != "phone":
-            data[column] = [_usable(value) for value in leads[column]]
-    # Built column by column from lists so that pandas never turns None into NaN.
+        if column == "phone":
+            continue
+        values = leads[column].tolist()
+        if column in failing_columns:
+            values = [
+                None if (column, row) in failed else value
+                for row, value in zip(rows, values, strict=True)
+            ]
+        data[column] = values
     return pd.DataFrame(data, index=leads.index, dtype=object)
-
-
-def _usable(value: Any) -> Any:
-    """Return the value, or None for a Problem or a missing value."""
-    if isinstance(value, Problem) or value is None:
-        return None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    return value
 
 
 def lead_payload(values: MappingABC[Any, Any]) -> dict[str, Any]:
@@ -218,3 +278,42 @@ def lead_payload(values: MappingABC[Any, Any]) -> dict[str, Any]:
     if custom:
         lead["customFields"] = custom
     return lead
+
+
+_encode = json.encoder.encode_basestring  # the C encoder json.dumps uses, ensure_ascii off
+
+
+def lead_json_rows(leads: pd.DataFrame, rows: Sequence[int]) -> list[str]:
+    """The lead of each given row position as JSON text, exactly ``json.dumps(lead_payload())``.
+
+    Built column by column, for speed: this runs once per valid row of every file.
+    """
+    phones = leads["phone"].tolist()
+    extensions = leads[EXTENSION_COLUMN].tolist()
+    fields = [
+        (_encode(name) + ": ", leads[name].tolist()) for name in LEAD_FIELDS[1:] if name in leads
+    ]
+    custom = [
+        (key[len(CUSTOM_PREFIX) :], leads[key].tolist())
+        for key in leads.columns
+        if key.startswith(CUSTOM_PREFIX)
+    ]
+    out = []
+    for at in rows:
+        parts = ['"phone": ' + _encode(phones[at])]
+        for key, values in fields:
+            value = values[at]
+            if value:
+                if type(value) is str:
+                    parts.append(key + _encode(value))
+                else:
+                    parts.append(key + "[" + ", ".join(map(_encode, value)) + "]")
+        extras = {name: values[at] for name, values in custom if values[at]}
+        extension = extensions[at]
+        if extension:
+            extras.setdefault("phone_extension", extension)
+        if extras:
+            inner = ", ".join(f"{_encode(k)}: {_encode(v)}" for k, v in extras.items())
+            parts.append('"customFields": {' + inner + "}")
+        out.append("{" + ", ".join(parts) + "}")
+    return out

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pandas as pd
-
 from .client import CreateLeadsResult, LeadResult
 from .ledger import ACCEPTED, DUPLICATE, REJECTED, LedgerRow, RowResult
-from .reports import ChunkOutcome
+from .reports import ReportRows, empty_rows
 
 API_REJECTED = "api_rejected"
 API_BATCH_REJECTED = "api_batch_rejected"
@@ -78,47 +76,19 @@ def batch_rejected(rows: Sequence[LedgerRow], message: str) -> dict[int, RowResu
     }
 
 
-def ledger_outcome(rows: Sequence[LedgerRow], columns: tuple[str, ...]) -> ChunkOutcome:
+def ledger_rows(rows: Sequence[LedgerRow]) -> ReportRows:
     """Turn ledger rows into report rows: each row in the report of its state."""
-    index = pd.Index([row.valid.source_row for row in rows], name="source_row")
-    source = pd.DataFrame(
-        [row.valid.values for row in rows], columns=list(columns), index=index, dtype=object
-    )
-    groups: dict[str, list[LedgerRow]] = {ACCEPTED: [], REJECTED: [], DUPLICATE: [], "": []}
+    out = empty_rows()
     for row in rows:
-        groups[row.state if row.state in groups else ""].append(row)
-
-    def frame(chosen: list[LedgerRow], data: dict[str, list[str | None]]) -> pd.DataFrame:
-        keys = pd.Index([row.valid.source_row for row in chosen], name="source_row")
-        return pd.DataFrame(data, index=keys, dtype=object)
-
-    accepted, rejected, duplicates, pending = (
-        groups[ACCEPTED], groups[REJECTED], groups[DUPLICATE], groups[""]
-    )  # fmt: skip
-    return ChunkOutcome(
-        source=source,
-        accepted=frame(
-            accepted,
-            {
-                "phone_e164": [row.valid.phone for row in accepted],
-                "warnings": [row.valid.warnings for row in accepted],
-                "lead_id": [row.lead_id for row in accepted],
-                "campaign_lead_id": [row.campaign_lead_id for row in accepted],
-            },
-        ),
-        rejected=frame(
-            rejected,
-            {
-                "error": [row.error for row in rejected],
-                "error_codes": [row.error_code for row in rejected],
-            },
-        ),
-        duplicates=frame(duplicates, {"duplicate_of": ["campaign"] * len(duplicates)}),
-        pending=frame(
-            pending,
-            {
-                "phone_e164": [row.valid.phone for row in pending],
-                "reason": [row.error or "not sent yet" for row in pending],
-            },
-        ),
-    )
+        valid = row.valid
+        head = [*valid.values, valid.source_row]
+        if row.state == ACCEPTED:
+            out["accepted"].append([*head, valid.phone, valid.warnings, row.lead_id,
+                                    row.campaign_lead_id])  # fmt: skip
+        elif row.state == REJECTED:
+            out["rejected"].append([*head, row.error, row.error_code])
+        elif row.state == DUPLICATE:
+            out["duplicates"].append([*head, "campaign"])
+        else:
+            out["pending"].append([*head, valid.phone, row.error or "not sent yet"])
+    return out

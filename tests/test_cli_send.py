@@ -149,14 +149,14 @@ def test_in_file_and_invalid_rows_are_never_sent(
 
 def test_per_lead_failures_from_the_server(api_env: SandboxServer) -> None:
     rows = [
-        LedgerRow(ValidRow(2, "+12125550100", {"phone": "+12125550100"}, ["x"], ""),
+        LedgerRow(ValidRow(2, "+12125550100", '{"phone": "+12125550100"}', ["x"], ""),
                   "sending", False, None, None, None, None),
-        LedgerRow(ValidRow(3, "+12125550101", {"phone": "+12125550101", "timeZone": "Mars/X"},
+        LedgerRow(ValidRow(3, "+12125550101", '{"phone": "+12125550101", "timeZone": "Mars/X"}',
                            ["y"], ""), "sending", False, None, None, None, None),
     ]  # fmt: skip
     credentials = Credentials(api_env.config.client_id, api_env.config.client_secret)
     with ApiClient(api_env.base_url, credentials) as client:
-        answer = client.create_leads(SPRING, [row.valid.lead for row in rows])
+        answer = client.create_leads(SPRING, [json.loads(row.valid.lead) for row in rows])
     results = answer_results(rows, answer)
     assert results[2].state == "accepted"
     assert results[3].state == "rejected"

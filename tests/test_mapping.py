@@ -94,7 +94,7 @@ campaign: 65f2a1b2c3d4e5f6a7b8c9d0
         "firstName": "Ana",
         "email": "a@example.com",
         "leadSource": "facebook-ads",
-        "tags": ["x", " y"],
+        "tags": ("x", " y"),
         "notes": "Ad Spring, form F1",
         "customFields.budget": "5k",
     }

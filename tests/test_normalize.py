@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from zoneinfo import available_timezones
 
 import phonenumbers
@@ -11,12 +12,14 @@ from importer.normalize import (
     MAX_TAGS,
     Phone,
     Problem,
+    is_valid_number,
     normalize_email,
     normalize_phone,
     normalize_priority,
     normalize_region,
     normalize_tags,
     normalize_timezone,
+    parse_number,
     split_full_name,
     split_tags,
 )
@@ -284,3 +287,119 @@ def test_split_full_name(raw: str, expected: tuple[str | None, str | None]) -> N
 )  # fmt: skip
 def test_region_cells(raw: str, expected: str | None) -> None:
     assert normalize_region(raw) == expected
+
+
+# --- the fast paths are exactly phonenumbers ---------------------------------------
+
+REGIONS = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
+def _outcome(parse: object, text: str, region: str | None) -> tuple[object, ...]:
+    try:
+        number = parse(text, region)  # type: ignore[operator]
+    except phonenumbers.NumberParseException as exc:
+        return ("error", exc.error_type)
+    return ("ok", number.country_code, number.national_number, number.italian_leading_zero,
+            number.number_of_leading_zeros, number.extension)  # fmt: skip
+
+
+def _writings(number: phonenumbers.PhoneNumber) -> list[str]:
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    digits = e164[1:]
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    bare = "".join(ch for ch in national if ch.isdigit())
+    return [
+        e164,
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+        national,
+        bare,
+        "+ " + digits,
+        "00" + digits,
+        digits,
+        f"({bare[:3]}) {bare[3:]}",
+        bare[:-2],
+        bare + "12",
+        "1" + bare,
+        bare[0] + "-" + bare[1:],
+    ]
+
+
+def test_parse_number_equals_phonenumbers_parse_on_every_region() -> None:
+    checked = 0
+    for region in REGIONS:
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            for text in _writings(example):
+                for default in (region, None, "US", "GB", "DE", "IN", "BR"):
+                    assert _outcome(parse_number, text, default) == _outcome(
+                        phonenumbers.parse, text, default
+                    ), (text, default)
+                    checked += 1
+    assert checked > 20_000
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    prefix=st.sampled_from(["", "+", "+ ", "(", "00", "0", "1"]),
+    digits=st.text(alphabet="0123456789 .-()", min_size=1, max_size=20),
+    region=st.sampled_from([None, *REGIONS]),
+)
+def test_parse_number_equals_phonenumbers_parse_on_any_digits(
+    prefix: str, digits: str, region: str | None
+) -> None:
+    text = prefix + digits
+    assert _outcome(parse_number, text, region) == _outcome(phonenumbers.parse, text, region)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    country_code=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+    national=st.integers(min_value=0, max_value=10**15),
+    zeros=st.sampled_from([0, 1, 2]),
+)
+def test_is_valid_number_equals_phonenumbers(country_code: int, national: int, zeros: int) -> None:
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=national)
+    if zeros:
+        number.italian_leading_zero = True
+        number.number_of_leading_zeros = zeros
+    assert is_valid_number(number) == phonenumbers.is_valid_number(number)
+
+
+def test_is_valid_number_equals_phonenumbers_near_real_numbers() -> None:
+    for region in REGIONS:
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            for delta in (-101, -1, 0, 1, 7, 999, 10**4):
+                number = phonenumbers.PhoneNumber(
+                    country_code=example.country_code,
+                    national_number=max(example.national_number + delta, 0),
+                    italian_leading_zero=example.italian_leading_zero,
+                    number_of_leading_zeros=example.number_of_leading_zeros,
+                )
+                assert is_valid_number(number) == phonenumbers.is_valid_number(number), number
+
+
+@given(
+    local=st.text(alphabet="abcXYZ09._%+-'", min_size=1, max_size=12),
+    labels=st.lists(st.text(alphabet="abcDEF09-", min_size=1, max_size=6), min_size=1, max_size=3),
+    tld=st.text(alphabet="comORG9-", min_size=1, max_size=4),
+)
+def test_email_fast_path_agrees_with_the_full_checks(
+    local: str, labels: list[str], tld: str
+) -> None:
+    from importer import normalize
+
+    value = f"{local}@{'.'.join([*labels, tld])}"
+    fast = normalize.normalize_email(value)
+    # The same address through the full checks only (the fast pattern switched off).
+    original = normalize._PLAIN_EMAIL
+    normalize._PLAIN_EMAIL = re.compile(r"(?!)")
+    try:
+        full = normalize.normalize_email(value)
+    finally:
+        normalize._PLAIN_EMAIL = original
+    assert fast == full

@@ -18,7 +18,9 @@ EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
 REPORTS = ("accepted", "rejected", "duplicates")
 
 
-def _run(name: str, out: Path, chunk_rows: int = 50_000) -> dict[str, list[dict[str, str]]]:
+def _run(
+    name: str, out: Path, chunk_rows: int = 50_000, workers: int = 0
+) -> dict[str, list[dict[str, str]]]:
     spec = EXPECTED[name]
     summary = run_import(
         ImportOptions(
@@ -27,6 +29,8 @@ def _run(name: str, out: Path, chunk_rows: int = 50_000) -> dict[str, list[dict[
             out_dir=out,
             region=spec["region"],
             read=ReadOptions(chunk_rows=chunk_rows),
+            write_leads=True,
+            workers=workers,
         )
     )
     assert summary.balanced
@@ -137,3 +141,34 @@ def test_dry_run_leads_are_exactly_the_accepted_rows(tmp_path: Path) -> None:
     allowed = {"phone", "firstName", "lastName", "email", "priority", "leadSource", "notes",
                "tags", "timeZone", "customFields"}  # fmt: skip
     assert all(set(r["lead"]) <= allowed for r in records)
+
+
+@pytest.mark.parametrize("name", ["generic_leads.csv", "facebook_lead_ads.csv"])
+def test_worker_processes_give_the_same_reports(name: str, tmp_path: Path) -> None:
+    inline = tmp_path / "inline"
+    pooled = tmp_path / "pooled"
+    _run(name, inline)
+    _run(name, pooled, chunk_rows=4, workers=2)
+    for report in (*REPORTS, "leads"):
+        suffix = ".jsonl" if report == "leads" else ".csv"
+        assert (inline / f"{report}{suffix}").read_bytes() == (
+            pooled / f"{report}{suffix}"
+        ).read_bytes()
+    assert read_summary(inline)["rejection_reasons"] == read_summary(pooled)["rejection_reasons"]
+
+
+def test_phone_results_are_shared_across_chunks(tmp_path: Path) -> None:
+    from importer.mapping import bind_mapping, load_mapping
+    from importer.reader import open_source
+    from importer.validation import ChunkValidator, ValidationContext
+
+    source = tmp_path / "leads.csv"
+    source.write_text("phone\n" + "(415) 555-0123\n" * 6 + "+1 212 555 0102\n" * 2)
+    with open_source(source, ReadOptions(chunk_rows=3)) as opened:
+        bound = bind_mapping(load_mapping("generic"), opened.info.columns, "leads.csv")
+        context = ValidationContext(bound, opened.info.columns, "US", False)
+        with ChunkValidator(context) as validator:
+            learned = [len(verdicts.learned) for _, verdicts in validator.run(opened.chunks())]
+    # Each distinct cell is normalized once in the run, whichever chunk it is in.
+    assert learned == [1, 0, 1]
+    assert len(validator.known) == 2

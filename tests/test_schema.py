@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from importer.normalize import MAX_TAGS
-from importer.schema import lead_payload, validate_chunk
+from importer.schema import lead_json_rows, lead_payload, validate_chunk
 
 
 def _projected(**columns: list[object]) -> pd.DataFrame:
@@ -105,3 +105,21 @@ def test_validated_frame_never_holds_nan(size: int) -> None:
     result = validate_chunk(frame, region="US")
     for value in result.leads.to_numpy().ravel():
         assert not (isinstance(value, float) and math.isnan(value))
+
+
+def test_lead_json_is_exactly_the_payload_as_json() -> None:
+    frame = _projected(
+        phone=["(415) 555-0123 ext. 9", "+14155550124", "N/A"],
+        firstName=['Zoë "Z"', "", "x"],
+        email=["Ana@Example.COM", "", ""],
+        tags=[("vip", "", " VIP", "new\\n"), (), ()],
+        timeZone=["eastern", "", ""],
+        notes=["line\nbreak\ttab", "", ""],
+        **{"customFields.bud get": [" 5k€ ", "", ""], "customFields.empty": ["", "", ""]},
+    )
+    result = validate_chunk(frame, region="US")
+    valid = [0, 1]
+    texts = lead_json_rows(result.leads, valid)
+    records = result.leads.to_dict("records")
+    for at, text in zip(valid, texts, strict=True):
+        assert text == json.dumps(lead_payload(records[at]), ensure_ascii=False)

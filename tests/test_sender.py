@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from importer.client import CreateLeadsResult, LeadResult
 from importer.ledger import LedgerRow, ValidRow
-from importer.sender import answer_results, batch_rejected, ledger_outcome
+from importer.sender import answer_results, batch_rejected, ledger_rows
 
 COLUMNS = ("phone", "name")
 
 
 def _rows(*phones: str, uncertain: bool = False) -> list[LedgerRow]:
     return [
-        LedgerRow(ValidRow(10 + i, phone, {"phone": phone}, [phone, f"n{i}"], ""),
+        LedgerRow(ValidRow(10 + i, phone, f'{{"phone": "{phone}"}}', [phone, f"n{i}"], ""),
                   "sending", uncertain, None, None, None, None)
         for i, phone in enumerate(phones)
     ]  # fmt: skip
@@ -69,17 +69,17 @@ def test_batch_rejected_whole() -> None:
 
 def test_ledger_rows_become_report_rows() -> None:
     rows = [
-        LedgerRow(ValidRow(2, "+1", {}, ["+1", "a"], "w"), "accepted", False, "L", "C", None, None),
-        LedgerRow(ValidRow(3, "+2", {}, ["+2", "b"], ""), "rejected", False, None, None, "bad",
-                  "api_rejected"),
-        LedgerRow(ValidRow(4, "+3", {}, ["+3", "c"], ""), "duplicate", False, None, None, None,
+        LedgerRow(ValidRow(2, "+1", "{}", ["+1", "a"], "w"), "accepted", False, "L", "C", None,
                   None),
-        LedgerRow(ValidRow(5, "+4", {}, ["+4", "d"], ""), "queued", True, None, None,
+        LedgerRow(ValidRow(3, "+2", "{}", ["+2", "b"], ""), "rejected", False, None, None, "bad",
+                  "api_rejected"),
+        LedgerRow(ValidRow(4, "+3", "{}", ["+3", "c"], ""), "duplicate", False, None, None, None,
+                  None),
+        LedgerRow(ValidRow(5, "+4", "{}", ["+4", "d"], ""), "queued", True, None, None,
                   "not sent: out of credits", None),
     ]  # fmt: skip
-    outcome = ledger_outcome(rows, COLUMNS)
-    assert outcome.counts() == {"accepted": 1, "rejected": 1, "duplicates": 1, "pending": 1}
-    assert outcome.accepted.loc[2].tolist() == ["+1", "w", "L", "C"]
-    assert outcome.duplicates.loc[4, "duplicate_of"] == "campaign"
-    assert outcome.pending.loc[5, "reason"] == "not sent: out of credits"
-    assert outcome.source.loc[5].tolist() == ["+4", "d"]
+    out = ledger_rows(rows)
+    assert out["accepted"] == [["+1", "a", 2, "+1", "w", "L", "C"]]
+    assert out["rejected"] == [["+2", "b", 3, "bad", "api_rejected"]]
+    assert out["duplicates"] == [["+3", "c", 4, "campaign"]]
+    assert out["pending"] == [["+4", "d", 5, "+4", "not sent: out of credits"]]
