@@ -60,7 +60,6 @@ def _region_words(region: str | None) -> str:
     return f" for {region}" if region else ""
 
 
-@lru_cache(maxsize=65_536)
 def normalize_phone(raw: str, region: str | None = None) -> Phone | Problem:
     """Normalize a phone number to E.164, using ``region`` for numbers without ``+``."""
     value = raw.strip()

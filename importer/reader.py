@@ -341,7 +341,7 @@ def _text_source(
         raise _decode_error(path, encoding, exc) from exc
     delimiter = delimiter or sniff_delimiter(sample)
     reader = csv.reader(handle, delimiter=delimiter)
-    rows = _guard_text_rows(enumerate(reader, start=1), path, encoding)
+    rows = _guard_text_rows(reader, path, encoding)
     header_row, header = _first_non_blank(
         rows, f"{path} has no rows (only blank lines); export the leads again"
     )
@@ -376,27 +376,19 @@ def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> Encodin
     )
 
 
-def _guard_text_rows(
-    numbered: Iterator[tuple[int, list[str]]], path: Path, encoding: str
-) -> Iterator[tuple[int, Sequence[str]]]:
-    """Pass rows through, turning csv and decoding failures into InputFileError."""
-    row = 0
-    while True:
-        try:
-            item = next(numbered)
-        except StopIteration:
-            return
-        except UnicodeDecodeError as exc:
-            raise EncodingError(
-                f"{path}: the text after row {row} is not valid {encoding}; pass --encoding "
-                "with the file's encoding, or save it again as 'CSV UTF-8'"
-            ) from exc
-        except csv.Error as exc:
-            raise InputFileError(
-                f"{path}: row {row + 1} cannot be read as CSV ({exc}); is this a CSV file?"
-            ) from exc
-        row = item[0]
-        yield item
+def _guard_text_rows(reader: Any, path: Path, encoding: str) -> Iterator[tuple[int, Sequence[str]]]:
+    """Number the rows, turning csv and decoding failures into InputFileError."""
+    try:
+        yield from enumerate(reader, start=1)
+    except UnicodeDecodeError as exc:
+        raise EncodingError(
+            f"{path}: the text near line {reader.line_num + 1} is not valid {encoding}; pass "
+            "--encoding with the file's encoding, or save it again as 'CSV UTF-8'"
+        ) from exc
+    except csv.Error as exc:
+        raise InputFileError(
+            f"{path}: line {reader.line_num} cannot be read as CSV ({exc}); is this a CSV file?"
+        ) from exc
 
 
 def _first_non_blank(

@@ -229,15 +229,12 @@ class ChunkValidator:
         if self._phone_at is None or not self.known:
             return {}
         at, where, default = self._phone_at, self._country_at, self.context.region
-        known = self.known
-        found: dict[PhoneKey, PlainResult] = {}
-        for row in chunk.rows:
-            region = default if where is None else (normalize_region(row[where]) or default)
-            key = (row[at], region)
-            result = known.get(key)
-            if result is not None:
-                found[key] = result
-        return found
+        get = self.known.get
+        if where is None:
+            keys: Iterable[PhoneKey] = ((row[at], default) for row in chunk.rows)
+        else:
+            keys = ((row[at], normalize_region(row[where]) or default) for row in chunk.rows)
+        return {key: found for key in keys if (found := get(key)) is not None}
 
     def _remember(self, verdicts: Verdicts) -> None:
         room = MAX_KNOWN_PHONES - len(self.known)
