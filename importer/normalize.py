@@ -67,7 +67,8 @@ def normalize_phone(raw: str, region: str | None = None) -> Phone | Problem:
         value = value[2:].strip()
     if not value:
         return Problem("phone_missing", "phone is empty; fill in the lead's phone number")
-    if not value[0].isdigit() or "e" in value or "E" in value or "." in value:
+    first = value[0]
+    if (not first.isdigit() and first not in "+(") or "e" in value or "E" in value or "." in value:
         problem = _odd_phone(value, raw)
         if problem is not None:
             return problem
@@ -185,13 +186,14 @@ def parse_number(text: str, region: str | None) -> phonenumbers.PhoneNumber:
     other cell, and any case that would end in an error, takes ``parse`` itself.
     Tests compare both on numbers of every region written in many ways.
     """
-    if not _FAST_PARSE or not _PLAIN.match(text) or not _is_viable_phone_number(text):
+    if not _FAST_PARSE or not _PLAIN.match(text):
         return phonenumbers.parse(text, region)
     international = text[0] == "+"
     digits = (text[1:] if international else text).translate(_PUNCTUATION)
-    metadata = (
-        phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None) if region else None
-    )
+    # Three digits or more with this punctuation is always a viable number for parse.
+    if len(digits) < 3 and not _is_viable_phone_number(text):
+        return phonenumbers.parse(text, region)
+    metadata = _region_metadata(region) if region else None
     if international:
         country_code, national = _extract_country_code(digits)
     else:
@@ -221,6 +223,11 @@ def parse_number(text: str, region: str | None) -> phonenumbers.PhoneNumber:
     _set_italian_leading_zeros_for_phone_number(national, number)
     number.national_number = int(national)
     return number
+
+
+@lru_cache(maxsize=512)
+def _region_metadata(region: str) -> Any:
+    return phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
 
 
 def _default_country_code(digits: str, metadata: Any) -> tuple[int, str]:
