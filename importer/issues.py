@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -19,11 +18,6 @@ class Issue:
     code: str
     message: str
     severity: Severity = "error"
-
-
-def top_reasons(counts: Counter[str], limit: int = 5) -> list[tuple[str, int]]:
-    """Return the most frequent rejection codes, most frequent first."""
-    return counts.most_common(limit)
 
 
 def join_messages(issues: Iterable[Issue]) -> str:
