@@ -77,7 +77,6 @@ def rows(count: int, seed: int = 20261125) -> list[list[str]]:
         elif roll < 0.25:
             template, digits = rng.choice(FOREIGN)
             phone = template.format("".join(rng.choice("0123456789") for _ in range(digits)))
-            phone = phone.replace("+44 7911 ", "+44 7911 1") if "7911" in phone else phone
         else:
             parts = us_number(rng)
             phones.append(parts)
