@@ -136,6 +136,8 @@ class Summary:
     batches: int = 0
     credits_deducted: float = 0.0
     credits_balance: float | None = None
+    #: Seconds spent waiting so as to stay within the rate limit.
+    paced_seconds: float = 0.0
     notices: list[str] = field(default_factory=list)
     stopped_by: str | None = None
     #: The ledger's run id, for 'whiteclad-import runs show ID'.
@@ -250,7 +252,7 @@ def _connect(options: ImportOptions, mapping: Mapping) -> tuple[ApiClient | None
 
 
 def _adopt_server_rate_limit(client: ApiClient) -> None:
-    """Pace to what GET /rate-limits reports, where it answers with a limit."""
+    """Pace to what GET /rate-limits reports, where it answers; a null limit means none."""
     try:
         body = client.rate_limits()
     except ApiError:
@@ -262,6 +264,8 @@ def _adopt_server_rate_limit(client: ApiClient) -> None:
     if isinstance(limit, int | float) and limit > 0:
         seconds = float(window) if isinstance(window, int | float) and window > 0 else 60.0
         client.pacer.configure(int(limit), seconds)
+    elif "limit" in data and not limit:  # the server says there is no limit
+        client.pacer.configure(0, 60.0)
 
 
 class _Run:
@@ -611,6 +615,7 @@ class _Run:
             batches=self.batches,
             credits_deducted=round(self.credits, 6),
             credits_balance=self.balance,
+            paced_seconds=round(self.client.pacer.waited, 3) if self.client is not None else 0.0,
             notices=self.notices,
             stopped_by=self.stop_message,
             run_id=self.run_id,

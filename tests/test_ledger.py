@@ -161,6 +161,23 @@ def test_pacing_avoids_429(monkeypatch: pytest.MonkeyPatch, run_cli: Run, tmp_pa
     assert "429" not in statuses
     summary = read_summary(out)
     assert summary["batches"] == 12
+    assert summary["paced_seconds"] > 0  # it waited rather than be refused
     # 3 requests before sending (campaign details, rate limits, status) + 12 posts: the
     # whole quota is used, nothing is retried.
     assert summary["requests"] == 15
+
+
+def test_a_server_without_limit_is_not_paced(
+    monkeypatch: pytest.MonkeyPatch, run_cli: Run, tmp_path: Path
+) -> None:
+    config = SandboxConfig(rate_limit=0)  # /rate-limits answers limit: null
+    with SandboxServer(config, port=0) as server:
+        monkeypatch.setenv("WHITECLAD_CLIENT_ID", config.client_id)
+        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", config.client_secret)
+        source = leads_file(tmp_path / "leads.csv", us_numbers(70))
+        result = run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "1",
+                         "--base-url", server.base_url, "--out", tmp_path / "out")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    summary = read_summary(tmp_path / "out")
+    assert summary["requests"] == 73  # more than the default 60 a minute
+    assert summary["paced_seconds"] == 0
