@@ -11,6 +11,7 @@ accented names correctly, and a report can be imported again as it is.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -48,7 +49,8 @@ class ReportWriter:
         self.out_dir = out_dir
         self.columns = columns
         self._handles: dict[str, IO[str]] = {}
-        self._writers: dict[str, Any] = {}
+        self._buffer = io.StringIO()
+        self._csv = csv.writer(self._buffer)
         self._leads: IO[str] | None = None
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -76,10 +78,8 @@ class ReportWriter:
 
     def _open(self, name: str) -> None:
         handle = self.path(name).open("w", encoding="utf-8-sig", newline="")
-        writer = csv.writer(handle)
-        writer.writerow([*self.columns, "source_row", *REPORT_COLUMNS[name]])
+        csv.writer(handle).writerow([*self.columns, "source_row", *REPORT_COLUMNS[name]])
         self._handles[name] = handle
-        self._writers[name] = writer
 
     def write(self, rows: ReportRows, leads: Iterable[str] = ()) -> None:
         """Append report rows, and on dry runs the lines of leads.jsonl."""
@@ -88,9 +88,13 @@ class ReportWriter:
                 found = rows.get(name)
                 if not found:
                     continue
-                if name not in self._writers:
+                if name not in self._handles:
                     self._open(name)
-                self._writers[name].writerows(found)
+                # Rendered in memory, written at once: one encode per chunk, not per row.
+                self._buffer.seek(0)
+                self._buffer.truncate()
+                self._csv.writerows(found)
+                self._handles[name].write(self._buffer.getvalue())
             if self._leads is not None:
                 self._leads.writelines(leads)
         except OSError as exc:
