@@ -48,7 +48,7 @@ from .ledger import (
     default_state_dir,
     run_key,
 )
-from .mapping import BoundMapping, Mapping, bind_mapping, load_mapping
+from .mapping import BoundMapping, Mapping, Source, bind_mapping, load_mapping
 from .pacing import Pacer
 from .reader import Chunk, ReadOptions, SourceFile, open_source
 from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
@@ -471,8 +471,8 @@ class _Run:
         """Send every queued row of the run, batch by batch, recording each step."""
         assert self.client is not None and self.campaign is not None
         recovered = ledger.recover(run_id)
-        done = ledger.count(run_id) - ledger.count(run_id, QUEUED)
         waiting = ledger.count(run_id, QUEUED)
+        done = ledger.count(run_id) - waiting
         if resumed:
             again = f" ({recovered} of them got no answer last time)" if recovered else ""
             self._notice(
@@ -634,7 +634,7 @@ def _stop_message(exc: ApiError, pending: int) -> str:
     )
 
 
-def _describe(source: Any) -> str:
+def _describe(source: Source) -> str:
     if source.column is not None:
         return f"column {source.column}"
     if source.template is not None:
