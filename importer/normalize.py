@@ -197,9 +197,7 @@ def parse_number(text: str, region: str | None) -> phonenumbers.PhoneNumber:
     if international:
         country_code, national = _extract_country_code(digits)
     else:
-        if metadata is None or (
-            metadata.international_prefix and re.match(metadata.international_prefix, digits)
-        ):
+        if metadata is None or _prefixes(metadata)[0].match(digits):
             return phonenumbers.parse(text, region)  # no region, or an IDD such as 011
         country_code, national = _default_country_code(digits, metadata)
     if country_code != 0:
@@ -214,15 +212,35 @@ def parse_number(text: str, region: str | None) -> phonenumbers.PhoneNumber:
         country_code, national = metadata.country_code or 0, digits
     if metadata is None or len(national) < 2:
         return phonenumbers.parse(text, region)
-    _, potential, _ = _maybe_strip_national_prefix_carrier_code(national, metadata)
-    if _test_number_length(potential, metadata) not in _NOT_USABLE:
-        national = potential
+    # Without a national prefix at the start there is nothing to strip (most cells).
+    if _prefixes(metadata)[1].match(national):
+        _, potential, _ = _maybe_strip_national_prefix_carrier_code(national, metadata)
+        if _test_number_length(potential, metadata) not in _NOT_USABLE:
+            national = potential
     if not 2 <= len(national) <= 17:
         return phonenumbers.parse(text, region)
     number = phonenumbers.PhoneNumber(country_code=country_code)
     _set_italian_leading_zeros_for_phone_number(national, number)
     number.national_number = int(national)
     return number
+
+
+_NEVER = re.compile(r"(?!)")
+_PREFIXES: dict[tuple[str, int], tuple[re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _prefixes(metadata: Any) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The international and the national prefix patterns of a region, compiled once."""
+    key = (metadata.id, metadata.country_code)
+    found = _PREFIXES.get(key)
+    if found is None:
+        international = metadata.international_prefix
+        national = metadata.national_prefix_for_parsing
+        found = _PREFIXES[key] = (
+            re.compile(international) if international else _NEVER,
+            re.compile(national) if national else _NEVER,
+        )
+    return found
 
 
 @lru_cache(maxsize=512)
