@@ -112,6 +112,13 @@ class BoundMapping:
         """Return the customFields keys this mapping fills, in order."""
         return list(self.custom_fields)
 
+    def columns_used(self) -> tuple[str, ...]:
+        """Return the file columns the mapping reads, each once, in the mapping's order."""
+        sources = [*self.fields.values(), *self.custom_fields.values()]
+        if self.country is not None:
+            sources.append(self.country)
+        return tuple(dict.fromkeys(column for source in sources for column in source.columns()))
+
 
 # --- loading --------------------------------------------------------------------
 

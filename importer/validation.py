@@ -32,7 +32,7 @@ import gc
 import marshal
 import multiprocessing
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
@@ -111,15 +111,22 @@ def _result(plain: PlainResult) -> Phone | Problem:
 def validate_rows(
     context: ValidationContext,
     numbers: list[int],
-    rows: list[list[str]],
+    values: Sequence[Sequence[str]],
     extra_values: dict[int, list[str]],
     known: dict[PhoneKey, PlainResult] | None = None,
 ) -> Verdicts:
-    """Validate one chunk of source rows and return one verdict per row."""
+    """Validate one chunk and return one verdict per row.
+
+    ``values`` holds the chunk's cells column by column, one sequence for each
+    column the mapping reads (:func:`columns_of`).
+    """
+    names = context.bound.columns_used()
     frame = pd.DataFrame(
-        rows, columns=list(context.columns), index=pd.Index(numbers, name="source_row"),
+        dict(zip(names, values, strict=True)),
+        columns=list(names),
+        index=pd.Index(numbers, name="source_row"),
         dtype=object,
-    )  # fmt: skip
+    )
     book = PhoneBook({key: _result(plain) for key, plain in (known or {}).items()})
     validated = validate_chunk(
         project(frame, context.bound),
@@ -158,6 +165,18 @@ def validate_rows(
             verdicts.warnings[at] = notes
         verdicts.warning_count += sum(1 for issue in issues if issue.severity == "warning")
     return verdicts
+
+
+def columns_of(context: ValidationContext, rows: list[list[str]]) -> list[Sequence[str]]:
+    """The cells of the columns the mapping reads, column by column.
+
+    Only these cross to the worker processes, and a column of strings is faster to
+    send and to turn into a DataFrame than rows are.
+    """
+    if not rows:
+        return [() for _ in context.bound.columns_used()]
+    by_column = list(zip(*rows, strict=True))
+    return [by_column[context.columns.index(name)] for name in context.bound.columns_used()]
 
 
 _CONTEXT: ValidationContext | None = None
@@ -248,15 +267,18 @@ class ChunkValidator:
         if self._pool is None:
             for chunk in chunks:
                 verdicts = validate_rows(
-                    self.context, chunk.numbers, chunk.rows, chunk.extra_values,
-                    self._known_for(chunk),
+                    self.context, chunk.numbers, columns_of(self.context, chunk.rows),
+                    chunk.extra_values, self._known_for(chunk),
                 )  # fmt: skip
                 self._remember(verdicts)
                 yield chunk, verdicts
             return
         in_flight: deque[tuple[Chunk, Future[bytes]]] = deque()
         for chunk in chunks:
-            job = (chunk.numbers, chunk.rows, chunk.extra_values, self._known_for(chunk))
+            job = (
+                chunk.numbers, columns_of(self.context, chunk.rows), chunk.extra_values,
+                self._known_for(chunk),
+            )  # fmt: skip
             future = self._pool.submit(_validate_in_worker, marshal.dumps(job))
             in_flight.append((chunk, future))
             if len(in_flight) > self.workers:
