@@ -22,9 +22,11 @@ import click
 
 from . import __version__
 from .client import MAX_BATCH, ApiClient, Credentials, RetryPolicy, resolve_base_url
+from .config import Settings, check_settings, load_settings
 from .errors import ApiError, ImporterError, ImportIncomplete, StartError, UsageError
 from .interrupt import graceful_stop
-from .ledger import LEDGER_FILE, Ledger, default_state_dir
+from .ledger import LEDGER_FILE, Ledger
+from .mapping import builtin_mappings
 from .pipeline import ImportOptions, Summary, run_import
 from .reader import ReadOptions
 from .render import ProgressBar, campaign_table, run_table, summary_text
@@ -72,6 +74,22 @@ def _state_dir_option(function: Any) -> Any:
     )(function)
 
 
+def _settings_options(function: Any) -> Any:
+    function = click.option(
+        "--profile",
+        metavar="NAME",
+        help="Profile of the config file to use [default: $WHITECLAD_PROFILE, else the file's "
+        "default_profile].",
+    )(function)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Config file [default: $WHITECLAD_CONFIG, else ./whiteclad.yaml, else "
+        "~/.config/whiteclad-import/whiteclad.yaml].",
+    )(function)
+
+
 def _json_option(function: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
 
@@ -96,9 +114,9 @@ def cli() -> None:
 @click.option(
     "--mapping",
     "-m",
-    required=True,
     metavar="PATH|NAME",
-    help="Column mapping: a YAML file, or a built-in name (facebook, generic).",
+    help="Column mapping: a YAML file, or a built-in name (facebook, generic) "
+    "[default: the profile's].",
 )
 @click.option(
     "--campaign",
@@ -119,9 +137,7 @@ def cli() -> None:
 @click.option(
     "--batch-size",
     type=click.IntRange(1, MAX_BATCH),
-    default=MAX_BATCH,
-    show_default=True,
-    help="Leads per request (the API takes at most 1000).",
+    help="Leads per request (the API takes at most 1000) [default: 1000].",
 )
 @click.option(
     "--sandbox",
@@ -204,14 +220,15 @@ def cli() -> None:
     help="First wait before a retry; it doubles with each retry (with jitter), up to 30 s.",
 )
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+@_settings_options
 @_debug_option
 def import_command(
     file: Path,
-    mapping: str,
+    mapping: str | None,
     campaign: str | None,
     dry_run: bool,
     write_leads: bool,
-    batch_size: int,
+    batch_size: int | None,
     use_sandbox: bool,
     base_url: str | None,
     out_dir: Path | None,
@@ -228,6 +245,8 @@ def import_command(
     max_retries: int,
     retry_backoff: float,
     no_progress: bool,
+    config_path: Path | None,
+    profile: str | None,
 ) -> None:
     """Import FILE (CSV, TSV, XLSX, XLSM, XLS or ODS) using a column mapping.
 
@@ -243,29 +262,37 @@ def import_command(
       whiteclad-import leads.csv --mapping facebook --campaign "Spring Promo 2026" --sandbox
     """
     stderr = sys.stderr
+    settings = load_settings(
+        {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
+         "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit},
+        config=config_path, profile=profile,
+    )  # fmt: skip
     with _maybe_sandbox(use_sandbox and not dry_run) as sandbox:
         credentials = None
+        base_url = settings["base_url"]
         if sandbox is not None:
             base_url = sandbox.base_url
             credentials = Credentials(sandbox.config.client_id, sandbox.config.client_secret)
             click.echo(f"Sandbox: {base_url} (temporary data)", err=True)
+        elif not dry_run:
+            credentials = settings.credentials()
         options = ImportOptions(
             path=file,
-            mapping=mapping,
+            mapping=_required_mapping(settings),
             out_dir=out_dir,
-            region=region,
+            region=settings["region"],
             lenient=lenient,
             dry_run=dry_run,
             read=ReadOptions(
                 encoding=encoding, delimiter=delimiter, sheet=sheet, chunk_rows=chunk_rows
             ),
-            campaign=campaign,
-            batch_size=batch_size,
+            campaign=settings["campaign"],
+            batch_size=settings["batch_size"],
             base_url=base_url,
             credentials=credentials,
             retry=RetryPolicy(attempts=max_retries + 1, backoff=retry_backoff),
-            rate_limit=rate_limit,
-            state_dir=state_dir,
+            rate_limit=settings["rate_limit"],
+            state_dir=settings["state_dir"],
             fresh=fresh,
             write_leads=write_leads,
             workers=workers,
@@ -275,6 +302,17 @@ def import_command(
             summary = run_import(options, progress, stop)
     click.echo(summary_text(summary), err=True)
     click.get_current_context().exit(exit_status(summary))
+
+
+def _required_mapping(settings: Settings) -> str:
+    mapping = settings["mapping"]
+    if not mapping:
+        builtins = ", ".join(builtin_mappings())
+        raise UsageError(
+            f"no mapping: pass --mapping with a YAML file or a built-in name ({builtins}), "
+            "or set mapping: in the profile"
+        )
+    return str(mapping)
 
 
 @contextlib.contextmanager
@@ -350,9 +388,17 @@ def sandbox_command(
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @_state_dir_option
 @_json_option
+@_settings_options
 @_debug_option
 @click.pass_context
-def runs_group(ctx: click.Context, limit: int, state_dir: Path | None, as_json: bool) -> None:
+def runs_group(
+    ctx: click.Context,
+    limit: int,
+    state_dir: Path | None,
+    as_json: bool,
+    config_path: Path | None,
+    profile: str | None,
+) -> None:
     """List recent imports recorded in the ledger, newest first.
 
     \b
@@ -362,7 +408,8 @@ def runs_group(ctx: click.Context, limit: int, state_dir: Path | None, as_json: 
     """
     if ctx.invoked_subcommand is not None:
         return
-    runs = _open_ledger(state_dir, lambda ledger: ledger.runs(limit))
+    settings = load_settings({"state_dir": state_dir}, config=config_path, profile=profile)
+    runs = _open_ledger(settings["state_dir"], lambda ledger: ledger.runs(limit))
     if as_json:
         _print_json([run.__dict__ for run in runs])
     else:
@@ -372,33 +419,85 @@ def runs_group(ctx: click.Context, limit: int, state_dir: Path | None, as_json: 
 @runs_group.command("show")
 @click.argument("run_id", type=int)
 @_state_dir_option
+@_settings_options
 @_debug_option
-def runs_show_command(run_id: int, state_dir: Path | None) -> None:
+def runs_show_command(
+    run_id: int, state_dir: Path | None, config_path: Path | None, profile: str | None
+) -> None:
     """Print one run of the ledger, with its summary, as JSON.
 
     \b
     Example:
       whiteclad-import runs show 3
     """
-    run = _open_ledger(state_dir, lambda ledger: ledger.run(run_id))
+    settings = load_settings({"state_dir": state_dir}, config=config_path, profile=profile)
+    run = _open_ledger(settings["state_dir"], lambda ledger: ledger.run(run_id))
     if run is None:
         raise UsageError(f"no run #{run_id} in the ledger; list them with 'whiteclad-import runs'")
     _print_json(run.__dict__)
 
 
-def _open_ledger(state_dir: Path | None, read: Callable[[Ledger], T]) -> T:
-    path = (state_dir or default_state_dir()) / LEDGER_FILE
+def _open_ledger(state_dir: Path, read: Callable[[Ledger], T]) -> T:
+    path = state_dir / LEDGER_FILE
     if not path.exists():
         raise UsageError(f"no ledger at {path} yet: no import has been sent from this state dir")
     with Ledger(path) as ledger:
         return read(ledger)
 
 
+@cli.group("config")
+def config_group() -> None:
+    """Check the config file and the effective settings."""
+
+
+@config_group.command("check")
+@_json_option
+@_settings_options
+@_debug_option
+def config_check_command(as_json: bool, config_path: Path | None, profile: str | None) -> None:
+    """Show each effective setting and where it came from (secrets masked); check them.
+
+    Exits 2 when a setting cannot be used (an unknown mapping or region, a bad base URL).
+
+    \b
+    Examples:
+      whiteclad-import config check
+      whiteclad-import config check --profile nightly --json
+    """
+    settings = load_settings(config=config_path, profile=profile)
+    problems = check_settings(settings)
+    if as_json:
+        _print_json(
+            {
+                "config_file": str(settings.config_path) if settings.config_path else None,
+                "profile": settings.profile,
+                "settings": {
+                    name: {"value": value, "source": source}
+                    for name, value, source in settings.describe()
+                },
+                "problems": problems,
+            }
+        )
+    else:
+        click.echo(f"config file  {settings.config_path or '(none found)'}")
+        click.echo(f"profile      {settings.profile or '(none)'}")
+        rows = settings.describe()
+        width = max(len(name) for name, _, _ in rows)
+        value_width = min(48, max(len(value) for _, value, _ in rows))
+        for name, value, source in rows:
+            click.echo(f"  {name.ljust(width)}  {value.ljust(value_width)}  {source}")
+        for problem in problems:
+            click.echo(f"Problem: {problem}", err=True)
+    if problems:
+        raise click.exceptions.Exit(ExitStatus.CANNOT_START)
+
+
 # --- API information commands -------------------------------------------------------
 
 
-def _client(base_url: str | None) -> ApiClient:
-    return ApiClient(resolve_base_url(base_url), Credentials.from_env())
+def _client(base_url: str | None, config_path: Path | None, profile: str | None) -> ApiClient:
+    settings = load_settings({"base_url": base_url}, config=config_path, profile=profile)
+    return ApiClient(resolve_base_url(settings["base_url"]), settings.credentials())
 
 
 def _ask(call: Callable[[], T]) -> T:
@@ -418,9 +517,15 @@ def _print_json(data: Any) -> None:
 @click.option("--search", metavar="TEXT", help="Only campaigns whose name contains TEXT.")
 @_json_option
 @_base_url_option
+@_settings_options
 @_debug_option
 def campaigns_command(
-    status: str | None, search: str | None, as_json: bool, base_url: str | None
+    status: str | None,
+    search: str | None,
+    as_json: bool,
+    base_url: str | None,
+    config_path: Path | None,
+    profile: str | None,
 ) -> None:
     """List the campaigns this client can import into (all pages).
 
@@ -428,7 +533,7 @@ def campaigns_command(
     Example:
       whiteclad-import campaigns --status active --search spring
     """
-    with _client(base_url) as client:
+    with _client(base_url, config_path, profile) as client:
         found = _ask(lambda: list(client.iter_campaigns(status=status, search=search)))
     if as_json:
         _print_json([campaign.raw for campaign in found])
@@ -440,15 +545,22 @@ def campaigns_command(
 @click.argument("campaign_id")
 @_json_option
 @_base_url_option
+@_settings_options
 @_debug_option
-def campaign_command(campaign_id: str, as_json: bool, base_url: str | None) -> None:
+def campaign_command(
+    campaign_id: str,
+    as_json: bool,
+    base_url: str | None,
+    config_path: Path | None,
+    profile: str | None,
+) -> None:
     """Show one campaign with its lead statistics.
 
     \b
     Example:
       whiteclad-import campaign 65f2a1b2c3d4e5f6a7b8c9d0
     """
-    with _client(base_url) as client:
+    with _client(base_url, config_path, profile) as client:
         campaign = _ask(lambda: client.get_campaign(campaign_id))
     if as_json:
         _print_json(campaign.raw)
@@ -459,15 +571,18 @@ def campaign_command(campaign_id: str, as_json: bool, base_url: str | None) -> N
 @cli.command("status")
 @_json_option
 @_base_url_option
+@_settings_options
 @_debug_option
-def status_command(as_json: bool, base_url: str | None) -> None:
+def status_command(
+    as_json: bool, base_url: str | None, config_path: Path | None, profile: str | None
+) -> None:
     """Check the connection, the organization and the credit balance.
 
     \b
     Example:
       whiteclad-import status
     """
-    with _client(base_url) as client:
+    with _client(base_url, config_path, profile) as client:
         status = _ask(client.status)
     if as_json:
         _print_json(status.raw)
@@ -482,15 +597,18 @@ def status_command(as_json: bool, base_url: str | None) -> None:
 @cli.command("rate-limits")
 @_json_option
 @_base_url_option
+@_settings_options
 @_debug_option
-def rate_limits_command(as_json: bool, base_url: str | None) -> None:
+def rate_limits_command(
+    as_json: bool, base_url: str | None, config_path: Path | None, profile: str | None
+) -> None:
     """Show the current consumption of the API's rate limit.
 
     \b
     Example:
       whiteclad-import rate-limits --json
     """
-    with _client(base_url) as client:
+    with _client(base_url, config_path, profile) as client:
         body = _ask(client.rate_limits)
     if as_json:
         _print_json(body)

@@ -14,7 +14,6 @@ case or surrounding spaces matches, when exactly one does.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import re
 from collections.abc import Mapping as MappingABC
@@ -25,11 +24,11 @@ from typing import Any
 
 import jsonschema
 import pandas as pd
-import yaml
 
 from .errors import MappingColumnError, MappingError
 from .normalize import split_full_name
 from .resources import data_dir
+from .yamlfile import read_yaml
 
 LEAD_FIELDS = (
     "phone",
@@ -48,7 +47,6 @@ EXTRA_FIELDS = ("fullName",)
 CUSTOM_PREFIX = "customFields."
 #: Projected column holding each row's country, when the mapping names one.
 COUNTRY_COLUMN = "country"
-_MAX_MAPPING_BYTES = 1 << 20
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
 
 
@@ -155,26 +153,8 @@ def resolve_mapping_path(ref: str | Path) -> Path:
 def load_mapping(ref: str | Path) -> Mapping:
     """Load and check a mapping given as a path or a built-in name."""
     path = resolve_mapping_path(ref)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise MappingError(f"mapping {path}: cannot be read ({exc.strerror})") from exc
-    if len(raw) > _MAX_MAPPING_BYTES:
-        raise MappingError(f"mapping {path} is larger than 1 MiB; is it really a mapping?")
-    try:
-        document = yaml.safe_load(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise MappingError(f"mapping {path} is not UTF-8 text; save it as UTF-8") from exc
-    except yaml.YAMLError as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise MappingError(
-            f"mapping {path} is not valid YAML{where}: {problem}; fix the file"
-        ) from exc
-    return parse_mapping(document, path=path, sha256=hashlib.sha256(raw).hexdigest())
+    document, sha256 = read_yaml(path, "mapping", MappingError)
+    return parse_mapping(document, path=path, sha256=sha256)
 
 
 def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import phonenumbers
 import pytest
+import requests
 
 from importer.cli import main
 from importer.sandbox import SandboxConfig, SandboxServer
@@ -20,7 +24,14 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(autouse=True)
 def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own ledger folder; nothing is written to the user's state dir."""
+    """Every test gets its own ledger folder and no settings from the user's environment.
+
+    Nothing is written to the user's state dir, and their config file is not read.
+    """
+    for name in list(os.environ):
+        if name.startswith("WHITECLAD_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     folder = tmp_path / "state"
     monkeypatch.setenv("WHITECLAD_STATE_DIR", str(folder))
     return folder
@@ -83,3 +94,62 @@ def sandbox() -> Iterator[SandboxServer]:
     """
     with SandboxServer(SandboxConfig(rate_limit=0), host="127.0.0.1", port=0) as server:
         yield server
+
+
+# --- helpers for tests that send to a sandbox ------------------------------------
+
+SPRING = "65f2a1b2c3d4e5f6a7b8c9d0"
+WEBINAR = "65f2a1b2c3d4e5f6a7b8c9d1"
+PAUSED = "65f2a1b2c3d4e5f6a7b8c9d2"
+OUTCOME_FILES = ("accepted", "rejected", "duplicates", "pending")
+
+
+def us_numbers(count: int, start: int = 0) -> list[str]:
+    """Valid, distinct US numbers in the 555 exchange."""
+    numbers = []
+    area_codes = ["212", "312", "415", "646", "718", "917"]
+    for i in range(start, start + count):
+        area, line = area_codes[i // 10_000 % len(area_codes)], i % 10_000
+        number = f"+1{area}555{line:04d}"
+        assert phonenumbers.is_valid_number(phonenumbers.parse(number)), number
+        numbers.append(number)
+    return numbers
+
+
+def leads_file(path: Path, phones: list[str], extra: list[list[str]] | None = None) -> Path:
+    rows = [["phone", "first_name", "email"]]
+    rows += [[phone, f"Lead {i}", f"lead{i}@example.com"] for i, phone in enumerate(phones)]
+    return write_csv(path, rows + (extra or []))
+
+
+def stats(server: SandboxServer) -> dict[str, Any]:
+    root = server.base_url.split("/api/")[0]
+    return dict(requests.get(f"{root}/_sandbox/stats", timeout=5).json())
+
+
+def stored_phones(server: SandboxServer, campaign: str) -> list[str]:
+    root = server.base_url.split("/api/")[0]
+    body = requests.get(f"{root}/_sandbox/leads", params={"campaignId": campaign}, timeout=5).json()
+    leads = body.get("data", body)
+    leads = leads.get("leads", leads) if isinstance(leads, dict) else leads
+    return [lead["phone"] for lead in leads]
+
+
+def posts(server: SandboxServer) -> int:
+    return int(stats(server)["leadPosts"])
+
+
+def assert_every_row_once(out: Path, data_rows: int) -> dict[str, list[dict[str, str]]]:
+    """The invariant: each data row in exactly one report, and the summary adds up."""
+    reports = {
+        name: read_report(out / f"{name}.csv") if (out / f"{name}.csv").exists() else []
+        for name in OUTCOME_FILES
+    }
+    rows = [row["source_row"] for found in reports.values() for row in found]
+    assert len(rows) == len(set(rows)) == data_rows
+    summary = read_summary(out)
+    assert summary["total"] == data_rows
+    for name in OUTCOME_FILES:
+        key = "duplicates" if name == "duplicates" else name
+        assert summary[key] == len(reports[name]), name
+    return reports

@@ -115,7 +115,10 @@ def test_bad_yaml_mapping_exits_2(run_cli: Run, tmp_path: Path) -> None:
 def test_usage_errors_exit_2(run_cli: Run) -> None:
     result = run_cli(SAMPLES / "generic_leads.csv", "--dry-run")
     assert result.exit_code == ExitStatus.CANNOT_START
-    assert "Missing option '--mapping'" in result.stderr
+    assert "Error: no mapping: pass --mapping" in result.stderr
+    result = run_cli(SAMPLES / "generic_leads.csv", "-m", "generic", "--no-such-option")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "No such option '--no-such-option'" in result.stderr
 
 
 def test_debug_shows_the_traceback(run_cli: Run, tmp_path: Path) -> None:

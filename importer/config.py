@@ -1,0 +1,292 @@
+"""Settings: the command line, the environment, a profile of the config file, defaults.
+
+Each setting is taken from the first of these that gives it:
+
+1. the command line (``--base-url``, ``--mapping``, ``--campaign``, ...);
+2. the environment: ``WHITECLAD_<NAME>`` (``WHITECLAD_BASE_URL``, ``WHITECLAD_MAPPING``,
+   ``WHITECLAD_CLIENT_SECRET``, ...);
+3. the profile in use, from the config file;
+4. the defaults.
+
+The config file is ``--config PATH``, else ``$WHITECLAD_CONFIG``, else
+``./whiteclad.yaml``, else ``$XDG_CONFIG_HOME/whiteclad-import/whiteclad.yaml``
+(``~/.config/...``); without one, only 1, 2 and 4 apply. It holds named profiles
+(``schemas/config.schema.json``); the profile in use is ``--profile NAME``, else
+``$WHITECLAD_PROFILE``, else the file's ``default_profile``.
+
+Credentials are never taken from the command line (they would show in ``ps`` and
+the shell history). A profile names the environment variables that hold them
+(``client_id_env``, ``client_secret_env``) or holds them itself; a config file
+that holds a secret and can be read by group or others is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .client import DEFAULT_BASE_URL, Credentials
+from .errors import ConfigError, ImporterError
+from .ledger import default_state_dir
+from .resources import data_dir
+from .yamlfile import read_yaml
+
+CONFIG_FILE = "whiteclad.yaml"
+CONFIG_ENV = "WHITECLAD_CONFIG"
+PROFILE_ENV = "WHITECLAD_PROFILE"
+ENV_PREFIX = "WHITECLAD_"
+#: Shown instead of a secret's value.
+MASK = "********"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, how to read its text, its default."""
+
+    name: str
+    kind: type
+    default: Any = None
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        """The environment variable that sets it."""
+        return ENV_PREFIX + self.name.upper()
+
+
+SETTINGS = (
+    Setting("base_url", str, DEFAULT_BASE_URL),
+    Setting("client_id", str),
+    Setting("client_secret", str, secret=True),
+    Setting("mapping", str),
+    Setting("campaign", str),
+    Setting("region", str),
+    Setting("batch_size", int, 1000),
+    Setting("rate_limit", int),
+    Setting("state_dir", Path),
+    Setting("settle_seconds", float, 60.0),
+    Setting("notify_url", str, secret=True),
+)
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+#: Settings that the command line never sets.
+CREDENTIALS = ("client_id", "client_secret")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings, with where each one came from."""
+
+    values: dict[str, Any] = field(repr=False)
+    sources: dict[str, str]
+    config_path: Path | None = None
+    profile: str | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def __repr__(self) -> str:
+        shown = {name: value for name, value, _ in self.describe()}
+        return f"Settings({shown}, profile={self.profile!r}, config_path={self.config_path})"
+
+    def credentials(self) -> Credentials:
+        """The API credentials, or ConfigError saying where they can be set."""
+        missing = [name for name in CREDENTIALS if not self.values.get(name)]
+        if missing:
+            where = " and ".join(_BY_NAME[name].env for name in missing)
+            profile = (
+                f", or {' and '.join(n + '_env' for n in missing)} in profile '{self.profile}'"
+                if self.profile
+                else ""
+            )
+            raise ConfigError(
+                f"no API credentials: set {where} (from your Whiteclad administrator){profile}, "
+                "or add --dry-run to check the file without sending"
+            )
+        return Credentials(self.values["client_id"], self.values["client_secret"])
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """Each setting as (name, value shown with secrets masked, where it came from)."""
+        rows = []
+        for setting in SETTINGS:
+            value = self.values.get(setting.name)
+            if value is None:
+                shown = "-"
+            elif setting.secret:
+                shown = MASK
+            else:
+                shown = str(value)
+            rows.append((setting.name, shown, self.sources.get(setting.name, "default")))
+        return rows
+
+
+def find_config(
+    explicit: Path | None = None, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Path | None:
+    """Return the config file in use (see the module docstring), or None."""
+    source = os.environ if env is None else env
+    named = explicit or (Path(source[CONFIG_ENV]) if source.get(CONFIG_ENV) else None)
+    if named is not None:
+        named = named.expanduser()
+        if not named.is_file():
+            how = "--config" if explicit else CONFIG_ENV
+            raise ConfigError(f"config file {named} (from {how}) is not a file; check the path")
+        return named
+    local = (cwd or Path.cwd()) / CONFIG_FILE
+    if local.is_file():
+        return local
+    base = source.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    user = Path(base).expanduser() / "whiteclad-import" / CONFIG_FILE
+    return user if user.is_file() else None
+
+
+def load_settings(
+    given: Mapping[str, Any] | None = None,
+    *,
+    config: Path | None = None,
+    profile: str | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Resolve every setting: ``given`` (the command line), the environment, the profile.
+
+    ``given`` values of None count as not given. Raises ConfigError for a missing or
+    invalid config file, an unknown profile, or a bad value in the environment.
+    """
+    source = os.environ if env is None else env
+    path = find_config(config, source, cwd)
+    document = _read_config(path) if path is not None else {}
+    name = profile or source.get(PROFILE_ENV) or document.get("default_profile")
+    profiles: dict[str, Any] = document.get("profiles") or {}
+    if name is not None and name not in profiles:
+        if path is None:
+            raise ConfigError(
+                f"profile '{name}' asked for, but there is no config file: create {CONFIG_FILE} "
+                f"or pass --config PATH"
+            )
+        known = ", ".join(profiles) or "none"
+        raise ConfigError(f"{path} has no profile '{name}' (profiles: {known}); check the name")
+    chosen: dict[str, Any] = profiles.get(name, {}) if name else {}
+    where = f"profile '{name}' in {path}"
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for setting in SETTINGS:
+        value, origin = _resolve(setting, given or {}, source, chosen, where)
+        if value is not None:
+            values[setting.name] = value
+            sources[setting.name] = origin
+    if "state_dir" not in values:
+        values["state_dir"] = default_state_dir(dict(source))
+    return Settings(values, sources, path, name)
+
+
+def _resolve(
+    setting: Setting,
+    given: Mapping[str, Any],
+    env: Mapping[str, str],
+    profile: Mapping[str, Any],
+    where: str,
+) -> tuple[Any, str]:
+    if setting.name not in CREDENTIALS and given.get(setting.name) is not None:
+        return given[setting.name], "command line"
+    text = env.get(setting.env, "").strip()
+    if text:
+        return _parse(setting, text, setting.env), f"environment {setting.env}"
+    named = profile.get(f"{setting.name}_env")
+    if named:
+        text = env.get(named, "").strip()
+        if text:
+            return text, f"environment {named} (named by {where})"
+    if setting.name in profile:
+        value = profile[setting.name]
+        if setting.kind is Path:
+            value = Path(value).expanduser()
+        elif setting.kind is float:
+            value = float(value)
+        return value, where
+    return setting.default, "default"
+
+
+def _parse(setting: Setting, text: str, variable: str) -> Any:
+    if setting.kind is str:
+        return text
+    if setting.kind is Path:
+        return Path(text).expanduser()
+    try:
+        return setting.kind(text)
+    except ValueError as exc:
+        kind = "a whole number" if setting.kind is int else "a number"
+        raise ConfigError(f"{variable}='{text}' is not {kind}; fix or unset it") from exc
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(
+        (data_dir("schemas") / "config.schema.json").read_text(encoding="utf-8")
+    )
+    return result
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    document, _ = read_yaml(path, "config file", ConfigError)
+    if document is None:
+        return {}
+    validator = jsonschema.Draft202012Validator(_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        where = ".".join(str(part) for part in error.absolute_path) or "top level"
+        raise ConfigError(f"config file {path}: at {where}: {error.message}")
+    assert isinstance(document, dict)
+    if _holds_secret(document):
+        _check_private(path)
+    return document
+
+
+def _holds_secret(document: Mapping[str, Any]) -> bool:
+    profiles = document.get("profiles") or {}
+    return any(
+        profile.get(setting.name) for profile in profiles.values() for setting in SETTINGS
+        if setting.secret
+    )  # fmt: skip
+
+
+def _check_private(path: Path) -> None:
+    """Refuse a file holding a secret that group or others can read."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"config file {path} holds a secret but other users can read it (mode "
+            f"{mode:04o}); run: chmod 600 {path}"
+        )
+
+
+def check_settings(settings: Settings) -> list[str]:
+    """Check that the settings can be used; return the problems, in sentences."""
+    from .client import resolve_base_url
+    from .mapping import load_mapping
+    from .pipeline import check_region
+
+    problems: list[str] = []
+    checks: list[tuple[str, Any]] = [
+        ("base_url", lambda: resolve_base_url(settings["base_url"])),
+        ("mapping", lambda: settings["mapping"] and load_mapping(settings["mapping"])),
+        ("region", lambda: check_region(settings["region"])),
+    ]
+    for name, check in checks:
+        try:
+            check()
+        except ImporterError as exc:
+            problems.append(f"{name} ({settings.sources.get(name, 'default')}): {exc.message}")
+    if not all(settings[name] for name in CREDENTIALS):
+        try:
+            settings.credentials()
+        except ConfigError as exc:
+            problems.append(exc.message)
+    return problems

@@ -1,0 +1,135 @@
+"""`config check`, and commands that take their settings from a profile."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from importer.sandbox import SandboxServer
+from importer.status import ExitStatus
+
+from .conftest import SPRING, CliResult, assert_every_row_once, leads_file, us_numbers
+
+Run = Callable[..., CliResult]
+SECRET = "profile-secret-4f1c"
+
+
+def nightly_config(folder: Path, server: SandboxServer) -> Path:
+    """A profile pointing at the sandbox, its credentials in variables it names."""
+    path = folder / "whiteclad.yaml"
+    path.write_text(
+        "default_profile: nightly\n"
+        "profiles:\n"
+        "  nightly:\n"
+        f"    base_url: {server.base_url}\n"
+        "    mapping: generic\n"
+        "    campaign: Spring Promo 2026\n"
+        "    region: US\n"
+        "    batch_size: 2\n"
+        "    client_id_env: ACME_ID\n"
+        "    client_secret_env: ACME_SECRET\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def profile_env(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, tmp_path: Path) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ACME_ID", sandbox.config.client_id)
+    monkeypatch.setenv("ACME_SECRET", sandbox.config.client_secret)
+    return nightly_config(tmp_path, sandbox)
+
+
+def test_config_check_shows_values_and_sources(
+    run_cli: Run, profile_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHITECLAD_REGION", "GB")
+    result = run_cli("config", "check")
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert str(profile_env) in lines["config"]
+    assert "nightly" in lines["profile"]
+    assert "generic" in lines["mapping"] and "profile 'nightly'" in lines["mapping"]
+    assert "GB" in lines["region"] and "environment WHITECLAD_REGION" in lines["region"]
+    assert "********" in lines["client_secret"] and "ACME_SECRET" in lines["client_secret"]
+    assert "1000" not in lines["batch_size"]
+
+
+def test_config_check_json_masks_the_secret(run_cli: Run, profile_env: Path) -> None:
+    result = run_cli("config", "check", "--json")
+    assert result.exit_code == ExitStatus.SUCCESS
+    data = json.loads(result.stdout)
+    assert data["profile"] == "nightly"
+    assert data["settings"]["client_secret"]["value"] == "********"
+    assert data["settings"]["batch_size"]["value"] == "2"
+    assert data["settings"]["batch_size"]["source"].startswith("profile 'nightly'")
+    assert data["problems"] == []
+
+
+def test_config_check_exits_2_on_an_unusable_setting(
+    run_cli: Run, profile_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHITECLAD_MAPPING", "no-such-mapping")
+    result = run_cli("config", "check")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "Problem: mapping (environment WHITECLAD_MAPPING)" in result.stderr
+
+
+def test_world_readable_config_with_a_secret_is_refused(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "whiteclad.yaml"
+    path.write_text(f"profiles:\n  p:\n    client_id: a\n    client_secret: {SECRET}\n")
+    path.chmod(0o644)
+    for args in (["config", "check"], ["status"], ["leads.csv", "-m", "generic", "--dry-run"]):
+        result = run_cli(*args)
+        assert result.exit_code == ExitStatus.CANNOT_START, args
+        assert f"run: chmod 600 {path}" in result.stderr
+        assert SECRET not in result.stdout + result.stderr
+
+
+def test_import_takes_mapping_campaign_and_credentials_from_the_profile(
+    run_cli: Run, profile_env: Path, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(3, start=7100))
+    out = tmp_path / "out"
+    result = run_cli(source, "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    reports = assert_every_row_once(out, 3)
+    assert len(reports["accepted"]) == 3
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["campaign"]["id"] == SPRING
+    assert summary["batches"] == 2  # the profile's batch_size of 2
+    assert summary["mapping"]["name"] == "generic"
+
+
+def test_command_line_beats_the_profile(
+    run_cli: Run, profile_env: Path, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(3, start=7200))
+    out = tmp_path / "out"
+    result = run_cli(
+        source, "--out", out, "--batch-size", "1000", "--campaign", "Webinar Follow-up"
+    )
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["batches"] == 1
+    assert summary["campaign"]["name"] == "Webinar Follow-up"
+
+
+def test_unknown_profile_exits_2(run_cli: Run, profile_env: Path, tmp_path: Path) -> None:
+    result = run_cli("status", "--profile", "prod")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "has no profile 'prod' (profiles: nightly)" in result.stderr
+
+
+def test_no_mapping_anywhere_is_a_usage_error(run_cli: Run, tmp_path: Path) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(1))
+    result = run_cli(source, "--dry-run", "--out", tmp_path / "out")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "no mapping: pass --mapping" in result.stderr
