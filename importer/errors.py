@@ -86,7 +86,19 @@ class MappingError(ImporterError):
 
 
 class MappingColumnError(MappingError):
-    """The mapping names a column that the input file does not have."""
+    """The mapping names columns that the input file does not have (header drift)."""
+
+    def __init__(
+        self,
+        message: str,
+        missing: tuple[tuple[str, str, str | None], ...] = (),
+        found: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message)
+        #: (mapping key, column it names, the file's closest column or None) per missing column.
+        self.missing = missing
+        #: The file's header.
+        self.found = found
 
 
 class ReportError(ImporterError):

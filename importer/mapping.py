@@ -104,6 +104,8 @@ class BoundMapping:
     country: Source | None
     #: Columns the mapping names that the file lacks but that were optional.
     absent_optional: tuple[str, ...] = ()
+    #: Columns of the file the mapping neither reads nor lists in ignore_columns.
+    unread: tuple[str, ...] = ()
 
     @property
     def custom_keys(self) -> list[str]:
@@ -249,33 +251,72 @@ def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) ->
     custom = {key: bind(f"custom_fields.{key}", src) for key, src in mapping.custom_fields.items()}
     country = bind("country", mapping.country) if mapping.country else None
     if missing:
-        key, name = missing[0]
-        others = "" if len(missing) == 1 else f" (and {len(missing) - 1} more)"
-        close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise MappingColumnError(
-            f"{mapping.label}: {key} names column '{name}', which {file_label} does not "
-            f"have{others}{hint}; fix the mapping or the file. The file's columns are: "
-            f"{', '.join(columns)}"
-        )
+        raise _drift_error(mapping, columns, file_label, missing)
     bound_fields = {key: src for key, src in fields.items() if src is not None}
     bound_custom = {key: src for key, src in custom.items() if src is not None}
+    used = {name for src in [*bound_fields.values(), *bound_custom.values()]
+            for name in src.columns()}  # fmt: skip
+    if country is not None:
+        used.update(country.columns())
+    ignored = {resolved.find(name) for name in mapping.ignore_columns}
+    unread = [c for c in columns if c not in used and c not in ignored and c not in bound_custom]
     if mapping.unmapped == "custom_fields":
-        used = {name for src in [*bound_fields.values(), *bound_custom.values()]
-                for name in src.columns()}  # fmt: skip
-        if country is not None:
-            used.update(country.columns())
-        ignored = {resolved.find(name) for name in mapping.ignore_columns}
-        for column in columns:
-            if column not in used and column not in ignored and column not in bound_custom:
-                bound_custom[column] = Source(column=column)
+        bound_custom.update((column, Source(column=column)) for column in unread)
+        unread = []
     return BoundMapping(
         mapping=mapping,
         fields=bound_fields,
         custom_fields=bound_custom,
         country=country,
         absent_optional=tuple(dict.fromkeys(absent)),
+        unread=tuple(unread),
     )
+
+
+def _drift_error(
+    mapping: Mapping, columns: tuple[str, ...], file_label: str, missing: list[tuple[str, str]]
+) -> MappingColumnError:
+    """The header-drift report: expected vs found headers, and the mapping lines that fix it."""
+    read = list(dict.fromkeys(name for _, name in missing))
+    taken = {name for source in _all_sources(mapping) for name in source.columns()}
+    spare = [column for column in columns if column not in taken]
+    by_letters = {_letters(column): column for column in spare}
+    details = []
+    fixes: dict[str, list[str]] = {}
+    for key, name in missing:
+        close = difflib.get_close_matches(_letters(name), list(by_letters), n=1, cutoff=0.6)
+        column = by_letters[close[0]] if close else None
+        details.append((key, name, column))
+        if column is not None:
+            section, _, field_name = key.rpartition(".")
+            line = f"    {field_name}: {json.dumps(column, ensure_ascii=False)}   # was '{name}'"
+            fixes.setdefault(section or key, []).append(line)
+    first_key, first_name, first_close = details[0]
+    hint = f" (did you mean '{first_close}'?)" if first_close else ""
+    others = "" if len(missing) == 1 else f" (and {len(missing) - 1} more)"
+    lines = [
+        f"{mapping.label}: {first_key} names column '{first_name}', which {file_label} does not "
+        f"have{others}{hint}; fix the mapping or the file. The file's columns are: "
+        f"{', '.join(columns)}",
+        "Headers the mapping expects but the file lacks, and the file's columns it does not read:",
+        *(f"  - {name}" for name in read),
+        *(f"  + {column}" for column in spare),
+    ]
+    if fixes:
+        lines.append("Mapping lines that would fix it:")
+        for section, section_lines in fixes.items():
+            lines += [f"  {section}:", *section_lines]
+    return MappingColumnError("\n".join(lines), tuple(details), columns)
+
+
+def _letters(name: str) -> str:
+    """A header reduced to its letters and digits, for close matches across spellings."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def _all_sources(mapping: Mapping) -> list[Source]:
+    sources = [*mapping.fields.values(), *mapping.custom_fields.values()]
+    return sources + ([mapping.country] if mapping.country is not None else [])
 
 
 def _replace(source: Source, **changes: Any) -> Source:

@@ -309,6 +309,13 @@ class _Run:
     def execute(self) -> Summary:
         out_dir = self.options.out_dir or default_out_dir(self.options.path)
         columns = self.source.info.columns
+        if self.bound.unread:
+            shown = ", ".join(f"'{column}'" for column in self.bound.unread)
+            self._notice(
+                f"{len(self.bound.unread)} column(s) of the file are not in the mapping and are "
+                f"not imported: {shown}; add them to the mapping's custom_fields, or to "
+                "ignore_columns to silence this"
+            )
         if self.client is None:
             with ReportWriter(out_dir, columns, write_leads=self.options.write_leads) as writer:
                 self._validate(writer, None)
@@ -597,6 +604,7 @@ class _Run:
                 "fields": {key: _describe(src) for key, src in bound.fields.items()},
                 "custom_fields": {key: _describe(src) for key, src in bound.custom_fields.items()},
                 "absent_optional_columns": list(bound.absent_optional),
+                "unread_columns": list(bound.unread),
             },
             region=self.region,
             lenient=options.lenient,

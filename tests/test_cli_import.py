@@ -87,7 +87,6 @@ def test_default_report_folder(
         ([TEST_DATA / "corrupt.xlsx", "-m", "generic", "--dry-run"], "as a workbook"),
         ([TEST_DATA / "mixed_encodings.csv", "-m", "generic", "--dry-run"], "mixes UTF-8"),
         ([SAMPLES / "leads.xlsx", "-m", "generic", "--sheet", "Nope", "--dry-run"], "no sheet"),
-        ([SAMPLES / "generic_leads.csv", "-m", "facebook", "--dry-run"], "'phone_number'"),
         ([SAMPLES / "generic_leads.csv", "-m", "nope", "--dry-run"], "built-in: facebook"),
         ([SAMPLES / "generic_leads.csv", "-m", "generic", "--region", "XX", "--dry-run"], "XX"),
         ([SAMPLES / "generic_leads.csv", "-m", "generic", "--encoding", "klingon", "--dry-run"],
@@ -102,6 +101,43 @@ def test_cannot_start_exits_2_with_one_line(
     assert result.exit_code == ExitStatus.CANNOT_START
     assert message in _one_error_line(result)
     assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_header_drift_exits_2_with_a_diff_and_the_fix(run_cli: Run, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("fields:\n  phone: Phone Number\n  email: E-mail\n  firstName: first\n")
+    write_csv(tmp_path / "leads.csv", [["phone_number", "email", "first", "Country"],
+                                       ["+14155550123", "a@example.com", "Ana", "US"]])  # fmt: skip
+    result = run_cli(tmp_path / "leads.csv", "-m", mapping, "--dry-run", "--out", tmp_path / "out")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("Error: ") and "'Phone Number'" in lines[0]
+    assert "Traceback" not in result.stderr
+    diff = lines[lines.index("Headers the mapping expects but the file lacks, and the file's "
+                             "columns it does not read:") + 1 :]  # fmt: skip
+    assert diff[:4] == ["  - Phone Number", "  - E-mail", "  + phone_number", "  + email"]
+    assert diff[4] == "  + Country"
+    fix = lines[lines.index("Mapping lines that would fix it:") + 1 :]
+    assert fix == [
+        "  fields:",
+        "    phone: \"phone_number\"   # was 'Phone Number'",
+        "    email: \"email\"   # was 'E-mail'",
+    ]
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_unmapped_columns_are_a_warning(run_cli: Run, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("fields:\n  phone: phone\nignore_columns: [id]\n")
+    write_csv(tmp_path / "leads.csv", [["id", "phone", "Favourite colour"],
+                                       ["1", "+14155550123", "blue"]])  # fmt: skip
+    out = tmp_path / "out"
+    result = run_cli(tmp_path / "leads.csv", "-m", mapping, "--dry-run", "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert "'Favourite colour'" in result.stderr
+    summary = read_summary(out)
+    assert summary["mapping"]["unread_columns"] == ["Favourite colour"]
+    assert any("'Favourite colour'" in notice for notice in summary["notices"])
 
 
 def test_bad_yaml_mapping_exits_2(run_cli: Run, tmp_path: Path) -> None:
