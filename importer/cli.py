@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -23,7 +24,11 @@ import click
 from . import __version__
 from .client import MAX_BATCH, ApiClient, Credentials, RetryPolicy, resolve_base_url
 from .config import Settings, check_settings, load_settings
+from .drain import DrainOptions, drain_inbox
+from .drain import notify as drain_notify
+from .drain import watch as drain_watch
 from .errors import ApiError, ImporterError, ImportIncomplete, StartError, UsageError
+from .events import FORMATS, LOGGER, log_handler
 from .interrupt import graceful_stop
 from .ledger import LEDGER_FILE, Ledger
 from .mapping import builtin_mappings
@@ -88,6 +93,36 @@ def _settings_options(function: Any) -> Any:
         help="Config file [default: $WHITECLAD_CONFIG, else ./whiteclad.yaml, else "
         "~/.config/whiteclad-import/whiteclad.yaml].",
     )(function)
+
+
+def _log_options(function: Any) -> Any:
+    function = click.option(
+        "--log-format",
+        type=click.Choice(FORMATS),
+        help="Event log format: text, or one JSON object per line [default: text].",
+    )(function)
+    return click.option(
+        "--log-file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Append the event log to this file (never holds a secret).",
+    )(function)
+
+
+@contextlib.contextmanager
+def _event_log(log_file: Path | None, log_format: str | None, always: bool) -> Iterator[None]:
+    """Send the library's events to the log file, or to stderr when asked or ``always``."""
+    if log_file is None and log_format is None and not always:
+        yield
+        return
+    handler = log_handler(log_file, log_format or "text", sys.stderr)
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.INFO)
+    LOGGER.propagate = False
+    try:
+        yield
+    finally:
+        LOGGER.removeHandler(handler)
+        handler.close()
 
 
 def _json_option(function: Any) -> Any:
@@ -220,6 +255,7 @@ def cli() -> None:
     help="First wait before a retry; it doubles with each retry (with jitter), up to 30 s.",
 )
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+@_log_options
 @_settings_options
 @_debug_option
 def import_command(
@@ -245,6 +281,8 @@ def import_command(
     max_retries: int,
     retry_backoff: float,
     no_progress: bool,
+    log_file: Path | None,
+    log_format: str | None,
     config_path: Path | None,
     profile: str | None,
 ) -> None:
@@ -298,7 +336,7 @@ def import_command(
             workers=workers,
         )
         progress = ProgressBar(stderr, enabled=not no_progress and stderr.isatty())
-        with graceful_stop(stderr) as stop:
+        with _event_log(log_file, log_format, always=False), graceful_stop(stderr) as stop:
             summary = run_import(options, progress, stop)
     click.echo(summary_text(summary), err=True)
     click.get_current_context().exit(exit_status(summary))
@@ -443,6 +481,108 @@ def _open_ledger(state_dir: Path, read: Callable[[Ledger], T]) -> T:
         raise UsageError(f"no ledger at {path} yet: no import has been sent from this state dir")
     with Ledger(path) as ledger:
         return read(ledger)
+
+
+@cli.command("drain")
+@click.argument("inbox", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--mapping", "-m", metavar="PATH|NAME",
+              help="Column mapping for every file [default: the profile's].")  # fmt: skip
+@click.option("--campaign", "-c", metavar="ID|NAME",
+              help="Campaign [default: the profile's, else the mapping's].")  # fmt: skip
+@click.option("--archive", "archive_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where imported files go, by day [default: INBOX/archive].")  # fmt: skip
+@click.option("--failed", "failed_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where files that cannot be imported go [default: INBOX/failed].")  # fmt: skip
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Where each drain's reports go [default: INBOX/reports].")  # fmt: skip
+@click.option("--settle-seconds", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Leave files modified more recently than this for the next run "
+              "[default: 60].")  # fmt: skip
+@click.option("--watch", is_flag=True, help="Keep running; drain whenever files arrive.")
+@click.option("--poll", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              metavar="SECONDS", help="With --watch, how often to look at the inbox.")  # fmt: skip
+@click.option("--notify-url", metavar="URL",
+              help="POST the drain summary (Slack-compatible JSON) here when a drain ends with "
+              "rejected rows or a failure.")  # fmt: skip
+@click.option("--region", metavar="CC", help="Default country for phones without a country code.")
+@click.option("--lenient", is_flag=True, help="Drop bad optional values instead of rejecting.")
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH),
+              help="Leads per request [default: 1000].")  # fmt: skip
+@click.option("--rate-limit", type=click.IntRange(min=0), metavar="N",
+              help="Requests per minute (0: no pacing) [default: the API's].")  # fmt: skip
+@_base_url_option
+@_state_dir_option
+@_log_options
+@_settings_options
+@_debug_option
+def drain_command(
+    inbox: Path,
+    mapping: str | None,
+    campaign: str | None,
+    archive_dir: Path | None,
+    failed_dir: Path | None,
+    out_dir: Path | None,
+    settle_seconds: float | None,
+    watch: bool,
+    poll: float,
+    notify_url: str | None,
+    region: str | None,
+    lenient: bool,
+    batch_size: int | None,
+    rate_limit: int | None,
+    base_url: str | None,
+    state_dir: Path | None,
+    log_file: Path | None,
+    log_format: str | None,
+    config_path: Path | None,
+    profile: str | None,
+) -> None:
+    """Import every file that arrived in INBOX, then move each to the archive or failed/.
+
+    Files are taken oldest first; files still being written are left for the next
+    run, content imported before is not imported again, and one drain per inbox
+    runs at a time (a second exits 4). The exit status is the highest of the files'.
+
+    \b
+    Examples:
+      whiteclad-import drain /srv/leads/inbox --mapping facebook --campaign "Spring Promo 2026"
+      whiteclad-import drain inbox --profile nightly --log-file drain.log --log-format json
+      whiteclad-import drain inbox --profile nightly --watch --poll 60
+    """
+    settings = load_settings(
+        {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
+         "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
+         "settle_seconds": settle_seconds, "notify_url": notify_url},
+        config=config_path, profile=profile,
+    )  # fmt: skip
+    template = ImportOptions(
+        path=inbox,
+        mapping=_required_mapping(settings),
+        region=settings["region"],
+        lenient=lenient,
+        dry_run=False,
+        campaign=settings["campaign"],
+        batch_size=settings["batch_size"],
+        base_url=resolve_base_url(settings["base_url"]),
+        credentials=settings.credentials(),
+        rate_limit=settings["rate_limit"],
+        state_dir=settings["state_dir"],
+    )
+    options = DrainOptions(
+        inbox, template, settings["state_dir"], archive_dir, failed_dir, out_dir,
+        settings["settle_seconds"],
+    )  # fmt: skip
+    status = 0
+    message = "Stopping after the file in hand (Ctrl-C again to stop at once)..."
+    with _event_log(log_file, log_format, always=True), graceful_stop(sys.stderr, message) as stop:
+        passes = drain_watch(options, stop, poll) if watch else iter([drain_inbox(options, stop)])
+        for summary in passes:
+            status = max(status, summary.exit_status)
+            if summary.exit_status and settings["notify_url"]:
+                drain_notify(settings["notify_url"], summary)
+            if summary.files or not watch:
+                click.echo(f"Drain summary: {summary.summary_path}", err=True)
+    click.get_current_context().exit(status)
 
 
 @cli.group("config")
@@ -634,11 +774,7 @@ def _key_values(data: Any, indent: str = "") -> str:
 
 def exit_status(summary: Summary) -> ExitStatus:
     """Return the exit status that a finished run's counts call for."""
-    if summary.pending:
-        return ExitStatus.INCOMPLETE
-    if summary.rejected:
-        return ExitStatus.ROWS_REJECTED
-    return ExitStatus.SUCCESS
+    return summary.exit_status
 
 
 def main(argv: Sequence[str] | None = None) -> int:

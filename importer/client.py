@@ -18,6 +18,7 @@ answers about that same batch as "created by this import".
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import re
@@ -43,6 +44,7 @@ from .errors import (
     ServerError,
     TransportError,
 )
+from .events import emit
 from .pacing import Pacer
 
 DEFAULT_BASE_URL = "https://api-serve.cllr.ai/api/v1/client"
@@ -302,6 +304,7 @@ class ApiClient:
                 wait = exc.retry_after if exc.retry_after is not None else self.retry.delay(attempt)
                 if attempt >= self.retry.attempts or wait > self.retry.max_retry_after:
                     raise
+                _retrying(method, path, attempt, wait, exc)
                 self._sleep(wait)
             except (ServerError, TransportError) as exc:
                 # A dropped answer may hide a stored batch; a 5xx means it was not handled.
@@ -309,7 +312,9 @@ class ApiClient:
                     unknown_fate = True
                 if attempt >= self.retry.attempts:
                     raise
-                self._sleep(self.retry.delay(attempt))
+                wait = self.retry.delay(attempt)
+                _retrying(method, path, attempt, wait, exc)
+                self._sleep(wait)
 
     def _once(
         self,
@@ -421,6 +426,16 @@ def _message(body: Any, text: str) -> str:
             if isinstance(body.get(key), str) and body[key]:
                 return str(body[key])[:300]
     return text.strip()[:200]
+
+
+def _retrying(method: str, path: str, attempt: int, wait: float, exc: ApiError) -> None:
+    emit(
+        "retry",
+        f"{method} {path} failed ({exc.message}); retry {attempt} in {wait:.1f} s",
+        logging.WARNING,
+        method=method, path=path, attempt=attempt, wait_seconds=round(wait, 3),
+        error=type(exc).__name__,
+    )  # fmt: skip
 
 
 def _retry_after(headers: Any) -> float | None:

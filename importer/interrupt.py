@@ -16,7 +16,10 @@ from typing import IO, Any
 
 
 @contextmanager
-def graceful_stop(stream: IO[str]) -> Iterator[Callable[[], bool]]:
+def graceful_stop(
+    stream: IO[str],
+    message: str = "Stopping after the batch in flight (Ctrl-C again to stop at once)...",
+) -> Iterator[Callable[[], bool]]:
     """Install SIGINT/SIGTERM handlers for the block; yield a 'stop requested?' check."""
     requested = threading.Event()
     if threading.current_thread() is not threading.main_thread():
@@ -27,11 +30,7 @@ def graceful_stop(stream: IO[str]) -> Iterator[Callable[[], bool]]:
         if requested.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         requested.set()
-        print(
-            "\nStopping after the batch in flight (Ctrl-C again to stop at once)...",
-            file=stream,
-            flush=True,
-        )
+        print("\n" + message, file=stream, flush=True)
 
     previous: dict[signal.Signals, Any] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):

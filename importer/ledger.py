@@ -101,18 +101,20 @@ class ValidRow:
     warnings: str
 
 
-class CampaignLock:
-    """An exclusive lock per state directory and campaign: imports never interleave.
+class ExclusiveLock:
+    """An exclusive lock on a file: a second holder refuses at once with LockedError.
 
-    The second import into the same campaign from the same state directory refuses
-    at once with :class:`LockedError`, naming the process that holds the lock.
+    The lock file says which process holds it; the lock itself is the kernel's
+    (``flock``), so it is released when the process ends, however it ends.
     """
 
-    def __init__(self, state_dir: Path, campaign_id: str) -> None:
-        self.path = state_dir / "locks" / f"{campaign_id}.lock"
+    def __init__(self, path: Path, busy: str) -> None:
+        self.path = path
+        #: What the second holder is told, before "(pid N, since T)".
+        self.busy = busy
         self._handle: Any = None
 
-    def __enter__(self) -> CampaignLock:
+    def __enter__(self) -> ExclusiveLock:
         import fcntl
 
         try:
@@ -128,10 +130,7 @@ class CampaignLock:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             handle.close()
-            raise LockedError(
-                f"another import into this campaign is running from {self.path.parent.parent} "
-                f"({holder}); wait for it to finish, then run the command again"
-            ) from exc
+            raise LockedError(f"{self.busy} ({holder})") from exc
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}, since {_now()}")
@@ -143,6 +142,17 @@ class CampaignLock:
         if self._handle is not None:
             self._handle.close()  # closing releases the lock
             self._handle = None
+
+
+class CampaignLock(ExclusiveLock):
+    """An exclusive lock per state directory and campaign: imports never interleave."""
+
+    def __init__(self, state_dir: Path, campaign_id: str) -> None:
+        super().__init__(
+            state_dir / "locks" / f"{campaign_id}.lock",
+            f"another import into this campaign is running from {state_dir}; wait for it to "
+            "finish, then run the command again",
+        )
 
 
 def default_state_dir(env: dict[str, str] | None = None) -> Path:

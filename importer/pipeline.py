@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import time
 from collections import Counter
@@ -37,6 +38,7 @@ from .errors import (
     TransportError,
     UsageError,
 )
+from .events import emit
 from .ledger import (
     LEDGER_FILE,
     QUEUED,
@@ -147,6 +149,15 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         """Return the summary as JSON-ready data."""
         return asdict(self)
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        """The exit status these counts call for: pending rows, then rejected rows."""
+        if self.pending:
+            return ExitStatus.INCOMPLETE
+        if self.rejected:
+            return ExitStatus.ROWS_REJECTED
+        return ExitStatus.SUCCESS
 
     @property
     def balanced(self) -> bool:
@@ -532,6 +543,8 @@ class _Run:
         assert self.client is not None and self.campaign is not None
         batch_id = ledger.begin_batch(run_id, rows)
         self.batches += 1
+        emit("batch_sent", f"batch {self.batches}: sending {len(rows)} leads",
+             batch=self.batches, leads=len(rows), run_id=run_id)  # fmt: skip
         try:
             leads = [json.loads(row.valid.lead) for row in rows]
             result = self.client.create_leads(self.campaign.id, leads)
@@ -539,6 +552,8 @@ class _Run:
             results = batch_rejected(rows, exc.message)
             ledger.finish_batch(run_id, batch_id, results, exc.body, UNMENTIONED)
             tally["rejected"] += len(results)
+            emit("batch_result", f"batch {self.batches}: rejected whole ({exc.message})",
+                 batch=self.batches, run_id=run_id, rejected=len(results))  # fmt: skip
             return None
         except ApiError as exc:
             # A dropped connection or an unreadable answer may hide created leads.
@@ -546,11 +561,18 @@ class _Run:
                 isinstance(exc, TransportError) and exc.sent
             )
             ledger.refuse_batch(run_id, batch_id, f"not sent: {exc.message}", uncertain=unknown)
+            emit("batch_result", f"batch {self.batches}: not sent ({exc.message})",
+                 logging.WARNING, batch=self.batches, run_id=run_id, pending=len(rows),
+                 error=type(exc).__name__)  # fmt: skip
             return exc
         results = answer_results(rows, result)
         ledger.finish_batch(run_id, batch_id, results, result.raw, UNMENTIONED)
         self.credits += result.credits_deducted
-        tally.update(r.state for r in results.values())
+        states = Counter(r.state for r in results.values())
+        tally.update(states)
+        emit("batch_result", f"batch {self.batches}: " + ", ".join(
+            f"{count} {state}" for state, count in sorted(states.items())),
+             batch=self.batches, run_id=run_id, **dict(states))  # fmt: skip
         return None
 
     def _check_credits(self, waiting: int) -> ApiError | None:
