@@ -1,0 +1,249 @@
+"""`drain`: a temp inbox of good, rejecting, drifted, repeated and half-written files."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from importer import DrainSummary, ImportIncomplete, drain, import_file
+from importer.drain import DrainOptions, drain_lock, ready_files, watch
+from importer.pipeline import ImportOptions
+from importer.sandbox import SandboxConfig, SandboxServer
+from importer.status import ExitStatus
+
+from .conftest import (
+    SPRING,
+    CliResult,
+    assert_every_row_once,
+    leads_file,
+    stored_phones,
+    us_numbers,
+    write_csv,
+)
+
+Run = Callable[..., CliResult]
+OLD = time.time() - 3600
+
+
+def drop(path: Path, phones: list[str], extra: list[list[str]] | None = None) -> Path:
+    """A file that arrived an hour ago."""
+    leads_file(path, phones, extra)
+    os.utime(path, (OLD, OLD))
+    return path
+
+
+@pytest.fixture
+def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> Path:
+    monkeypatch.setenv("WHITECLAD_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("WHITECLAD_CLIENT_ID", sandbox.config.client_id)
+    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", sandbox.config.client_secret)
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    return folder
+
+
+def events(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def test_drain_files_each_file_where_it_belongs(
+    run_cli: Run, inbox: Path, tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    good = us_numbers(3, start=8000)
+    drop(inbox / "1-good.csv", good)
+    os.utime(inbox / "1-good.csv", (OLD - 60, OLD - 60))  # the oldest: taken first
+    drop(inbox / "2-rejects.csv", us_numbers(2, start=8010), extra=[["N/A", "nobody", ""]])
+    drift = write_csv(inbox / "3-drift.csv", [["Phone Number", "first_name"], [good[0], "x"]])
+    os.utime(drift, (OLD, OLD))
+    (inbox / "4-again.csv").write_bytes((inbox / "1-good.csv").read_bytes())
+    os.utime(inbox / "4-again.csv", (OLD + 60, OLD + 60))
+    leads_file(inbox / "5-still-writing.csv", us_numbers(1, start=8020))
+    (inbox / "notes.pdf").write_bytes(b"%PDF")
+    log = tmp_path / "logs" / "drain.log"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--log-file", log,
+                     "--log-format", "json")  # fmt: skip
+    assert result.exit_code == ExitStatus.CANNOT_START, result.stderr  # the worst: the drift
+
+    day = next((inbox / "archive").iterdir())
+    assert sorted(p.name for p in day.iterdir()) == [
+        "1-good.csv", "2-rejects.csv", "4-again.csv", "4-again.csv.note.txt"
+    ]  # fmt: skip
+    assert "same content as 1-good.csv" in (day / "4-again.csv.note.txt").read_text()
+    failed = inbox / "failed"
+    assert sorted(p.name for p in failed.iterdir()) == ["3-drift.csv", "3-drift.csv.error.txt"]
+    error = (failed / "3-drift.csv.error.txt").read_text()
+    assert "phone: \"Phone Number\"   # was 'phone'" in error
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [
+        "5-still-writing.csv", "notes.pdf"
+    ]  # fmt: skip
+    assert sorted(stored_phones(sandbox, SPRING)) >= sorted(good)
+
+    (summary_path,) = (inbox / "reports").glob("drain-*/drain-summary.json")
+    summary = json.loads(summary_path.read_text())
+    assert summary["exit_status"] == ExitStatus.CANNOT_START
+    assert summary["not_ready"] == ["5-still-writing.csv"]
+    files = {f["name"]: f for f in summary["files"]}
+    assert [f["name"] for f in summary["files"]] == [
+        "1-good.csv", "2-rejects.csv", "3-drift.csv", "4-again.csv"
+    ]  # fmt: skip
+    assert files["1-good.csv"]["counts"] == {"total": 3, "accepted": 3, "rejected": 0,
+                                             "duplicates": 0, "pending": 0}  # fmt: skip
+    assert (files["1-good.csv"]["outcome"], files["1-good.csv"]["exit_status"]) == ("imported", 0)
+    assert files["2-rejects.csv"]["exit_status"] == ExitStatus.ROWS_REJECTED
+    assert files["2-rejects.csv"]["counts"]["rejected"] == 1
+    assert files["3-drift.csv"]["outcome"] == "failed"
+    assert files["4-again.csv"]["outcome"] == "duplicate_delivery"
+    # Each imported file's reports hold every row once.
+    assert_every_row_once(Path(files["2-rejects.csv"]["reports"]), 3)
+
+    lines = events(log)
+    names = [line["event"] for line in lines]
+    assert names[0] == "run_started" and names[-1] == "run_finished"
+    for expected in ("file_skipped", "file_started", "batch_sent", "batch_result",
+                     "file_archived", "duplicate_delivery", "file_failed"):  # fmt: skip
+        assert expected in names
+    assert all({"time", "level", "event", "message"} <= line.keys() for line in lines)
+    assert lines[-1]["accepted"] == 5 and lines[-1]["exit_status"] == 2
+    assert sandbox.config.client_secret not in log.read_text()
+
+
+def test_an_empty_inbox_exits_0(run_cli: Run, inbox: Path) -> None:
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING)
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    assert "0 file(s) ready" in result.stderr
+
+
+def test_a_second_drain_of_the_same_inbox_exits_4(
+    run_cli: Run, inbox: Path, state_dir: Path
+) -> None:
+    drop(inbox / "leads.csv", us_numbers(1, start=8100))
+    with drain_lock(state_dir, inbox):
+        result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING)
+    assert result.exit_code == ExitStatus.BUSY
+    assert "another drain of" in result.stderr and f"pid {os.getpid()}" in result.stderr
+    assert (inbox / "leads.csv").exists()
+
+
+def test_rows_left_unsent_keep_the_file_for_the_next_drain(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SandboxServer(SandboxConfig(rate_limit=0, credits=0), port=0) as broke:
+        monkeypatch.setenv("WHITECLAD_BASE_URL", broke.base_url)
+        monkeypatch.setenv("WHITECLAD_CLIENT_ID", broke.config.client_id)
+        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", broke.config.client_secret)
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        drop(inbox / "a.csv", us_numbers(2, start=8200))
+        drop(inbox / "b.csv", us_numbers(2, start=8210))
+        os.utime(inbox / "b.csv", (OLD + 1, OLD + 1))
+        result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING)
+        assert result.exit_code == ExitStatus.INCOMPLETE, result.stderr
+        assert (inbox / "a.csv").exists() and (inbox / "b.csv").exists()
+        (summary_path,) = (inbox / "reports").glob("drain-*/drain-summary.json")
+        summary = json.loads(summary_path.read_text())
+        assert [(f["name"], f["outcome"]) for f in summary["files"]] == [("a.csv", "left")]
+        assert summary["files"][0]["counts"]["pending"] == 2
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    received: ClassVar[list[dict[str, Any]]] = []
+    handler = type("Hook", (_Hook,), {"received": received})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_notify_url_gets_the_summary_when_rows_are_rejected(
+    run_cli: Run, inbox: Path, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    drop(inbox / "ok.csv", us_numbers(1, start=8300))
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--notify-url", url)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert received == []  # nothing to say
+    drop(inbox / "bad.csv", us_numbers(1, start=8310), extra=[["N/A", "x", ""]])
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--notify-url", url)
+    assert result.exit_code == ExitStatus.ROWS_REJECTED
+    (payload,) = received
+    assert payload["text"].startswith("whiteclad-import drain of")
+    assert "1 rejected" in payload["text"]
+    assert payload["summary"]["files"][0]["name"] == "bad.csv"
+
+
+def test_ready_files_are_oldest_first_and_skip_fresh_ones(tmp_path: Path) -> None:
+    for name, age in (("b.xlsx", 300), ("a.csv", 200), (".hidden.csv", 900), ("c.tsv", 5)):
+        path = tmp_path / name
+        path.write_text("phone\n")
+        os.utime(path, (time.time() - age, time.time() - age))
+    (tmp_path / "sub.csv").mkdir()
+    ready, waiting = ready_files(tmp_path, settle_seconds=60)
+    assert [p.name for p in ready] == ["b.xlsx", "a.csv"]
+    assert [p.name for p in waiting] == ["c.tsv"]
+
+
+def test_watch_drains_until_stopped(inbox: Path, state_dir: Path, sandbox: SandboxServer) -> None:
+    template = ImportOptions(path=inbox, mapping="generic", campaign=SPRING, dry_run=False,
+                             base_url=sandbox.base_url, state_dir=state_dir)  # fmt: skip
+    options = DrainOptions(inbox, template, state_dir, settle_seconds=0)
+    passes: list[DrainSummary] = []
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 1:  # a file arrives while the watcher waits
+            leads_file(inbox / "later.csv", us_numbers(1, start=8400))
+
+    for summary in watch(options, lambda: len(passes) >= 2, poll_seconds=1, sleep=sleep):
+        passes.append(summary)
+    assert [len(p.files) for p in passes] == [0, 1]
+    assert passes[1].files[0].name == "later.csv" and passes[1].files[0].outcome == "imported"
+
+
+def test_python_api_imports_and_drains(inbox: Path, tmp_path: Path, sandbox: SandboxServer) -> None:
+    source = leads_file(tmp_path / "one.csv", us_numbers(2, start=8500))
+    summary = import_file(source, "generic", campaign=SPRING, out_dir=tmp_path / "out")
+    assert (summary.accepted, summary.exit_status) == (2, ExitStatus.SUCCESS)
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["accepted"] == 2
+    drop(inbox / "two.csv", us_numbers(2, start=8510))
+    drained = drain(inbox, "generic", campaign=SPRING)
+    assert [f.outcome for f in drained.files] == ["imported"]
+    assert drained.totals()["accepted"] == 2
+
+
+def test_python_api_raises_instead_of_exiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SandboxServer(SandboxConfig(rate_limit=0, credits=0), port=0) as broke:
+        monkeypatch.setenv("WHITECLAD_BASE_URL", broke.base_url)
+        monkeypatch.setenv("WHITECLAD_CLIENT_ID", broke.config.client_id)
+        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", broke.config.client_secret)
+        source = leads_file(tmp_path / "one.csv", us_numbers(2, start=8600))
+        with pytest.raises(ImportIncomplete) as caught:
+            import_file(source, "generic", campaign=SPRING, out_dir=tmp_path / "out")
+    assert caught.value.exit_status == ExitStatus.INCOMPLETE
+    assert caught.value.summary.pending == 2
