@@ -247,3 +247,51 @@ def test_python_api_raises_instead_of_exiting(
             import_file(source, "generic", campaign=SPRING, out_dir=tmp_path / "out")
     assert caught.value.exit_status == ExitStatus.INCOMPLETE
     assert caught.value.summary.pending == 2
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _readme_block(marker: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```", text.index(marker))
+    body = text[text.index("\n", start) + 1 :]
+    return body[: body.index("```")]
+
+
+def _tool_args(command: str) -> list[str]:
+    words = command.split()
+    return words[next(i for i, w in enumerate(words) if w.endswith("/whiteclad-import")) + 1 :]
+
+
+def test_the_readme_nightly_setup_works_as_written(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer
+) -> None:
+    (cron,) = [line for line in _readme_block("<!-- nightly-crontab -->").splitlines()
+               if line and not line.startswith("#")]  # fmt: skip
+    schedule, command = cron.split()[:5], " ".join(cron.split()[5:])
+    assert schedule == ["15", "2", "*", "*", "*"]
+    assert command.startswith("cd /srv/leads && ./venv/bin/whiteclad-import drain ")
+    systemd = _readme_block("<!-- nightly-systemd -->")
+    (exec_start,) = [line for line in systemd.splitlines() if line.startswith("ExecStart=")]
+    assert _tool_args(exec_start) == _tool_args(command)
+    assert "OnCalendar=*-*-* 02:15:00" in systemd
+
+    # /srv/leads, as the README lays it out: the README's config, an inbox, the variables.
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```yaml\ndefault_profile: nightly")
+    config = text[text.index("\n", start) + 1 : text.index("```", start + 3)]
+    config = config.replace("https://api-serve.cllr.ai/api/v1/client", sandbox.base_url)
+    config = config.replace("/srv/leads/state", str(tmp_path / "state"))
+    (tmp_path / "whiteclad.yaml").write_text(config, encoding="utf-8")
+    monkeypatch.setenv("ACME_WHITECLAD_ID", sandbox.config.client_id)
+    monkeypatch.setenv("ACME_WHITECLAD_SECRET", sandbox.config.client_secret)
+    monkeypatch.setenv("WHITECLAD_SETTLE_SECONDS", "0")
+    (tmp_path / "inbox").mkdir()
+    write_csv(tmp_path / "inbox" / "leads.csv", [["phone_number", "full_name"],
+                                                 ["+12125558700", "Ana Lima"]])  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*_tool_args(command))
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    assert len(list((tmp_path / "inbox" / "archive").glob("*/leads.csv"))) == 1
+    assert events(tmp_path / "logs" / "drain.log")[-1]["event"] == "run_finished"
