@@ -61,7 +61,7 @@ def import_file(
     return run_import(options, None, stop_requested)
 
 
-def drain(
+def drain_folder(
     inbox: str | Path,
     mapping: str | Path | None = None,
     *,

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from importer import DrainSummary, ImportIncomplete, drain, import_file
+from importer import DrainSummary, ImportIncomplete, drain_folder, import_file
 from importer.drain import DrainOptions, drain_lock, ready_files, watch
 from importer.pipeline import ImportOptions
 from importer.sandbox import SandboxConfig, SandboxServer
@@ -230,7 +230,7 @@ def test_python_api_imports_and_drains(inbox: Path, tmp_path: Path, sandbox: San
     assert (summary.accepted, summary.exit_status) == (2, ExitStatus.SUCCESS)
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["accepted"] == 2
     drop(inbox / "two.csv", us_numbers(2, start=8510))
-    drained = drain(inbox, "generic", campaign=SPRING)
+    drained = drain_folder(inbox, "generic", campaign=SPRING)
     assert [f.outcome for f in drained.files] == ["imported"]
     assert drained.totals()["accepted"] == 2
 
@@ -295,3 +295,26 @@ def test_the_readme_nightly_setup_works_as_written(
     assert result.exit_code == ExitStatus.SUCCESS, result.stderr
     assert len(list((tmp_path / "inbox" / "archive").glob("*/leads.csv"))) == 1
     assert events(tmp_path / "logs" / "drain.log")[-1]["event"] == "run_finished"
+
+
+def test_a_file_that_changes_while_it_is_read_is_left_for_later(
+    inbox: Path, state_dir: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importer.drain as drain_module
+
+    path = drop(inbox / "growing.csv", us_numbers(1, start=8700))
+    real_sha256 = drain_module._sha256
+
+    def still_writing(target: Path) -> str:
+        digest = real_sha256(target)
+        with target.open("a", encoding="utf-8") as handle:  # the exporter appends a row
+            handle.write("+12125558701,late,\n")
+        return digest
+
+    monkeypatch.setattr(drain_module, "_sha256", still_writing)
+    template = ImportOptions(path=inbox, mapping="generic", campaign=SPRING, dry_run=False,
+                             base_url=sandbox.base_url, state_dir=state_dir)  # fmt: skip
+    summary = drain_module.drain_inbox(DrainOptions(inbox, template, state_dir))
+    assert summary.files == [] and summary.not_ready == ["growing.csv"]
+    assert summary.exit_status == ExitStatus.SUCCESS
+    assert path.exists() and not (inbox / "archive").exists()
