@@ -8,7 +8,14 @@ against the header of one file, so that a missing column fails before any row
 is processed.
 
 Column names match exactly; failing that, a column whose name differs only in
-case or surrounding spaces matches, when exactly one does.
+case or spaces matches, when exactly one does; failing that, a column with the
+same letters and digits (``Phone Number``, ``phone_number``, ``PhoneNumber``),
+when exactly one does. Exports of one vendor spell the same header these ways.
+
+A source may name several columns (``{columns: [Phone Number, Mobile Phone
+Number]}``): the file needs at least one of them, and each row takes the first
+that works. For the phone that is the first number that is valid; for any other
+field, the first cell that is not empty.
 """
 
 from __future__ import annotations
@@ -47,6 +54,9 @@ EXTRA_FIELDS = ("fullName",)
 CUSTOM_PREFIX = "customFields."
 #: Projected column holding each row's country, when the mapping names one.
 COUNTRY_COLUMN = "country"
+#: Projected column holding each row's other phone cells, in order, when the mapping
+#: names several phone columns: the validator takes the first valid number.
+PHONE_FALLBACKS = "phone.fallbacks"
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
 
 
@@ -55,6 +65,8 @@ class Source:
     """Where one value comes from: exactly one of column, value or template is set."""
 
     column: str | None = None
+    #: Further columns tried in order after ``column`` (see the module docstring).
+    fallback: tuple[str, ...] = ()
     value: str | None = None
     template: str | None = None
     split: str | None = None
@@ -64,7 +76,7 @@ class Source:
     def columns(self) -> list[str]:
         """Return the source columns this value reads."""
         if self.column is not None:
-            return [self.column]
+            return [self.column, *self.fallback]
         if self.template is not None:
             return [m.group(1) for m in _PLACEHOLDER.finditer(self.template) if m.group(1)]
         return []
@@ -200,8 +212,8 @@ def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:
 def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "oneOf":
         return (
-            f"{error.instance!r} is not a column name, {{column: ...}}, {{value: ...}} "
-            "or {template: ...}"
+            f"{error.instance!r} is not a column name, {{column: ...}}, {{columns: [...]}}, "
+            "{value: ...} or {template: ...}"
         )
     if error.validator == "additionalProperties":
         return f"{error.message} (check the spelling against mappings/generic.yaml)"
@@ -213,8 +225,10 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
 def _source(spec: Any) -> Source:
     if isinstance(spec, str):
         return Source(column=spec)
+    columns = spec.get("columns")
     return Source(
-        column=spec.get("column"),
+        column=columns[0] if columns else spec.get("column"),
+        fallback=tuple(columns[1:]) if columns else (),
         value=spec.get("value"),
         template=spec.get("template"),
         split=spec.get("split"),
@@ -236,6 +250,15 @@ def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) ->
         names = source.columns()
         found = {name: resolved.find(name) for name in names}
         lacking = [name for name, hit in found.items() if hit is None]
+        if source.fallback:
+            present = list(dict.fromkeys(hit for hit in found.values() if hit is not None))
+            if not present and not source.optional:
+                missing.extend((key, name) for name in lacking)
+                return None
+            absent.extend(lacking)
+            if not present:
+                return None
+            return _replace(source, column=present[0], fallback=tuple(present[1:]))
         if lacking and not source.optional:
             missing.extend((key, name) for name in lacking)
             return None
@@ -339,14 +362,19 @@ class _ColumnResolver:
     def __init__(self, columns: tuple[str, ...]) -> None:
         self._exact = set(columns)
         self._folded: dict[str, list[str]] = {}
+        self._letters: dict[str, list[str]] = {}
         for column in columns:
             self._folded.setdefault(_fold(column), []).append(column)
+            self._letters.setdefault(_letters(column), []).append(column)
 
     def find(self, name: str) -> str | None:
         if name in self._exact:
             return name
-        hits = self._folded.get(_fold(name), [])
-        return hits[0] if len(hits) == 1 else None
+        for table, key in ((self._folded, _fold(name)), (self._letters, _letters(name))):
+            hits = table.get(key, [])
+            if hits:
+                return hits[0] if len(hits) == 1 else None
+        return None
 
 
 def _fold(name: str) -> str:
@@ -365,7 +393,11 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
     """
     out: dict[str, pd.Series] = {}
     for key, source in bound.fields.items():
-        out[key] = _values(frame, source)
+        out[key] = _values(frame, source, merge=key != "phone")
+        if source.fallback and key == "phone":
+            others = [frame[column].tolist() for column in source.fallback]
+            out[PHONE_FALLBACKS] = pd.Series(list(zip(*others, strict=True)), index=frame.index,
+                                             dtype=object)  # fmt: skip
     if "fullName" in out:
         full = out.pop("fullName")
         first = out.get("firstName", _empty(frame))
@@ -398,13 +430,17 @@ def _empty(frame: pd.DataFrame) -> pd.Series:
     return pd.Series([""] * len(frame), index=frame.index, dtype=object)
 
 
-def _values(frame: pd.DataFrame, source: Source) -> pd.Series:
+def _values(frame: pd.DataFrame, source: Source, merge: bool = True) -> pd.Series:
+    """A source's cells; with ``merge``, each empty cell filled from the fallback columns."""
     if source.value is not None:
         return pd.Series([source.value] * len(frame), index=frame.index, dtype=object)
     if source.template is not None:
         return _render_template(frame, source.template)
     assert source.column is not None
     values = frame[source.column]
+    if merge:
+        for column in source.fallback:
+            values = values.where(values.str.strip() != "", frame[column])
     if source.default is not None:
         values = values.where(values.str.strip() != "", source.default)
     return values.astype(object)

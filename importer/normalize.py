@@ -460,7 +460,8 @@ def normalize_tags(values: Sequence[str]) -> list[str] | Problem:
     seen: set[str] = set()
     tags: list[str] = []
     for value in values:
-        tag = value.strip()
+        # Mailchimp writes each tag in double quotes: "Customer","VIP".
+        tag = value.strip().strip('"').strip()
         key = tag.casefold()
         if tag and key not in seen:
             seen.add(key)
@@ -567,13 +568,46 @@ def split_full_name(raw: str) -> tuple[str | None, str | None]:
     return first, (last or None)
 
 
-_REGION_ALIASES = {"UK": "GB", "EL": "GR"}
+_REGION_ALIASES = {
+    "UK": "GB",
+    "EL": "GR",
+    "USA": "US",
+    "U.S.": "US",
+    "U.S.A.": "US",
+    "UNITED STATES OF AMERICA": "US",
+    "ENGLAND": "GB",
+    "SCOTLAND": "GB",
+    "WALES": "GB",
+    "GREAT BRITAIN": "GB",
+}
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Country names in every language phonenumbers knows, casefolded, to region codes.
+
+    CRM exports (HubSpot, Salesforce, LinkedIn) hold the country as a name such as
+    ``United States`` or ``Deutschland``; a name that means two regions is left out.
+    """
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    found: dict[str, set[str]] = {}
+    for region, names in LOCALE_DATA.items():
+        for name in names.values():
+            if name.startswith("*"):  # "same as in that language"
+                name = names.get(name[1:], "")
+            if name:
+                found.setdefault(" ".join(name.split()).casefold(), set()).add(region)
+    return {name: next(iter(regions)) for name, regions in found.items() if len(regions) == 1}
 
 
 @lru_cache(maxsize=4096)
 def normalize_region(raw: str) -> str | None:
-    """Turn a country cell (``US``, ``gb``, ``UK``, ``+44``) into a region code, else None."""
-    value = raw.strip().upper()
+    """Turn a country cell (``US``, ``gb``, ``UK``, ``+44``, ``Germany``) into a region code.
+
+    Returns None when the cell names no country this tool can use.
+    """
+    value = " ".join(raw.split()).upper()
     value = _REGION_ALIASES.get(value, value)
     if value in phonenumbers.SUPPORTED_REGIONS:
         return value
@@ -581,4 +615,5 @@ def normalize_region(raw: str) -> str | None:
     if digits.isdigit():
         region = phonenumbers.region_code_for_country_code(int(digits))
         return None if region == "ZZ" else region
-    return None
+    named = _country_names().get(value.casefold())
+    return named if named in phonenumbers.SUPPORTED_REGIONS else None

@@ -29,7 +29,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .issues import Issue, Severity
-from .mapping import COUNTRY_COLUMN, CUSTOM_PREFIX, LEAD_FIELDS
+from .mapping import COUNTRY_COLUMN, CUSTOM_PREFIX, LEAD_FIELDS, PHONE_FALLBACKS
 from .normalize import (
     Phone,
     Problem,
@@ -194,9 +194,13 @@ def validate_chunk(
     ``phone_book`` carries phone results already known in the run and collects the
     new ones (see :class:`PhoneBook`).
     """
+    region = region.upper() if region else None
+    book = phone_book if phone_book is not None else PhoneBook()
     frame = _complete(projected)
-    schema = lead_schema(region.upper() if region else None)
-    token = _PHONE_BOOK.set(phone_book)
+    if PHONE_FALLBACKS in frame:
+        frame = _choose_phones(frame, region, book)
+    schema = lead_schema(region)
+    token = _PHONE_BOOK.set(book)
     try:
         parsed = schema.validate(frame, lazy=True)
         failures = None
@@ -231,6 +235,31 @@ def validate_chunk(
     error_rows = {issue.row for issue in issues if issue.severity == "error"}
     rejected = pd.Series(leads.index.isin(list(error_rows)), index=leads.index)
     return ValidatedChunk(leads=leads, issues=issues, rejected=rejected)
+
+
+def _choose_phones(frame: pd.DataFrame, region: str | None, book: PhoneBook) -> pd.DataFrame:
+    """Keep, per row, the first of its phone cells that is a valid number.
+
+    When none is valid the first cell that is not empty stays, so that the
+    rejection names the value the row was meant to be called on.
+    """
+    if COUNTRY_COLUMN in frame:
+        regions = [normalize_region(cell) or region for cell in frame[COUNTRY_COLUMN]]
+    else:
+        regions = [region] * len(frame)
+    chosen = []
+    for primary, others, row_region in zip(
+        frame["phone"].tolist(), frame[PHONE_FALLBACKS].tolist(), regions, strict=True
+    ):
+        cells = [cell for cell in (primary, *others) if cell.strip()]
+        pick = next(
+            (cell for cell in cells if type(book.normalize(cell, row_region)) is Phone),
+            cells[0] if cells else primary,
+        )
+        chosen.append(pick)
+    frame = frame.drop(columns=[PHONE_FALLBACKS])
+    frame["phone"] = _objects(chosen, frame.index)
+    return frame
 
 
 def _field_order(field: str) -> int:

@@ -784,6 +784,221 @@ def check(name: str, sheet: Sheet, computed: dict[str, dict[str, Any]]) -> None:
         raise SystemExit(f"{name}: expected outcomes do not match the classifier")
 
 
+# --- Exports of ad platforms and CRMs -------------------------------------------------
+# Written with the headers each vendor uses; their outcomes are the hand-written
+# ``expect`` values (the reference classifier above knows only the Meta and generic
+# headers). Each is imported with its built-in mapping and no --region: the rows carry
+# a country code or a country column.
+
+GOOGLE_ADS_HEADER = ["Lead Id", "Campaign Id", "Campaign Name", "Form Id", "Form Name",
+                     "Date", "Full Name", "User Email", "User Phone", "Work Email",
+                     "Work Phone", "Postal Code", "Country", "Company Name", "Job Title",
+                     "Is Test"]
+
+
+def google_ads_sheet() -> Sheet:
+    """google_ads_leads.csv: User Phone, Work Phone as the fallback, User/Work Email."""
+    def row(n: int, name: str, email: str, phone: str, work_email: str, work_phone: str,
+            country: str, company: str, expect: Any, key: str | None = None,
+            test: str = "FALSE") -> Row:
+        lead = f"TeSter-{n:04d}-Lead"
+        return Row([lead, "21500000001", "Solar Search - Lead Form", "9001",
+                    "Get a quote", f"2026-11-{n:02d} 10:{n:02d}:00", name, email, phone,
+                    work_email, work_phone, f"9{n:04d}", country, company, "Buyer", test],
+                   expect, key)
+    sheet = Sheet(GOOGLE_ADS_HEADER)
+    sheet.rows += [
+        row(1, "Avery Example", "avery@example.com", "+14155550140", "", "", "US", "",
+            "+14155550140", "avery"),
+        row(2, "Blake Sample", "", "", "blake@example.org", "+1 212-555-0141", "US",
+            "Sample Inc", "+12125550141"),
+        row(3, "Casey Demo", "casey@example.net", "555-01", "", "(312) 555-0142", "US", "",
+            "+13125550142"),
+        row(4, "Devon Ejemplo", "devon@example.com", "020 7946 0140", "", "", "GB", "",
+            "+442079460140"),
+        row(5, "Emery Test", "emery@example", "+14155550143", "", "", "US", "",
+            ["email_invalid"]),
+        row(6, "Finley Muster", "finley@example.org", "", "", "", "DE", "", ["phone_missing"]),
+        row(7, "Avery Example", "avery.work@example.com", "+1 (415) 555-0140", "", "", "US",
+            "", dup("avery")),
+        row(8, "Harper Beispiel", "harper@example.net", "0151 12345680", "", "", "DE", "",
+            "+4915112345680"),
+    ]
+    return sheet
+
+
+LINKEDIN_HEADER = ["Lead ID", "Submitted On", "Campaign Name", "Form Name", "First Name",
+                   "Last Name", "Email Address", "Phone Number", "Company Name", "Job Title",
+                   "Country/Region", "City", "How many seats do you need?"]
+
+
+def linkedin_sheet() -> Sheet:
+    """linkedin_leads.csv: LinkedIn Lead Gen Forms, country names, a form question."""
+    def row(n: int, first: str, last: str, email: str, phone: str, country: str,
+            seats: str, expect: Any, key: str | None = None) -> Row:
+        return Row([f"urn:li:lead:{700 + n}", f"2026-11-{n:02d}T09:00:00Z", "Q4 Webinar",
+                    "Webinar sign-up", first, last, email, phone, "Example Corp", "Manager",
+                    country, "Springfield", seats], expect, key)
+    sheet = Sheet(LINKEDIN_HEADER)
+    sheet.rows += [
+        row(1, "Robin", "Example", "robin@example.com", "(646) 555-0150", "United States",
+            "10-50", "+16465550150", "robin"),
+        row(2, "Sasha", "Beispiel", "sasha@example.org", "030 12345151", "Germany", "5",
+            "+493012345151"),
+        row(3, "Taylor", "Exemple", "taylor@example.net", "06 12 34 56 90", "France", "",
+            "+33612345690"),
+        row(4, "Uma", "Sample", "uma@example.com", "0491 570 150", "Australia", "100+",
+            "+61491570150"),
+        row(5, "Val", "Demo", "val@example.org", "415-555", "United States", "",
+            ["phone_too_short"]),
+        row(6, "Robin", "Example", "robin@example.com", "+1 646 555 0150", "United States",
+            "", dup("robin")),
+        row(7, "Wren", "Ejemplo", "wren@example.net", "020 7946 0151", "United Kingdom",
+            "20", "+442079460151"),
+    ]
+    return sheet
+
+
+HUBSPOT_HEADER = ["Record ID", "First Name", "Last Name", "Email", "Phone Number",
+                  "Mobile Phone Number", "Time Zone", "Country/Region", "Lifecycle Stage",
+                  "Lead Status", "Contact owner", "Create Date"]
+
+
+def hubspot_sheet() -> Sheet:
+    """hubspot_contacts.csv: HubSpot contacts export, mobile as fallback, zone slugs."""
+    def row(n: int, first: str, last: str, email: str, phone: str, mobile: str, zone: str,
+            country: str, expect: Any, key: str | None = None) -> Row:
+        return Row([str(51000 + n), first, last, email, phone, mobile, zone, country,
+                    "lead", "NEW", "Sam Owner", f"2026-11-{n:02d} 08:00"], expect, key)
+    sheet = Sheet(HUBSPOT_HEADER)
+    sheet.rows += [
+        row(1, "Alex", "Example", "alex@example.com", "+1 415 555 0160", "",
+            "america_slash_new_york", "United States", "+14155550160", "alex"),
+        row(2, "Bo", "Sample", "bo@example.org", "", "(212) 555-0161",
+            "america_slash_chicago", "United States", "+12125550161"),
+        row(3, "Cam", "Demo", "cam@example.net", "N/A", "+1 312 555 0162",
+            "America/Denver", "United States", "+13125550162"),
+        row(4, "Dee", "Ejemplo", "dee@example.com", "020 7946 0160", "",
+            "europe_slash_london", "United Kingdom", "+442079460160"),
+        row(5, "Eli", "Muster", "eli@example.org", "12", "34", "europe_slash_berlin",
+            "Germany", ["phone_invalid"]),
+        row(6, "Fay", "Test", "fay@example.net", "+1 646 555 0163", "",
+            "mars_slash_olympus", "United States", ["timezone_unknown"]),
+        row(7, "Gus", "Example", "gus@example.com", "", "+14155550160", "",
+            "United States", dup("alex")),
+        row(8, "Hal", "Beispiel", "hal@example.org", "", "", "europe_slash_berlin",
+            "Germany", ["phone_missing"]),
+    ]
+    return sheet
+
+
+SALESFORCE_API_HEADER = ["Id", "FirstName", "LastName", "Company", "Title", "Email",
+                         "Phone", "MobilePhone", "LeadSource", "Status", "Country",
+                         "CreatedDate"]
+SALESFORCE_REPORT_HEADER = ["Lead ID", "First Name", "Last Name", "Company / Account",
+                            "Title", "Email", "Phone", "Mobile", "Lead Source",
+                            "Lead Status", "Country", "Create Date"]
+
+
+def salesforce_sheet(header: list[str], offset: int) -> Sheet:
+    """salesforce_leads*.csv: the same leads with API names or with report labels."""
+    def row(n: int, first: str, last: str, email: str, phone: str, mobile: str,
+            source: str, country: str, expect: Any, key: str | None = None) -> Row:
+        return Row([f"00Q5g00000{offset + n:05d}AAA", first, last, "Example Ltd", "Owner",
+                    email, phone, mobile, source, "Open - Not Contacted", country,
+                    f"2026-11-{n:02d}T12:00:00.000Z"], expect, key)
+    base = 70 + offset
+    sheet = Sheet(header)
+    sheet.rows += [
+        row(1, "Ira", "Example", "ira@example.com", f"(415) 555-01{base}", "", "Web",
+            "US", f"+141555501{base}", "ira"),
+        row(2, "Jo", "Sample", "jo@example.org", "", f"+1 212 555 01{base + 1}",
+            "Phone Inquiry", "USA", f"+121255501{base + 1}"),
+        row(3, "Kit", "Demo", "kit@example.net", "ext. 12", f"0491 570 1{base}",
+            "Partner Referral", "Australia", f"+614915701{base}"),
+        row(4, "Lou", "Ejemplo", "lou@example", f"020 7946 0{base + 1:03d}", "", "Web",
+            "United Kingdom", ["email_invalid"]),
+        row(5, "Max", "Muster", "max@example.org", "", "", "Trade Show", "Germany",
+            ["phone_missing"]),
+        row(6, "Ira", "Example", "ira.home@example.com", "", f"+1-415-555-01{base}", "Web",
+            "US", dup("ira")),
+    ]
+    return sheet
+
+
+MAILCHIMP_HEADER = ["Email Address", "First Name", "Last Name", "Address", "Phone Number",
+                    "Birthday", "MEMBER_RATING", "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME",
+                    "CONFIRM_IP", "LATITUDE", "LONGITUDE", "GMTOFF", "DSTOFF", "TIMEZONE",
+                    "CC", "REGION", "LAST_CHANGED", "LEID", "EUID", "NOTES", "TAGS"]
+
+
+def mailchimp_sheet() -> Sheet:
+    """mailchimp_audience.csv: Mailchimp audience export; CC is each row's country."""
+    def row(n: int, email: str, first: str, last: str, phone: str, zone: str, cc: str,
+            tags: str, expect: Any, key: str | None = None) -> Row:
+        return Row([email, first, last, "", phone, "", "3", f"2026-10-{n:02d} 10:00:00",
+                    "", f"2026-10-{n:02d} 10:05:00", "", "", "", "", "", zone, cc, "",
+                    f"2026-11-{n:02d} 10:00:00", str(90000 + n), f"e{n:09d}", "", tags],
+                   expect, key)
+    many = ",".join(f'"t{i:02d}"' for i in range(1, 22))
+    sheet = Sheet(MAILCHIMP_HEADER)
+    sheet.rows += [
+        row(1, "nia@example.com", "Nia", "Example", "(415) 555-0180", "America/Los_Angeles",
+            "US", '"Customer","VIP"', "+14155550180", "nia"),
+        row(2, "oli@example.org", "Oli", "Sample", "020 7946 0180", "Europe/London", "GB",
+            '"Newsletter"', "+442079460180"),
+        row(3, "pia@example.net", "Pia", "Beispiel", "0151 12345681", "Europe/Berlin", "DE",
+            "", "+4915112345681"),
+        row(4, "quin@example.com", "Quin", "Demo", "0491 570 181", "Australia/Sydney", "AU",
+            '"Customer"', "+61491570181"),
+        row(5, "ray@example.org", "Ray", "Test", "4155550182", "", "", '"Customer"',
+            ["phone_no_region"]),
+        row(6, "sol@example.net", "Sol", "Ejemplo", "(212) 555-0183", "America/New_York",
+            "US", many, ["tags_too_many"]),
+        row(7, "nia.two@example.com", "Nia", "Example", "+1 415 555 0180", "", "US", "",
+            dup("nia")),
+    ]
+    return sheet
+
+
+META_ENGLISH_HEADER = ["Id", "Created Time", "Ad Id", "Ad Name", "Campaign Name",
+                       "Form Name", "Platform", "Full Name", "Email", "Phone Number",
+                       "What is your budget?"]
+
+
+def meta_english_sheet() -> Sheet:
+    """facebook_english_headers.csv: a Meta download saved with English headers."""
+    def row(n: int, name: str, email: str, phone: str, budget: str, expect: Any,
+            key: str | None = None) -> Row:
+        return Row([f"l:{3000000000000000 + n}", f"2026-11-{n:02d}T10:00:00+0000",
+                    f"ag:{120200000000000100 + n}", "Winter promo", "Winter 2026",
+                    "Winter quote", "fb", name, email, phone, budget], expect, key)
+    sheet = Sheet(META_ENGLISH_HEADER)
+    sheet.rows += [
+        row(1, "Kim Example", "kim@example.com", "p:+14155550190", "$500", "+14155550190",
+            "kim"),
+        row(2, "Lee Sample", "lee@example.org", "p:+442079460190", "£1,000", "+442079460190"),
+        row(3, "Doe, Max", "max@example.net", "p:+4915112345682", "", "+4915112345682"),
+        row(4, "Ned Demo", "ned@example", "p:+12125550191", "$200", ["email_invalid"]),
+        row(5, "Kim Example", "kim@example.com", "p:+1 415 555 0190", "$500", dup("kim")),
+    ]
+    return sheet
+
+
+def vendor_exports() -> list[tuple[str, str, Sheet]]:
+    """(file name, built-in mapping, sheet) of every vendor export sample."""
+    return [
+        ("facebook_english_headers.csv", "facebook", meta_english_sheet()),
+        ("google_ads_leads.csv", "google_ads", google_ads_sheet()),
+        ("linkedin_leads.csv", "linkedin", linkedin_sheet()),
+        ("hubspot_contacts.csv", "hubspot", hubspot_sheet()),
+        ("salesforce_leads.csv", "salesforce", salesforce_sheet(SALESFORCE_API_HEADER, 0)),
+        ("salesforce_report.csv", "salesforce",
+         salesforce_sheet(SALESFORCE_REPORT_HEADER, 10)),
+        ("mailchimp_audience.csv", "mailchimp", mailchimp_sheet()),
+    ]
+
+
 # --------------------------------------------------------------------------------------
 # Writers
 # --------------------------------------------------------------------------------------
@@ -1046,7 +1261,14 @@ def main(argv: Iterable[str] | None = None) -> int:
         assert entry is not None
         entry["other_sheets"] = other
 
-    # 9. Broken inputs.
+    # 9. Vendor exports: UTF-8 (with a BOM, as Excel and most CRMs write it), comma, CRLF.
+    for name, mapping, sheet in vendor_exports():
+        (out / name).write_bytes(b"\xef\xbb\xbf" + csv_text(sheet, ",", "\r\n").encode())
+        header, _ = read_csv_back(out / name, "utf-8-sig", ",")
+        assert header == sheet.header, name
+        expected[name] = {"mapping": mapping, "region": None, "rows": intended(sheet)}
+
+    # 10. Broken inputs.
     (tdata / "empty.csv").write_bytes(b"")
     (tdata / "header_only.csv").write_bytes((",".join(GENERIC_HEADER) + "\n").encode())
     (tdata / "not_a_spreadsheet.csv").write_bytes(tiny_png(random.Random(SEED)))

@@ -10,12 +10,15 @@ import yaml
 
 from importer.errors import MappingColumnError, MappingError
 from importer.mapping import (
+    PHONE_FALLBACKS,
     bind_mapping,
     builtin_mappings,
     load_mapping,
     project,
 )
 from importer.resources import data_dir
+
+from .conftest import SAMPLES
 
 FACEBOOK_HEADER = [
     "id",
@@ -63,6 +66,13 @@ def test_every_builtin_follows_the_schema_and_has_a_description() -> None:
         document = yaml.safe_load(path.read_text())
         jsonschema.validate(document, schema)
         assert load_mapping(path).description
+
+
+def test_every_builtin_has_a_sample_export_with_expected_outcomes() -> None:
+    expected = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
+    used = {spec["mapping"] for spec in expected.values()}
+    assert set(builtin_mappings()) <= used
+    assert {"google_ads", "linkedin", "hubspot", "salesforce", "mailchimp"} <= used
 
 
 def test_minimum_format_from_the_card(tmp_path: Path) -> None:
@@ -117,6 +127,39 @@ def test_columns_match_ignoring_case_and_spaces(tmp_path: Path) -> None:
     path = _mapping(tmp_path, "fields:\n  phone: phone number\n")
     bound = bind_mapping(load_mapping(path), (" Phone  Number ",), "leads.csv")
     assert bound.fields["phone"].column == " Phone  Number "
+
+
+@pytest.mark.parametrize("header", ["PhoneNumber", "phone_number", "Phone-Number", "PHONE NUMBER"])
+def test_columns_match_on_letters_and_digits(tmp_path: Path, header: str) -> None:
+    path = _mapping(tmp_path, "fields:\n  phone: Phone Number\n")
+    bound = bind_mapping(load_mapping(path), (header, "Email"), "leads.csv")
+    assert bound.fields["phone"].column == header
+
+
+def test_two_columns_with_the_same_letters_match_neither(tmp_path: Path) -> None:
+    path = _mapping(tmp_path, "fields:\n  phone: Phone Number\n")
+    with pytest.raises(MappingColumnError):
+        bind_mapping(load_mapping(path), ("phone_number", "PhoneNumber"), "leads.csv")
+
+
+def test_several_columns_need_one_of_them(tmp_path: Path) -> None:
+    path = _mapping(
+        tmp_path,
+        "fields:\n  phone: {columns: [Phone, MobilePhone, Mobile]}\n"
+        "  email: {columns: [Email, Work Email]}\n",
+    )
+    mapping = load_mapping(path)
+    bound = bind_mapping(mapping, ("Mobile", "Phone", "Work Email"), "leads.csv")
+    assert (bound.fields["phone"].column, bound.fields["phone"].fallback) == ("Phone", ("Mobile",))
+    assert set(bound.absent_optional) == {"MobilePhone", "Email"}
+    frame = _frame(["Mobile", "Phone", "Work Email"], ["m1", "p1", "w@x.org"], ["m2", "", ""])
+    projected = project(frame, bound)
+    # The phone keeps every candidate for the validator; other fields take the first filled.
+    assert projected["phone"].tolist() == ["p1", ""]
+    assert projected[PHONE_FALLBACKS].tolist() == [("m1",), ("m2",)]
+    assert projected["email"].tolist() == ["w@x.org", ""]
+    with pytest.raises(MappingColumnError, match=r"fields\.phone names column 'Phone'"):
+        bind_mapping(mapping, ("Fax", "Email"), "leads.csv")
 
 
 def test_unknown_lead_field(tmp_path: Path) -> None:

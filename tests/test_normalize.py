@@ -208,6 +208,11 @@ def test_tags_trimmed_deduplicated_and_ordered() -> None:
     assert normalize_tags(tags) == ["vip", "webinar", "Spring Sale"]
 
 
+def test_mailchimp_quoted_tags_lose_their_quotes() -> None:
+    tags = split_tags('"Customer","VIP","customer"', ",")
+    assert normalize_tags(tags) == ["Customer", "VIP"]
+
+
 def test_more_than_twenty_tags_is_an_error() -> None:
     result = normalize_tags([f"t{i}" for i in range(MAX_TAGS + 1)])
     assert isinstance(result, Problem)
@@ -283,7 +288,9 @@ def test_split_full_name(raw: str, expected: tuple[str | None, str | None]) -> N
 
 @pytest.mark.parametrize(
     ("raw", "expected"), [("US", "US"), ("gb", "GB"), ("UK", "GB"), ("+44", "GB"), ("49", "DE"),
-                          ("", None), ("Narnia", None)],
+                          ("", None), ("Narnia", None), ("United States", "US"), ("USA", "US"),
+                          ("united  kingdom", "GB"), ("Germany", "DE"), ("Deutschland", "DE"),
+                          ("España", "ES"), ("Australia", "AU")],
 )  # fmt: skip
 def test_region_cells(raw: str, expected: str | None) -> None:
     assert normalize_region(raw) == expected

@@ -6,6 +6,7 @@ import math
 import pandas as pd
 import pytest
 
+from importer.mapping import PHONE_FALLBACKS
 from importer.normalize import MAX_TAGS
 from importer.schema import lead_json_rows, lead_payload, validate_chunk
 
@@ -69,6 +70,25 @@ def test_row_country_beats_default_region() -> None:
     assert result.leads["phone"].tolist()[:2] == ["+442079460958", "+14155550123"]
     # An unknown country falls back to the default region: a German number fails as US.
     assert [(issue.row, issue.field) for issue in result.issues] == [(4, "phone")]
+
+
+def test_first_valid_phone_of_several_columns_wins() -> None:
+    frame = _projected(
+        phone=["(415) 555-0123", "N/A", "", "12", ""],
+        country=["US", "US", "GB", "US", "US"],
+    )
+    frame[PHONE_FALLBACKS] = [("(212) 555-0100",), ("(212) 555-0101",), ("020 7946 0958",),
+                              ("34",), ("",)]  # fmt: skip
+    result = validate_chunk(frame)
+    assert result.leads["phone"].tolist() == [
+        "+14155550123", "+12125550101", "+442079460958", None, None,
+    ]  # fmt: skip
+    # No valid number: the row is rejected on its first filled cell, or as missing.
+    issues = {issue.row: (issue.code, issue.message) for issue in result.issues}
+    assert set(issues) == {5, 6}
+    assert "'12'" in issues[5][1]
+    assert issues[6][0] == "phone_missing"
+    assert PHONE_FALLBACKS not in result.leads
 
 
 def test_payload_has_only_documented_fields_and_no_empty_values() -> None:
