@@ -31,11 +31,12 @@ from .errors import ApiError, ImporterError, ImportIncomplete, StartError, Usage
 from .events import FORMATS, LOGGER, log_handler
 from .interrupt import graceful_stop
 from .ledger import LEDGER_FILE, Ledger
-from .mapping import builtin_mappings
+from .mapping import builtin_mappings, load_mapping
 from .pipeline import ImportOptions, Summary, run_import
-from .reader import ReadOptions
+from .reader import ReadOptions, open_source
 from .render import ProgressBar, campaign_table, run_table, summary_text
 from .status import ExitStatus
+from .suggest import BuiltinFit, best_builtin, preview_mapping, suggest_mapping
 
 T = TypeVar("T")
 
@@ -316,7 +317,7 @@ def import_command(
             credentials = settings.credentials()
         options = ImportOptions(
             path=file,
-            mapping=_required_mapping(settings),
+            mapping=_required_mapping(settings, file),
             out_dir=out_dir,
             region=settings["region"],
             lenient=lenient,
@@ -342,15 +343,31 @@ def import_command(
     click.get_current_context().exit(exit_status(summary))
 
 
-def _required_mapping(settings: Settings) -> str:
+def _required_mapping(settings: Settings, file: Path | None = None) -> str:
     mapping = settings["mapping"]
     if not mapping:
         builtins = ", ".join(builtin_mappings())
+        hint = f"; or run 'whiteclad-import mapping suggest {file or 'FILE'}' to get one written"
+        fit = _builtin_for(file) if file is not None else None
+        if fit is not None:
+            hint = (
+                f". This file looks like a '{fit.name}' export: add --mapping {fit.name} "
+                f"(it reads {fit.columns_read} of the file's {fit.columns} columns)"
+            )
         raise UsageError(
             f"no mapping: pass --mapping with a YAML file or a built-in name ({builtins}), "
-            "or set mapping: in the profile"
+            f"or set mapping: in the profile{hint}"
         )
     return str(mapping)
+
+
+def _builtin_for(file: Path) -> BuiltinFit | None:
+    """The built-in mapping that fits a file, when its header can be read at all."""
+    try:
+        with open_source(file, ReadOptions(chunk_rows=1)) as source:
+            return best_builtin(source.info.columns)
+    except ImporterError:
+        return None  # the import itself reports what is wrong with the file
 
 
 @contextlib.contextmanager
@@ -630,6 +647,144 @@ def config_check_command(as_json: bool, config_path: Path | None, profile: str |
             click.echo(f"Problem: {problem}", err=True)
     if problems:
         raise click.exceptions.Exit(ExitStatus.CANNOT_START)
+
+
+# --- mappings -------------------------------------------------------------------------
+
+
+def _read_options(function: Any) -> Any:
+    """--encoding, --delimiter and --sheet, for commands that read a lead file."""
+    function = click.option("--sheet", metavar="NAME|N", help="Workbook sheet [default: first].")(
+        function
+    )
+    function = click.option("--delimiter", help="CSV delimiter [default: sniffed].")(function)
+    return click.option("--encoding", help="Text encoding of a CSV file [default: detected].")(
+        function
+    )
+
+
+@cli.command("mappings")
+@_json_option
+@_debug_option
+def mappings_command(as_json: bool) -> None:
+    """List the built-in mappings, one line each.
+
+    \b
+    Example:
+      whiteclad-import mappings
+    """
+    found = {name: load_mapping(name) for name in builtin_mappings()}
+    if as_json:
+        _print_json({name: {"description": m.description, "path": str(m.path)}
+                     for name, m in found.items()})  # fmt: skip
+        return
+    width = max(len(name) for name in found)
+    for name, mapping in found.items():
+        click.echo(f"{name.ljust(width)}  {mapping.description}")
+
+
+@cli.group("mapping")
+def mapping_group() -> None:
+    """Write a mapping for a new kind of file, or preview what a mapping does with one."""
+
+
+@mapping_group.command("suggest")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the mapping to this file [default: print it].")  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
+@_read_options
+@_debug_option
+def mapping_suggest_command(
+    file: Path,
+    out_path: Path | None,
+    force: bool,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+) -> None:
+    """Suggest a mapping for FILE from its headers and a sample of its values.
+
+    Each line of the mapping says how sure the match is and why. When a built-in
+    mapping reads the file, the mapping's first lines name it.
+
+    \b
+    Examples:
+      whiteclad-import mapping suggest export.csv
+      whiteclad-import mapping suggest export.xlsx --out mine.yaml
+      whiteclad-import mapping check export.xlsx --mapping mine.yaml
+    """
+    suggestion = suggest_mapping(file, ReadOptions(encoding=encoding, delimiter=delimiter,
+                                                   sheet=sheet))  # fmt: skip
+    text = suggestion.to_yaml()
+    if out_path is None:
+        click.echo(text, nl=False)
+    else:
+        if out_path.exists() and not force:
+            raise UsageError(f"{out_path} exists; choose another --out, or add --force")
+        try:
+            out_path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {out_path} ({exc.strerror})") from exc
+        click.echo(f"Wrote {out_path}. Preview it with:", err=True)
+        click.echo(f"  whiteclad-import mapping check {file} --mapping {out_path}", err=True)
+    if suggestion.builtin is not None:
+        fit = suggestion.builtin
+        click.echo(
+            f"Note: the built-in mapping '{fit.name}' reads {fit.columns_read} of the file's "
+            f"{fit.columns} columns; --mapping {fit.name} may be all you need.",
+            err=True,
+        )
+    if "phone" not in suggestion.fields:
+        click.echo("Note: no column looks like a phone number; fill in fields.phone.", err=True)
+
+
+@mapping_group.command("check")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--mapping", "-m", "mapping_ref", required=True, metavar="PATH|NAME",
+              help="Mapping file or built-in mapping name.")  # fmt: skip
+@click.option("--region", metavar="CC", help="Default country for phones without a country code.")
+@click.option("--rows", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="How many rows to show.")  # fmt: skip
+@_read_options
+@_debug_option
+def mapping_check_command(
+    file: Path,
+    mapping_ref: str,
+    region: str | None,
+    rows: int,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+) -> None:
+    """Show how MAPPING fills each lead field from FILE: the first values, as read and as sent.
+
+    Nothing is sent. Exits 2 when the mapping does not fit the file's columns.
+
+    \b
+    Examples:
+      whiteclad-import mapping check hubspot.csv --mapping hubspot
+      whiteclad-import mapping check leads.xlsx -m mine.yaml --region US --rows 10
+    """
+    preview = preview_mapping(file, mapping_ref, region=region, rows=rows,
+                              read=ReadOptions(encoding=encoding, delimiter=delimiter,
+                                               sheet=sheet))  # fmt: skip
+    click.echo(f"{preview.mapping.label} on {file}, first {preview.rows} rows:")
+    for item in preview.fields:
+        click.echo(f"\n{item.field}  <- {item.source}")
+        for row, before, after in item.samples:
+            click.echo(f"  row {row:<5} {_clip(before):<32} -> {after}")
+    if preview.absent_optional:
+        missing = ", ".join(f"'{c}'" for c in preview.absent_optional)
+        click.echo(f"\nOptional columns the file does not have: {missing}")
+    if preview.unread:
+        click.echo(f"Columns not imported: {', '.join(repr(c) for c in preview.unread)}")
+    click.echo(f"\n{preview.rejected} of these {preview.rows} rows would be rejected.")
+
+
+def _clip(text: str, width: int = 32) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 # --- API information commands -------------------------------------------------------

@@ -255,8 +255,8 @@ def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) ->
             if not present and not source.optional:
                 missing.extend((key, name) for name in lacking)
                 return None
-            absent.extend(lacking)
             if not present:
+                absent.extend(lacking)  # the other spellings of a column found are no news
                 return None
             return _replace(source, column=present[0], fallback=tuple(present[1:]))
         if lacking and not source.optional:

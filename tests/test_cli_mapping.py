@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from importer.mapping import builtin_mappings, load_mapping
+from importer.status import ExitStatus
+
+from .conftest import SAMPLES, CliResult, write_csv
+
+Run = Callable[..., CliResult]
+
+
+def test_mappings_lists_every_builtin_on_one_line(run_cli: Run) -> None:
+    result = run_cli("mappings")
+    assert result.exit_code == ExitStatus.SUCCESS
+    lines = result.stdout.strip().splitlines()
+    assert [line.split()[0] for line in lines] == list(builtin_mappings())
+    for line, name in zip(lines, builtin_mappings(), strict=True):
+        assert load_mapping(name).description in line
+
+
+def test_suggest_prints_a_mapping_that_loads(run_cli: Run, tmp_path: Path) -> None:
+    rows = [["Telefon", "Vorname", "E-Mail-Adresse", "Firma"],
+            ["+4915112345679", "Jo", "jo@example.com", "ACME"]]  # fmt: skip
+    path = write_csv(tmp_path / "leads.csv", rows)
+    result = run_cli("mapping", "suggest", path)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert '  phone: "Telefon"   # ' in result.stdout
+    out = tmp_path / "mine.yaml"
+    out.write_text(result.stdout, encoding="utf-8")
+    mapping = load_mapping(out)
+    assert mapping.fields["email"].column == "E-Mail-Adresse"
+    assert mapping.custom_fields["firma"].column == "Firma"
+
+
+def test_suggest_out_writes_the_file_and_never_overwrites_without_force(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    out = tmp_path / "hubspot.yaml"
+    result = run_cli("mapping", "suggest", SAMPLES / "hubspot_contacts.csv", "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert f"mapping check {SAMPLES / 'hubspot_contacts.csv'} --mapping {out}" in result.stderr
+    assert "built-in mapping 'hubspot' reads 10 of the file's 12 columns" in result.stderr
+    assert load_mapping(out).fields["phone"].fallback == ("Mobile Phone Number",)
+    again = run_cli("mapping", "suggest", SAMPLES / "hubspot_contacts.csv", "--out", out)
+    assert again.exit_code == ExitStatus.CANNOT_START
+    assert "--force" in again.stderr
+    forced = run_cli(
+        "mapping", "suggest", SAMPLES / "hubspot_contacts.csv", "--out", out, "--force"
+    )
+    assert forced.exit_code == ExitStatus.SUCCESS
+
+
+def test_suggest_on_a_file_it_cannot_read_exits_2(run_cli: Run) -> None:
+    result = run_cli("mapping", "suggest", Path(__file__).parent / "data" / "empty.csv")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert result.stderr.startswith("Error: ")
+
+
+def test_check_shows_each_field_before_and_after(run_cli: Run) -> None:
+    result = run_cli("mapping", "check", SAMPLES / "salesforce_report.csv", "-m", "salesforce")
+    assert result.exit_code == ExitStatus.SUCCESS
+    out = result.stdout
+    assert 'phone  <- columns "Phone", then "MobilePhone", then "Mobile"' not in out
+    assert 'phone  <- columns "Phone", then "Mobile"' in out
+    assert "ext. 12 | 0491 570 180" in out and "-> +61491570180" in out
+    assert 'country  <- column "Country"' in out
+    assert "2 of these 5 rows would be rejected." in out  # row 5 e-mail, row 6 no phone
+
+
+def test_check_with_a_mapping_that_does_not_fit_exits_2(run_cli: Run) -> None:
+    result = run_cli("mapping", "check", SAMPLES / "hubspot_contacts.csv", "-m", "generic")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "fields.phone names column 'phone'" in result.stderr
+
+
+def test_import_without_a_mapping_names_the_builtin_that_fits(run_cli: Run) -> None:
+    result = run_cli(SAMPLES / "hubspot_contacts.csv", "--dry-run")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "looks like a 'hubspot' export: add --mapping hubspot" in result.stderr
