@@ -2,13 +2,14 @@
 
 For each size (100,000 and 1,000,000 rows; 4,000,000 too with BENCH_FULL=1) it
 generates a seeded CSV under bench/data/ (kept between runs, never committed),
-runs ``whiteclad-import FILE --dry-run`` with all reports written and
-``bench/baseline.py`` on the same file, and prints rows/s, peak memory and the
+runs ``whiteclad-import FILE --dry-run`` with all CSV reports written (and no
+report.xlsx, as the baseline writes CSV only) and ``bench/baseline.py`` on the
+same file, and prints rows/s, peak memory and the
 ratio. Peak memory is the largest sum of the proportional set size of the
 process and its children (the validation workers), sampled every 250 ms.
 
 It also times reading a 200,000-row XLSX: the importer's reader against pandas'
-default engine (openpyxl).
+default engine (openpyxl), and what report.xlsx adds to a 100,000-row run.
 
     python bench/bench_dry_run.py
 """
@@ -90,10 +91,11 @@ def measure(command: list[str]) -> tuple[float, int]:
     return seconds, peak
 
 
-def dry_run(rows: int, out: Path) -> tuple[float, int]:
-    """The importer's dry run with all reports written."""
-    return measure([sys.executable, "-m", "importer", str(data_file(rows)), "-m", "generic",
-                    "--region", "US", "--dry-run", "--no-progress", "--out", str(out)])  # fmt: skip
+def dry_run(rows: int, out: Path, workbook: bool = False) -> tuple[float, int]:
+    """The importer's dry run with all CSV reports written, and report.xlsx if asked."""
+    command = [sys.executable, "-m", "importer", str(data_file(rows)), "-m", "generic",
+               "--region", "US", "--dry-run", "--no-progress", "--out", str(out)]  # fmt: skip
+    return measure(command if workbook else [*command, "--no-workbook"])
 
 
 def baseline(rows: int, out: Path) -> tuple[float, int]:
@@ -127,6 +129,11 @@ def main() -> None:
         print(f"{rows:>10,} {ours:>10.1f} {rows / ours:>9,.0f} {ours_rss / 2**20:>9,.0f} "
               f"{base:>10.1f} {rows / base:>9,.0f} {base_rss / 2**20:>9,.0f} "
               f"{base / ours:>7.2f}x")  # fmt: skip
+    rows = 100_000
+    without, _ = dry_run(rows, out / f"csv-{rows}")
+    with_book, book_rss = dry_run(rows, out / f"xlsx-{rows}", workbook=True)
+    print(f"\nreport.xlsx for {rows:,} rows: {with_book:.1f} s with it, {without:.1f} s "
+          f"without (+{with_book - without:.1f} s), peak {book_rss / 2**20:,.0f} MiB")  # fmt: skip
     rows = 200_000
     ours_s, openpyxl_s = xlsx_read(rows)
     print(f"\nReading a {rows:,}-row XLSX: importer {ours_s:.1f} s, pandas+openpyxl "

@@ -28,6 +28,7 @@ def import_file(
     out_dir: str | Path | None = None,
     region: str | None = None,
     lenient: bool = False,
+    workbook: bool = True,
     profile: str | None = None,
     config: str | Path | None = None,
     stop_requested: Callable[[], bool] | None = None,
@@ -57,6 +58,7 @@ def import_file(
         credentials=None if dry_run else settings.credentials(),
         rate_limit=settings["rate_limit"],
         state_dir=settings["state_dir"],
+        workbook=workbook,
     )
     return run_import(options, None, stop_requested)
 

@@ -171,6 +171,11 @@ def cli() -> None:
     help="With --dry-run, also write leads.jsonl: the exact lead each accepted row would send.",
 )
 @click.option(
+    "--no-workbook",
+    is_flag=True,
+    help="Do not write report.xlsx (the CSV reports are always written).",
+)
+@click.option(
     "--batch-size",
     type=click.IntRange(1, MAX_BATCH),
     help="Leads per request (the API takes at most 1000) [default: 1000].",
@@ -265,6 +270,7 @@ def import_command(
     campaign: str | None,
     dry_run: bool,
     write_leads: bool,
+    no_workbook: bool,
     batch_size: int | None,
     use_sandbox: bool,
     base_url: str | None,
@@ -334,6 +340,7 @@ def import_command(
             state_dir=settings["state_dir"],
             fresh=fresh,
             write_leads=write_leads,
+            workbook=not no_workbook,
             workers=workers,
         )
         progress = ProgressBar(stderr, enabled=not no_progress and stderr.isatty())
@@ -604,7 +611,12 @@ def drain_command(
 
 @cli.group("config")
 def config_group() -> None:
-    """Check the config file and the effective settings."""
+    """Check the config file and the effective settings.
+
+    \b
+    Example:
+      whiteclad-import config check --profile nightly
+    """
 
 
 @config_group.command("check")
@@ -685,7 +697,13 @@ def mappings_command(as_json: bool) -> None:
 
 @cli.group("mapping")
 def mapping_group() -> None:
-    """Write a mapping for a new kind of file, or preview what a mapping does with one."""
+    """Write a mapping for a new kind of file, or preview what a mapping does with one.
+
+    \b
+    Examples:
+      whiteclad-import mapping suggest export.csv --out export.yaml
+      whiteclad-import mapping check export.csv --mapping export.yaml
+    """
 
 
 @mapping_group.command("suggest")

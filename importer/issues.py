@@ -8,6 +8,46 @@ from typing import Literal
 
 Severity = Literal["error", "warning"]
 
+#: Every code a rejected row can carry, with what it means; the README's table of
+#: rejection codes is this table (a test keeps them equal).
+REJECTION_CODES: dict[str, str] = {
+    "phone_missing": "the phone cell is empty",
+    "phone_placeholder": "a placeholder such as `N/A`, `-`, `none`, or Meta's test-lead dummy data",
+    "phone_scientific": (
+        "Excel turned the number into scientific notation (`1.41556E+10`); its last digits are lost"
+    ),
+    "phone_no_region": (
+        "a number without country code, and no country for the row, no `--region`, no "
+        "mapping `region`"
+    ),
+    "phone_too_short": "too few digits for the country",
+    "phone_too_long": "too many digits for the country",
+    "phone_invalid_country": "the country code does not exist",
+    "phone_invalid": "not a phone number, or not a valid number in its country",
+    "email_invalid": "not a plausible email address",
+    "priority_invalid": "not one of low, medium, high, urgent",
+    "tags_too_many": "more than 20 different tags",
+    "timezone_unknown": "not an IANA time zone or an unambiguous alias",
+    "row_too_many_values": "the row has more values than the header has columns",
+    "api_rejected": "the API refused this lead (its reason is in `error`)",
+    "api_batch_rejected": "the API refused the whole batch with a 400 (its message is in `error`)",
+}
+
+#: The lead field each code's problem is about (codes about the whole row have none).
+_CODE_PREFIXES = (
+    ("phone_", "phone"),
+    ("email_", "email"),
+    ("priority_", "priority"),
+    ("tags_", "tags"),
+    ("timezone_", "timeZone"),
+)
+CODE_FIELDS = {
+    code: field
+    for code in REJECTION_CODES
+    for prefix, field in _CODE_PREFIXES
+    if code.startswith(prefix)
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Issue:

@@ -65,6 +65,8 @@ def normalize_phone(raw: str, region: str | None = None) -> Phone | Problem:
     value = raw.strip()
     if value[:2] in ("p:", "P:"):  # Meta Lead Ads downloads prefix phones with "p:"
         value = value[2:].strip()
+    if value[:1] == "'":  # a spreadsheet's "this is text" mark, as in this tool's reports
+        value = value[1:].strip()
     if not value:
         return Problem("phone_missing", "phone is empty; fill in the lead's phone number")
     first = value[0]
@@ -123,7 +125,10 @@ def _odd_phone(value: str, raw: str) -> Problem | None:
             "are lost; re-export the file with the phone column formatted as Text",
         )
     if not _HAS_DIGIT.search(value):
-        return Problem("phone_invalid", f"phone {shown} is not a phone number")
+        return Problem(
+            "phone_invalid",
+            f"phone {shown} is not a phone number; write the digits, such as +14155550123",
+        )
     return None
 
 
@@ -367,7 +372,10 @@ def _parse_problem(exc: NumberParseException, shown: str, region: str | None) ->
             f"phone {shown} is too long{_region_words(region)}; check for extra digits or two "
             "numbers in one cell",
         )
-    return Problem("phone_invalid", f"phone {shown} is not a phone number")
+    return Problem(
+        "phone_invalid",
+        f"phone {shown} is not a phone number; write the digits, such as +14155550123",
+    )
 
 
 def _invalid_problem(number: phonenumbers.PhoneNumber, shown: str, region: str | None) -> Problem:

@@ -57,6 +57,7 @@ from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
 from .sender import UNMENTIONED, answer_results, batch_rejected, ledger_rows
 from .status import ExitStatus
 from .validation import ChunkValidator, ValidationContext
+from .workbook import MAX_WORKBOOK_ROWS, write_workbook
 
 DEFAULT_REPORTS_ROOT = Path("whiteclad-reports")
 
@@ -90,6 +91,8 @@ class ImportOptions:
     workers: int | None = None
     #: On a dry run, also write leads.jsonl: the exact lead each accepted row would send.
     write_leads: bool = False
+    #: Also write report.xlsx (skipped above 1,000,000 rows).
+    workbook: bool = True
 
 
 class Progress(Protocol):
@@ -330,9 +333,7 @@ class _Run:
         if self.client is None:
             with ReportWriter(out_dir, columns, write_leads=self.options.write_leads) as writer:
                 self._validate(writer, None)
-                summary = self._summary(writer)
-                writer.write_summary(summary.to_dict())
-            return summary
+            return self._finish(writer)
         state_dir = self.options.state_dir or default_state_dir()
         assert self.campaign is not None
         with (
@@ -352,8 +353,8 @@ class _Run:
             self._send(ledger, run.id, has_rows)
             for rows in ledger.rows(run.id):
                 self._record(writer, ledger_rows(rows))
-            summary = self._summary(writer)
-            writer.write_summary(summary.to_dict())
+            writer.close()
+            summary = self._finish(writer)
             done = ledger.count(run.id, QUEUED) == 0
             ledger.set_status(run.id, "complete" if done else "stopped", summary.to_dict())
         return summary
@@ -595,6 +596,32 @@ class _Run:
                 "runs out will be in pending.csv"
             )
         return None
+
+    def _finish(self, writer: ReportWriter) -> Summary:
+        """With the CSV reports closed: write the workbook, then summary.json."""
+        workbook = None
+        if self.options.workbook:
+            if self.counts["total"] > MAX_WORKBOOK_ROWS:
+                self._notice(
+                    f"report.xlsx is not written: {self.counts['total']:,} rows is more than a "
+                    f"spreadsheet shows ({MAX_WORKBOOK_ROWS:,}); the CSV reports have every row"
+                )
+            else:
+                started = time.perf_counter()
+                field_columns = {key: source.columns() for key, source in self.bound.fields.items()}
+                if "fullName" in field_columns:
+                    for name in ("firstName", "lastName"):
+                        field_columns.setdefault(name, field_columns["fullName"])
+                workbook = write_workbook(
+                    writer.out_dir, self._summary(writer).to_dict(), self.source.info.columns,
+                    field_columns,
+                )  # fmt: skip
+                self.stage_seconds["workbook"] = round(time.perf_counter() - started, 3)
+        summary = self._summary(writer)
+        if workbook is not None:
+            summary.reports["workbook"] = str(workbook)
+        writer.write_summary(summary.to_dict())
+        return summary
 
     def _summary(self, writer: ReportWriter) -> Summary:
         options, info, mapping, bound = self.options, self.source.info, self.mapping, self.bound

@@ -274,11 +274,11 @@ def sniff_delimiter(sample: str) -> str:
     text = "".join(lines[:200])
     best, best_score = ",", (0.0, 0)
     for delimiter in DELIMITERS:
-        rows = [
-            row
-            for row in itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), 50)
-            if any(cell.strip() for cell in row)
-        ]
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            rows = [row for row in itertools.islice(reader, 50) if any(c.strip() for c in row)]
+        except csv.Error:  # a stray carriage return that this delimiter leaves unquoted
+            continue
         if not rows or len(rows[0]) < 2:
             continue
         width = len(rows[0])

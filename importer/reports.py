@@ -6,6 +6,14 @@ could not be sent). Each report row carries the source row's original columns,
 unchanged and in their original order, then ``source_row`` and the columns of
 that report. The CSVs are UTF-8 with a byte-order mark, so that Excel shows
 accented names correctly, and a report can be imported again as it is.
+
+Nothing from the user's file can run as a formula when a report is opened in a
+spreadsheet: a source cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return is written with a leading ``'`` (:func:`neutralize`), except
+a phone number in E.164 form (``+14155550123``), which no spreadsheet reads as a
+formula and which must stay importable as it is. The workbook
+(:mod:`importer.workbook`) takes the cells back without the ``'`` and writes
+them as text.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +38,34 @@ REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "pending": ("phone_e164", "reason"),
 }
 LEADS_FILE = "leads.jsonl"
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = frozenset("=+-@\t\r")
+_E164 = re.compile(r"\+[1-9]\d{5,14}")
+
+
+def neutralize(cell: str) -> str:
+    """Prefix a cell a spreadsheet would read as a formula with ``'``; E.164 phones stay."""
+    if cell and cell[0] in FORMULA_STARTS and not _E164.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def restore(cell: str) -> str:
+    """Undo :func:`neutralize`: the cell as the user's file had it."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
+
+
+def _neutralize_rows(rows: list[list[Any]], width: int) -> None:
+    """Neutralize the source cells (the first ``width``) of report rows, in place."""
+    for row in rows:
+        for at in range(width):
+            cell = row[at]
+            if cell and cell[0] in FORMULA_STARTS and not _E164.fullmatch(cell):
+                row[at] = "'" + cell
+
+
 SUMMARY_FILE = "summary.json"
 
 
@@ -90,6 +127,7 @@ class ReportWriter:
                     continue
                 if name not in self._handles:
                     self._open(name)
+                _neutralize_rows(found, len(self.columns))
                 # Rendered in memory, written at once: one encode per chunk, not per row.
                 self._buffer.seek(0)
                 self._buffer.truncate()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from zoneinfo import available_timezones
 
 import phonenumbers
@@ -410,3 +411,29 @@ def test_email_fast_path_agrees_with_the_full_checks(
     finally:
         normalize._PLAIN_EMAIL = original
     assert fast == full
+
+
+@pytest.mark.parametrize(
+    ("normalize", "raw"),
+    [
+        (lambda v: normalize_phone(v, "US"), "call me"),
+        (lambda v: normalize_phone(v, "US"), "415-555"),
+        (lambda v: normalize_phone(v, "US"), "+1 415 555 012345"),
+        (lambda v: normalize_phone(v, "US"), "N/A"),
+        (lambda v: normalize_phone(v, "US"), "1.41556E+10"),
+        (lambda v: normalize_phone(v, None), "4155550123"),
+        (lambda v: normalize_phone(v, "GB"), "+44 7700 900123"),
+        (lambda v: normalize_phone(v, None), "+999 1234567"),
+        (normalize_email, "maria.example.com"),
+        (normalize_priority, "asap"),
+        (normalize_timezone, "Mars/Olympus"),
+    ],
+)
+def test_every_problem_is_a_sentence_with_the_value_and_the_fix(
+    normalize: Callable[[str], object], raw: str
+) -> None:
+    problem = normalize(raw)
+    assert isinstance(problem, Problem)
+    assert f"'{raw}'" in problem.message
+    statement, _, fix = problem.message.partition("; ")
+    assert statement and len(fix.split()) >= 3, problem.message
