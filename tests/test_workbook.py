@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -10,9 +11,20 @@ import pytest
 from importer import pipeline
 from importer.pipeline import ImportOptions, run_import
 from importer.reports import neutralize, restore
+from importer.sandbox import SandboxConfig, SandboxServer
+from importer.status import ExitStatus
 from importer.workbook import WORKBOOK_FILE
 
-from .conftest import SAMPLES, assert_every_row_once, read_report, read_summary, write_csv
+from .conftest import (
+    SAMPLES,
+    SPRING,
+    CliResult,
+    assert_every_row_once,
+    read_report,
+    read_summary,
+    us_numbers,
+    write_csv,
+)
 
 HOSTILE = [
     '=HYPERLINK("http://example.com","x")',
@@ -149,3 +161,25 @@ def test_workbook_can_be_turned_off(tmp_path: Path) -> None:
     _run(SAMPLES / "generic_leads.csv", out, workbook=False)
     assert not (out / WORKBOOK_FILE).exists()
     assert (out / "accepted.csv").exists()
+
+
+def test_rows_left_unsent_get_a_pending_sheet(
+    run_cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [["phone", "first_name"], *([number, "Ana"] for number in us_numbers(3, start=8300))]
+    source = write_csv(tmp_path / "leads.csv", [*rows, ["N/A", "Bo"]])
+    out = tmp_path / "out"
+    with SandboxServer(SandboxConfig(rate_limit=0, credits=0), port=0) as broke:
+        monkeypatch.setenv("WHITECLAD_BASE_URL", broke.base_url)
+        monkeypatch.setenv("WHITECLAD_CLIENT_ID", broke.config.client_id)
+        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", broke.config.client_secret)
+        result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", out)
+    assert result.exit_code == ExitStatus.INCOMPLETE, result.stderr
+    book = openpyxl.load_workbook(out / WORKBOOK_FILE)
+    assert book.sheetnames == ["Summary", "Accepted", "Rejected", "Duplicates", "Pending"]
+    pending = list(book["Pending"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in pending] == us_numbers(3, start=8300)
+    assert [row[0] for row in book["Rejected"].iter_rows(min_row=2, values_only=True)] == ["N/A"]
+    facts = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
+    assert facts["Pending"] == 3 and facts["Campaign"].endswith(f"({SPRING})")
+    assert_every_row_once(out, 4)
