@@ -13,16 +13,24 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
 from . import __version__
-from .client import MAX_BATCH, ApiClient, Credentials, RetryPolicy, resolve_base_url
+from .client import (
+    MAX_BATCH,
+    ApiClient,
+    Credentials,
+    RetryPolicy,
+    is_loopback,
+    resolve_base_url,
+)
 from .config import Settings, check_settings, load_settings
 from .drain import DrainOptions, drain_inbox
 from .drain import notify as drain_notify
@@ -57,18 +65,73 @@ class DefaultCommandGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+class ByteSize(click.ParamType):  # type: ignore[type-arg]
+    """A size in bytes, written as 500MB, 2GB, 1.5GiB or a plain number of bytes."""
+
+    name = "size"
+    _UNITS: ClassVar[dict[str, int]] = {
+        "": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+        "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+    }  # fmt: skip
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Turn '2GB' into 2000000000."""
+        if isinstance(value, int):
+            return value
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
+        unit = match.group(2).lower() if match else ""
+        if match is None or unit not in self._UNITS:
+            self.fail(f"'{value}' is not a size such as 500MB or 2GB", param, ctx)
+        return int(float(match.group(1)) * self._UNITS[unit])
+
+
+def _max_size_option(function: Any) -> Any:
+    return click.option(
+        "--max-file-size",
+        type=ByteSize(),
+        default="4GiB",
+        show_default=True,
+        metavar="SIZE",
+        help="Refuse input files larger than this (500MB, 2GB, ...).",
+    )(function)
+
+
 def _debug_option(function: Any) -> Any:
     return click.option(
         "--debug", is_flag=True, expose_value=False, help="Show the full traceback on errors."
     )(function)
 
 
+def _remember_insecure(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta["insecure_http"] = value
+    return value
+
+
 def _base_url_option(function: Any) -> Any:
+    function = click.option(
+        "--insecure-http",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_insecure,
+        help="Allow a plain http:// API address on another machine (test servers only).",
+    )(function)
     return click.option(
         "--base-url",
         metavar="URL",
         help="API base URL [default: $WHITECLAD_BASE_URL, else the Whiteclad service].",
     )(function)
+
+
+def _insecure_http(base_url: str) -> bool:
+    """Whether --insecure-http was given; warn when it lets a secret cross the network."""
+    allowed = bool(click.get_current_context().meta.get("insecure_http"))
+    if allowed and base_url.startswith("http://") and not is_loopback(base_url):
+        click.echo(
+            f"Warning: --insecure-http: the client secret goes unencrypted to {base_url}; "
+            "use this with test servers only",
+            err=True,
+        )
+    return allowed
 
 
 def _state_dir_option(function: Any) -> Any:
@@ -261,6 +324,7 @@ def cli() -> None:
     help="First wait before a retry; it doubles with each retry (with jitter), up to 30 s.",
 )
 @click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+@_max_size_option
 @_log_options
 @_settings_options
 @_debug_option
@@ -288,6 +352,7 @@ def import_command(
     max_retries: int,
     retry_backoff: float,
     no_progress: bool,
+    max_file_size: int,
     log_file: Path | None,
     log_format: str | None,
     config_path: Path | None,
@@ -329,7 +394,11 @@ def import_command(
             lenient=lenient,
             dry_run=dry_run,
             read=ReadOptions(
-                encoding=encoding, delimiter=delimiter, sheet=sheet, chunk_rows=chunk_rows
+                encoding=encoding,
+                delimiter=delimiter,
+                sheet=sheet,
+                chunk_rows=chunk_rows,
+                max_file_size=max_file_size,
             ),
             campaign=settings["campaign"],
             batch_size=settings["batch_size"],
@@ -337,6 +406,7 @@ def import_command(
             credentials=credentials,
             retry=RetryPolicy(attempts=max_retries + 1, backoff=retry_backoff),
             rate_limit=settings["rate_limit"],
+            insecure_http=not dry_run and _insecure_http(resolve_base_url(base_url)),
             state_dir=settings["state_dir"],
             fresh=fresh,
             write_leads=write_leads,
@@ -535,6 +605,7 @@ def _open_ledger(state_dir: Path, read: Callable[[Ledger], T]) -> T:
 @click.option("--rate-limit", type=click.IntRange(min=0), metavar="N",
               help="Requests per minute (0: no pacing) [default: the API's].")  # fmt: skip
 @_base_url_option
+@_max_size_option
 @_state_dir_option
 @_log_options
 @_settings_options
@@ -555,6 +626,7 @@ def drain_command(
     batch_size: int | None,
     rate_limit: int | None,
     base_url: str | None,
+    max_file_size: int,
     state_dir: Path | None,
     log_file: Path | None,
     log_format: str | None,
@@ -591,6 +663,8 @@ def drain_command(
         credentials=settings.credentials(),
         rate_limit=settings["rate_limit"],
         state_dir=settings["state_dir"],
+        read=ReadOptions(max_file_size=max_file_size),
+        insecure_http=_insecure_http(resolve_base_url(settings["base_url"])),
     )
     options = DrainOptions(
         inbox, template, settings["state_dir"], archive_dir, failed_dir, out_dir,
@@ -810,7 +884,8 @@ def _clip(text: str, width: int = 32) -> str:
 
 def _client(base_url: str | None, config_path: Path | None, profile: str | None) -> ApiClient:
     settings = load_settings({"base_url": base_url}, config=config_path, profile=profile)
-    return ApiClient(resolve_base_url(settings["base_url"]), settings.credentials())
+    url = resolve_base_url(settings["base_url"])
+    return ApiClient(url, settings.credentials(), insecure_http=_insecure_http(url))
 
 
 def _ask(call: Callable[[], T]) -> T:

@@ -18,6 +18,8 @@ answers about that same batch as "created by this import".
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import logging
 import os
 import random
@@ -29,6 +31,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 
 from . import __version__
 from .errors import (
@@ -152,6 +155,32 @@ def resolve_base_url(option: str | None, env: dict[str, str] | None = None) -> s
     return url
 
 
+def is_loopback(url: str) -> bool:
+    """Whether the URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(base_url: str, insecure_http: bool = False) -> None:
+    """Refuse to send credentials over plain http:// to another machine.
+
+    The client secret travels in a header of every request: over http:// anyone on
+    the way can read it. A sandbox on this machine is fine; ``insecure_http`` lets a
+    test server elsewhere be used, and the command line warns when it does.
+    """
+    if urlsplit(base_url).scheme == "http" and not is_loopback(base_url) and not insecure_http:
+        raise ConfigError(
+            f"the API address {base_url} is plain http:// on another machine: the client "
+            "secret would cross the network unencrypted. Use its https:// address (for a "
+            "test server only: --insecure-http)"
+        )
+
+
 class ApiClient:
     """A session with the lead API at ``base_url``."""
 
@@ -165,9 +194,17 @@ class ApiClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pacer: Pacer | None = None,
+        insecure_http: bool = False,
+        deadline: float = 300.0,
+        max_answer_bytes: int = 64 << 20,
     ) -> None:
+        check_transport(base_url, insecure_http)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        #: Seconds one request may take in all, its answer read to the end.
+        self.deadline = deadline
+        #: The largest answer read; the answer to a batch of 1000 is a few hundred kB.
+        self.max_answer_bytes = max_answer_bytes
         self.retry = retry or RetryPolicy()
         #: Spaces requests to the rate limit; no pacing unless one is given.
         self.pacer = pacer or Pacer(limit=0)
@@ -326,6 +363,7 @@ class ApiClient:
         self.pacer.wait()
         self.requests_made += 1
         clean = {key: value for key, value in (params or {}).items() if value is not None}
+        started = time.monotonic()
         try:
             response = self._session.request(
                 method,
@@ -334,12 +372,16 @@ class ApiClient:
                 params=clean or None,
                 timeout=self.timeout,
                 allow_redirects=False,
+                stream=True,
             )
+            content = self._body(response, started)
         except requests.exceptions.ConnectTimeout as exc:
             raise TransportError(self._unreachable("the connection timed out"), sent=False) from exc
         except requests.exceptions.Timeout as exc:
             raise TransportError(
-                f"{self.base_url} did not answer in {self.timeout[1]:.0f} s", sent=True
+                f"{self.base_url} did not answer in time ({self.timeout[1]:.0f} s without a "
+                f"byte, or {self.deadline:.0f} s in all)",
+                sent=True,
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             sent = not _is_connect_failure(exc)
@@ -349,15 +391,50 @@ class ApiClient:
             raise TransportError(self._unreachable(type(exc).__name__), sent=True) from exc
         with response:
             self.pacer.observe(response.headers)
-            return self._read(response)
+            return self._read(response, content)
+
+    def _body(self, response: requests.Response, started: float) -> bytes:
+        """Read an answer's body within the request's deadline and size limit.
+
+        The read timeout only bounds the wait for each piece: a server that sends a
+        byte now and then would hold the import forever without the deadline.
+        """
+        parts: list[bytes] = []
+        size = 0
+        try:
+            # read1 returns what has arrived, so the deadline is checked as bytes come in.
+            while part := response.raw.read1(64 * 1024, decode_content=True):
+                parts.append(part)
+                size += len(part)
+                if size > self.max_answer_bytes:
+                    raise ResponseError(
+                        f"the API's answer is larger than {self.max_answer_bytes >> 20} MiB; "
+                        "it is not read",
+                        status=response.status_code,
+                    )
+                if time.monotonic() - started > self.deadline:
+                    raise requests.exceptions.ReadTimeout("deadline")
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            response.close()
+            raise requests.exceptions.ReadTimeout(str(exc)) from exc
+        except urllib3.exceptions.HTTPError as exc:  # cut off, or not what it claims to be
+            response.close()
+            raise TransportError(
+                self._unreachable("the connection was dropped during the answer"), sent=True
+            ) from exc
+        except BaseException:
+            response.close()
+            raise
+        return b"".join(parts)
 
     def _unreachable(self, reason: str) -> str:
         return f"cannot reach {self.base_url} ({reason}); check the network and --base-url"
 
-    def _read(self, response: requests.Response) -> dict[str, Any]:
+    def _read(self, response: requests.Response, content: bytes) -> dict[str, Any]:
         status = response.status_code
+        text = content.decode(response.encoding or "utf-8", errors="replace")
         try:
-            body: Any = response.json()
+            body: Any = json.loads(text)
         except ValueError:
             body = None
         if 200 <= status < 300:
@@ -366,7 +443,7 @@ class ApiClient:
                     f"the API answered HTTP {status} with something that is not a JSON object; "
                     "run the same command again later",
                     status=status,
-                    body=response.text[:500],
+                    body=text[:500],
                 )
             return body
         if 300 <= status < 400:
@@ -376,7 +453,7 @@ class ApiClient:
                 "another address: check --base-url",
                 status=status,
             )
-        raise _error_for(status, _message(body, response.text), body, response.headers)
+        raise _error_for(status, _message(body, text), body, response.headers)
 
 
 def _error_for(status: int, message: str, body: Any, headers: Any) -> ApiError:

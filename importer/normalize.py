@@ -620,7 +620,7 @@ def normalize_region(raw: str) -> str | None:
     if value in phonenumbers.SUPPORTED_REGIONS:
         return value
     digits = value.lstrip("+")
-    if digits.isdigit():
+    if digits.isdecimal():
         region = phonenumbers.region_code_for_country_code(int(digits))
         return None if region == "ZZ" else region
     named = _country_names().get(value.casefold())

@@ -93,6 +93,8 @@ class ImportOptions:
     write_leads: bool = False
     #: Also write report.xlsx (skipped above 1,000,000 rows).
     workbook: bool = True
+    #: Send credentials over plain http:// to another machine (test servers only).
+    insecure_http: bool = False
 
 
 class Progress(Protocol):
@@ -254,6 +256,7 @@ def _connect(options: ImportOptions, mapping: Mapping) -> tuple[ApiClient | None
         credentials,
         retry=options.retry,
         pacer=Pacer(limit=limit, window=60.0),
+        insecure_http=options.insecure_http,
     )
     try:
         campaign = resolve_campaign(client, ref)

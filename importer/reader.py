@@ -62,6 +62,18 @@ DELIMITERS = (",", ";", "\t", "|")
 #: together (20,000 ran the 1,000,000-row benchmark 10% faster than 50,000), large
 #: enough that the per-chunk costs of the schema stay small.
 DEFAULT_CHUNK_ROWS = 20_000
+#: The largest input file read unless --max-file-size says otherwise: 4 GiB, ten
+#: times the 4,000,000-row benchmark file.
+DEFAULT_MAX_FILE_SIZE = 4 << 30
+#: The most a workbook's sheet and shared strings may hold once unzipped. The
+#: sheet is unpacked in memory to be read; 1 GiB is several million rows.
+MAX_WORKBOOK_XML = 1 << 30
+#: Unzipped-to-zipped ratio above which a large workbook part is taken for a zip
+#: bomb: spreadsheet XML packs 5 to 20 times smaller, not hundreds.
+MAX_ZIP_RATIO = 100
+#: The longest cell of a CSV file, in characters. Excel holds at most 32,767 in a
+#: cell; a longer one is a broken file (an unclosed quote swallowing the rest).
+MAX_FIELD_CHARS = 1 << 20
 _SCAN_BLOCK = 1 << 20
 _SNIFF_CHARS = 64 * 1024
 _WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -70,6 +82,10 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Byte pairs that are UTF-8 encoded accented letters; in a file that is not UTF-8
 # they mean part of it was saved as UTF-8 and part in another encoding.
 _UTF8_SEQUENCE = re.compile(rb"[\xc3\xc5][\x80-\xbf]|\xe2\x82\xac")
+#: A header cell that is a value, never a column name: a phone number (9 or more
+#: digits, so that dates are not), an e-mail address. A file whose first row has one
+#: has no header row.
+_LOOKS_LIKE_DATA = re.compile(r"(?:p:)?(?=(?:\D*\d){9})\+?[\d\s().\-/]+|[^@\s]+@[^@\s]+\.\w+")
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,8 @@ class ReadOptions:
     delimiter: str | None = None
     sheet: str | None = None
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+    #: Files larger than this are refused before anything is read.
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
 @dataclass(frozen=True)
@@ -177,6 +195,11 @@ def open_source(path: Path, options: ReadOptions | None = None) -> SourceFile:
         raise InputFileError(f"{path}: cannot be read ({exc.strerror})") from exc
     if size == 0:
         raise EmptyFileError(f"{path} is empty (0 bytes); export the leads again")
+    if size > options.max_file_size:
+        raise InputFileError(
+            f"{path} is {_size(size)}, more than the {_size(options.max_file_size)} this run "
+            "reads (--max-file-size); pass a larger --max-file-size if the file is right"
+        )
     is_workbook = head.startswith((_ZIP_MAGIC, _OLE_MAGIC))
     if is_workbook or path.suffix.lower() in _WORKBOOK_SUFFIXES:
         return _open_workbook(path, options, size)
@@ -343,6 +366,8 @@ def _text_source(
     except UnicodeDecodeError as exc:
         raise _decode_error(path, encoding, exc) from exc
     delimiter = delimiter or sniff_delimiter(sample)
+    # The limit is the csv module's, for the whole process: set it for every file read.
+    csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(handle, delimiter=delimiter)
     rows = _guard_text_rows(reader, path, encoding)
     header_row, header = _first_non_blank(
@@ -406,9 +431,43 @@ def _first_non_blank(
 # --- workbooks ------------------------------------------------------------------
 
 
+def _size(count: int) -> str:
+    """A byte count for people: 512 bytes, 3.2 MB, 4.0 GB."""
+    if count < 1000:
+        return f"{count} bytes"
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    raise AssertionError(count)
+
+
+def _check_zip(path: Path, size: int) -> None:
+    """Refuse a zipped workbook that would unpack to far more than it could hold (a zip bomb).
+
+    Only the zip's directory is read: the sizes it declares are what the reader
+    would have to unpack.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = [info for info in archive.infolist() if info.filename.endswith(".xml")]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a readable zip: the workbook reader says what is wrong
+    unpacked = sum(info.file_size for info in parts)
+    packed = sum(info.compress_size for info in parts) or 1
+    if unpacked > MAX_WORKBOOK_XML or (unpacked > 100 << 20 and unpacked > packed * MAX_ZIP_RATIO):
+        raise UnsupportedFileError(
+            f"{path} ({_size(size)}) would unpack to {_size(unpacked)} of spreadsheet data, "
+            f"{unpacked // packed}x its packed size; it is not read, as it looks like a zip "
+            "bomb or a damaged file. If it is a real export, save it as CSV"
+        )
+
+
 def _open_workbook(path: Path, options: ReadOptions, size: int) -> SourceFile:
     import python_calamine
 
+    _check_zip(path, size)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.CalamineError as exc:
@@ -488,7 +547,7 @@ def _pick_sheet(path: Path, names: list[str], wanted: str | None) -> str:
     folded = [name for name in names if name.casefold() == wanted.strip().casefold()]
     if len(folded) == 1:
         return folded[0]
-    if wanted.strip().isdigit() and 1 <= int(wanted) <= len(names):
+    if wanted.strip().isdecimal() and 1 <= int(wanted) <= len(names):
         return names[int(wanted) - 1]
     listed = ", ".join(f"'{name}'" for name in names)
     raise InputFileError(
@@ -556,6 +615,13 @@ def _clean_header(header: Sequence[str], path: Path) -> tuple[tuple[str, ...], l
         seen[name] = index
     if not keep:
         raise EmptyFileError(f"{path} has no column names in its first row")
+    values = [names[index] for index in keep if _LOOKS_LIKE_DATA.fullmatch(names[index])]
+    if values:
+        shown = ", ".join(f"'{value}'" for value in values[:3])
+        raise InputFileError(
+            f"{path}: the first row holds values ({shown}), not column names; add a header "
+            "row with a name for each column (phone, first_name, email, ...)"
+        )
     return tuple(names[index] for index in keep), keep, len(names)
 
 

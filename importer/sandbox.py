@@ -253,7 +253,7 @@ class SandboxConfig:
     """How the sandbox behaves: credentials, credits, rate limit, faults, storage."""
 
     client_id: str = "wc_client_sandbox"
-    client_secret: str = "wc_secret_sandbox"
+    client_secret: str = field(default="wc_secret_sandbox", repr=False)
     credits: float = 1000.0
     cost_per_lead: float = 0.01
     rate_limit: int = 60

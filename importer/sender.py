@@ -36,8 +36,10 @@ def answer_results(rows: Sequence[LedgerRow], result: CreateLeadsResult) -> dict
 
     def match(item: LeadResult) -> LedgerRow | None:
         row = by_phone.get(item.phone or "")
-        if row is None and item.index is not None and 0 <= item.index < len(rows):
-            row = rows[item.index]
+        # The position counts only when the answer names no phone: a phone that was not
+        # sent means the answer is about some other lead, whatever position it gives.
+        if row is None and not item.phone and item.index is not None:
+            row = rows[item.index] if 0 <= item.index < len(rows) else None
         if row is None or row.valid.source_row in results:
             return None
         return row

@@ -22,7 +22,6 @@ Written with XlsxWriter in its constant-memory mode, one row at a time.
 from __future__ import annotations
 
 import csv
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from xlsxwriter.exceptions import XlsxWriterException
 
 from .errors import ReportError
 from .issues import CODE_FIELDS, REJECTION_CODES
+from .reader import MAX_FIELD_CHARS
 from .reports import OUTCOMES, restore
 
 WORKBOOK_FILE = "report.xlsx"
@@ -51,7 +51,8 @@ _OPTIONS = {
 
 
 def _rows(path: Path) -> Iterator[list[str]]:
-    csv.field_size_limit(sys.maxsize)
+    # A report cell is a source cell (at most MAX_FIELD_CHARS) or a message quoting some.
+    csv.field_size_limit(16 * MAX_FIELD_CHARS)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         yield from csv.reader(handle)
 

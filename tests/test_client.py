@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 from requests.adapters import BaseAdapter
+from urllib3.response import HTTPResponse
 
 from importer.client import (
     DEFAULT_BASE_URL,
@@ -30,7 +32,7 @@ from importer.errors import (
     TransportError,
 )
 
-BASE = "http://api.test/api/v1/client"
+BASE = "https://api.test/api/v1/client"
 Handler = Callable[[requests.PreparedRequest], "requests.Response | Exception"]
 
 
@@ -38,7 +40,8 @@ def response(status: int, body: Any = None, headers: dict[str, str] | None = Non
              text: str | None = None) -> requests.Response:  # fmt: skip
     result = requests.Response()
     result.status_code = status
-    result._content = (text if text is not None else json.dumps(body)).encode()
+    data = (text if text is not None else json.dumps(body)).encode()
+    result.raw = HTTPResponse(body=io.BytesIO(data), preload_content=False)
     result.headers.update(headers or {})
     result.headers.setdefault("Content-Type", "application/json")
     return result
@@ -68,6 +71,7 @@ def make_client(
 ) -> tuple[ApiClient, FakeTransport, list[float]]:
     transport = FakeTransport(*handlers)
     session = requests.Session()
+    session.mount("https://", transport)
     session.mount("http://", transport)
     waits: list[float] = []
     client = ApiClient(

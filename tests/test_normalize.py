@@ -291,7 +291,7 @@ def test_split_full_name(raw: str, expected: tuple[str | None, str | None]) -> N
     ("raw", "expected"), [("US", "US"), ("gb", "GB"), ("UK", "GB"), ("+44", "GB"), ("49", "DE"),
                           ("", None), ("Narnia", None), ("United States", "US"), ("USA", "US"),
                           ("united  kingdom", "GB"), ("Germany", "DE"), ("Deutschland", "DE"),
-                          ("España", "ES"), ("Australia", "AU")],
+                          ("España", "ES"), ("Australia", "AU"), ("²", None), ("٤٤", "GB")],
 )  # fmt: skip
 def test_region_cells(raw: str, expected: str | None) -> None:
     assert normalize_region(raw) == expected
