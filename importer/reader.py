@@ -74,6 +74,8 @@ MAX_ZIP_RATIO = 100
 #: The longest cell of a CSV file, in characters. Excel holds at most 32,767 in a
 #: cell; a longer one is a broken file (an unclosed quote swallowing the rest).
 MAX_FIELD_CHARS = 1 << 20
+#: The longest line of a text file, in bytes: a few such cells and then some.
+MAX_LINE_BYTES = 32 << 20
 _SCAN_BLOCK = 1 << 20
 _SNIFF_CHARS = 64 * 1024
 _WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -209,12 +211,49 @@ def open_source(path: Path, options: ReadOptions | None = None) -> SourceFile:
 # --- text files -----------------------------------------------------------------
 
 
+class _LineLengths:
+    """Follow, block by block, the longest run of bytes without a line break.
+
+    A line of hundreds of megabytes would be read whole into memory before the csv
+    module could say it is too long; the blocks read for the checksum find it first,
+    at C speed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.run = 0
+        self.line = 1
+
+    def feed(self, block: bytes) -> None:
+        """Account for the next block of the file; raise if a line is too long."""
+        breaks = [at for at in (block.find(b"\n"), block.find(b"\r")) if at >= 0]
+        if not breaks:
+            self.run += len(block)
+        else:
+            self._check(self.run + min(breaks))
+            self.line += block.count(b"\n") or block.count(b"\r")
+            self.run = len(block) - max(block.rfind(b"\n"), block.rfind(b"\r")) - 1
+        self._check(self.run)
+
+    def _check(self, run: int) -> None:
+        if run > MAX_LINE_BYTES:
+            raise InputFileError(
+                f"{self.path}: line {self.line} is longer than {MAX_LINE_BYTES >> 20} MB; the "
+                "file is damaged (an unclosed quote?) or is not a CSV export"
+            )
+
+
 def detect_encoding(path: Path) -> tuple[str, str]:
-    """Return (encoding, sha256 of the file), reading it once in blocks."""
+    """Return (encoding, sha256 of the file), reading it once in blocks.
+
+    Also refuses a file with a line longer than :data:`MAX_LINE_BYTES`.
+    """
     digest = hashlib.sha256()
+    lines = _LineLengths(path)
     with path.open("rb") as handle:
         first = handle.read(_SCAN_BLOCK)
         digest.update(first)
+        lines.feed(first)
         bom = _bom_encoding(first)
         if bom is None and b"\x00" in first[:_SNIFF_CHARS]:
             bom = _bomless_utf16(first[:_SNIFF_CHARS])
@@ -226,6 +265,7 @@ def detect_encoding(path: Path) -> tuple[str, str]:
         if bom is not None:
             for block in iter(lambda: handle.read(_SCAN_BLOCK), b""):
                 digest.update(block)
+                lines.feed(block)
             return bom, digest.hexdigest()
         decoder = codecs.getincrementaldecoder("utf-8")()
         utf8_ok = True
@@ -247,6 +287,7 @@ def detect_encoding(path: Path) -> tuple[str, str]:
                 needs_latin1 = needs_latin1 or any(b in block for b in b"\x81\x8d\x8f\x90\x9d")
             block = handle.read(_SCAN_BLOCK)
             digest.update(block)
+            lines.feed(block)
         if utf8_ok:
             try:
                 decoder.decode(b"", final=True)
@@ -325,7 +366,7 @@ def _open_text(path: Path, options: ReadOptions, size: int) -> SourceFile:
     delimiter = _delimiter_option(options.delimiter)
     if options.encoding:
         encoding = _check_encoding(options.encoding)
-        sha = file_sha256(path)
+        sha = file_sha256(path, _LineLengths(path))
         with path.open("rb") as raw:
             if encoding == "utf-8" and raw.read(3) == codecs.BOM_UTF8:
                 encoding = "utf-8-sig"  # so the BOM does not stick to the first column name
@@ -582,12 +623,14 @@ def _cell_text(value: Any) -> str:
 # --- shared ---------------------------------------------------------------------
 
 
-def file_sha256(path: Path) -> str:
-    """Return the hex sha256 of a file's bytes."""
+def file_sha256(path: Path, lines: _LineLengths | None = None) -> str:
+    """Return the hex sha256 of a file's bytes (checking its line lengths on the way)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(_SCAN_BLOCK), b""):
             digest.update(block)
+            if lines is not None:
+                lines.feed(block)
     return digest.hexdigest()
 
 
