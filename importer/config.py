@@ -269,13 +269,13 @@ def _check_private(path: Path) -> None:
 
 def check_settings(settings: Settings) -> list[str]:
     """Check that the settings can be used; return the problems, in sentences."""
-    from .client import resolve_base_url
+    from .client import check_transport, resolve_base_url
     from .mapping import load_mapping
     from .pipeline import check_region
 
     problems: list[str] = []
     checks: list[tuple[str, Any]] = [
-        ("base_url", lambda: resolve_base_url(settings["base_url"])),
+        ("base_url", lambda: check_transport(resolve_base_url(settings["base_url"]))),
         ("mapping", lambda: settings["mapping"] and load_mapping(settings["mapping"])),
         ("region", lambda: check_region(settings["region"])),
     ]

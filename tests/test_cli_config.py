@@ -79,6 +79,16 @@ def test_config_check_exits_2_on_an_unusable_setting(
     assert "Problem: mapping (environment WHITECLAD_MAPPING)" in result.stderr
 
 
+def test_config_check_flags_an_http_address_on_another_machine(
+    run_cli: Run, profile_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WHITECLAD_BASE_URL", "http://api.example/api/v1/client")
+    result = run_cli("config", "check")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "Problem: base_url (environment WHITECLAD_BASE_URL)" in result.stderr
+    assert "unencrypted" in result.stderr
+
+
 def test_world_readable_config_with_a_secret_is_refused(
     run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
