@@ -412,6 +412,10 @@ class _Run:
         )
         valid_count = 0
         write_leads = self.options.write_leads
+        # The workers look at the columns the mapping reads for cells the reports must
+        # neutralize; the report writer goes through those and the columns never sent.
+        used_at = [info.columns.index(name) for name in self.bound.columns_used()]
+        unread_at = sorted(set(range(len(info.columns))) - set(used_at))
         with (
             ChunkValidator(context, self._workers()) as validator,
             self._stage(info.progress_total, info.progress_unit, "validating"),
@@ -445,7 +449,8 @@ class _Run:
                 valid_count += len(valid_at) - len(duplicate_of)
                 if queue is not None and queued:
                     queue[0].add_rows(queue[1], queued)
-                self._record(writer, rows, leads)
+                read = [used_at[k] for k in verdicts.formula_columns]
+                self._record(writer, rows, leads, check=[*read, *unread_at])
                 self.counts["total"] += len(chunk)
                 self.counts["blank_rows"] += chunk.blank_rows
                 self.counts["warnings"] += verdicts.warning_count
@@ -489,8 +494,14 @@ class _Run:
         if self.progress is not None:
             self.progress.notice(text)
 
-    def _record(self, writer: ReportWriter, rows: ReportRows, leads: Sequence[str] = ()) -> None:
-        writer.write(rows, leads)
+    def _record(
+        self,
+        writer: ReportWriter,
+        rows: ReportRows,
+        leads: Sequence[str] = (),
+        check: Sequence[int] | None = None,
+    ) -> None:
+        writer.write(rows, leads, check)
         self.counts.update({name: len(found) for name, found in rows.items()})
 
     def _send(self, ledger: Ledger, run_id: int, resumed: bool) -> None:

@@ -22,7 +22,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -61,11 +61,28 @@ def restore(cell: str) -> str:
 _NEEDS_MARK = re.compile(r"\x00(?:[=\-@\t\r]|\+(?![1-9]\d{5,14}(?:\x00|$)))")
 
 
-def _neutralize_rows(rows: list[list[Any]], width: int) -> None:
-    """Neutralize the source cells (the first ``width``) of report rows, in place."""
+#: The NUL before a cell that :func:`neutralize` would change, in a column joined
+#: with a NUL before each cell. A cell holding a NUL itself can only add a false alarm.
+_NEEDS_MARK = re.compile(r"\x00(?:[=\-@\t\r]|\+(?![1-9]\d{5,14}(?:\x00|$)))")
+
+
+def columns_to_neutralize(columns: Sequence[Sequence[str]]) -> list[int]:
+    """The positions of the columns (given whole) holding a cell that :func:`neutralize` marks.
+
+    The validation workers run this on the columns they get, so that the report
+    writer only goes through the columns that need it, cell by cell.
+    """
+    return [
+        at for at, cells in enumerate(columns) if _NEEDS_MARK.search("\x00" + "\x00".join(cells))
+    ]
+
+
+def _neutralize_rows(rows: list[list[Any]], positions: Iterable[int]) -> None:
+    """Neutralize the source cells at these positions of report rows, in place."""
     starts, e164 = FORMULA_STARTS, _E164.fullmatch  # looked up once: this runs per cell
-    for row in rows:
-        for at, cell in enumerate(row[:width]):
+    for at in positions:
+        for row in rows:
+            cell = row[at]
             if cell and cell[0] in starts and not e164(cell):
                 row[at] = "'" + cell
 
@@ -122,8 +139,15 @@ class ReportWriter:
         csv.writer(handle).writerow([*self.columns, "source_row", *REPORT_COLUMNS[name]])
         self._handles[name] = handle
 
-    def write(self, rows: ReportRows, leads: Iterable[str] = ()) -> None:
-        """Append report rows, and on dry runs the lines of leads.jsonl."""
+    def write(
+        self, rows: ReportRows, leads: Iterable[str] = (), check: Iterable[int] | None = None
+    ) -> None:
+        """Append report rows, and on dry runs the lines of leads.jsonl.
+
+        ``check`` names the source columns that may hold a cell to neutralize, when the
+        caller knows (the others are known to hold none); by default every one.
+        """
+        positions = range(len(self.columns)) if check is None else sorted(set(check))
         try:
             for name in OUTCOMES:
                 found = rows.get(name)
@@ -131,7 +155,7 @@ class ReportWriter:
                     continue
                 if name not in self._handles:
                     self._open(name)
-                _neutralize_rows(found, len(self.columns))
+                _neutralize_rows(found, positions)
                 self._handles[name].write(self._render(found))
             if self._leads is not None:
                 self._leads.writelines(leads)

@@ -44,6 +44,7 @@ from .issues import Issue, join_messages
 from .mapping import BoundMapping, project
 from .normalize import Phone, Problem, normalize_region
 from .reader import Chunk
+from .reports import columns_to_neutralize
 from .schema import PhoneBook, PhoneKey, lead_json_rows, validate_chunk
 
 #: Young-generation threshold of the garbage collector while chunks are validated.
@@ -85,6 +86,9 @@ class Verdicts:
     reasons: Counter[str] = field(default_factory=Counter)
     #: Phone results this chunk added, by default country and cell, as plain tuples.
     learned: dict[str | None, dict[str, PlainResult]] = field(default_factory=dict)
+    #: Positions, among the columns the mapping reads, of those holding a cell that the
+    #: reports must neutralize (see :func:`importer.reports.columns_to_neutralize`).
+    formula_columns: list[int] = field(default_factory=list)
 
     def is_valid(self, at: int) -> bool:
         """Whether the row at this position passed validation."""
@@ -152,6 +156,7 @@ def validate_rows(
         if context.leads
         else {},
         learned=learned,
+        formula_columns=columns_to_neutralize(values),
     )
     position = {number: at for at, number in enumerate(numbers)} if by_row else {}
     for number, issues in by_row.items():
@@ -207,12 +212,16 @@ def _verdict_values(verdicts: Verdicts) -> tuple[Any, ...]:
     return (
         verdicts.rejected, verdicts.phones, verdicts.warnings, verdicts.leads,
         verdicts.warning_count, dict(verdicts.reasons), verdicts.learned,
+        verdicts.formula_columns,
     )  # fmt: skip
 
 
 def _verdicts_from(data: bytes) -> Verdicts:
-    rejected, phones, warnings, leads, warning_count, reasons, learned = marshal.loads(data)
-    return Verdicts(rejected, phones, warnings, leads, warning_count, Counter(reasons), learned)
+    rejected, phones, warnings, leads, warning_count, reasons, learned, formulas = marshal.loads(
+        data
+    )
+    return Verdicts(rejected, phones, warnings, leads, warning_count, Counter(reasons), learned,
+                    formulas)  # fmt: skip
 
 
 class ChunkValidator:

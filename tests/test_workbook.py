@@ -10,6 +10,7 @@ import pytest
 
 from importer import pipeline
 from importer.pipeline import ImportOptions, run_import
+from importer.reader import ReadOptions
 from importer.reports import neutralize, restore
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
@@ -183,3 +184,21 @@ def test_rows_left_unsent_get_a_pending_sheet(
     facts = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
     assert facts["Pending"] == 3 and facts["Campaign"].endswith(f"({SPRING})")
     assert_every_row_once(out, 4)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_read_and_unread_columns_are_both_neutralized(tmp_path: Path, workers: int) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("fields:\n  phone: phone\n  notes: notes\nunmapped: ignore\n")
+    rows = [["phone", "notes", "extra"]]
+    rows += [[f"+1415555{n:04d}", "fine", "fine"] for n in range(200, 260)]
+    rows += [["+14155550300", "=1+1", "plain"], ["+14155550301", "plain", "@SUM(1)"]]
+    source = write_csv(tmp_path / "in.csv", rows)
+    out = tmp_path / "out"
+    run_import(ImportOptions(path=source, mapping=str(mapping), out_dir=out, dry_run=True,
+                             workers=workers, read=ReadOptions(chunk_rows=25)))  # fmt: skip
+    accepted = read_report(out / "accepted.csv")
+    assert [(row["notes"], row["extra"]) for row in accepted[-2:]] == [
+        ("'=1+1", "plain"), ("plain", "'@SUM(1)"),
+    ]  # fmt: skip
+    assert {row["phone"] for row in accepted} == {row[0] for row in rows[1:]}
