@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,9 +32,10 @@ from importer.normalize import (
     split_tags,
 )
 from importer.reader import ReadOptions, open_source
+from importer.sandbox import SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import SAMPLES, CliResult
+from .conftest import SAMPLES, CliResult, read_report, us_numbers, write_csv
 
 Run = Callable[..., CliResult]
 TEST_DATA = Path(__file__).parent / "data"
@@ -291,3 +293,30 @@ def test_tag_time_zone_and_other_normalizers_never_raise(raw: str, separator: st
     assert isinstance(normalize_email(raw), str | Problem | type(None))
     assert isinstance(normalize_priority(raw), str | Problem | type(None))
     assert normalize_region(raw) is None or len(normalize_region(raw) or "") == 2
+
+
+def test_formula_cells_reach_the_api_as_plain_text(
+    run_cli: Run, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign = requests.post(
+        sandbox.base_url.split("/api/")[0] + "/_sandbox/campaigns",
+        json={"name": "Formula cells", "status": "active"}, timeout=5,
+    ).json()["campaign"]["id"]  # fmt: skip
+    hostile = ['=HYPERLINK("http://example.com","x")', "+cmd|' /C calc'!A0", "@SUM(1+1)"]
+    rows = [
+        ["phone", "first_name"],
+        *([n, cell] for n, cell in zip(us_numbers(3, 9500), hostile, strict=True)),
+    ]
+    source = write_csv(tmp_path / "leads.csv", rows)
+    monkeypatch.setenv("WHITECLAD_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("WHITECLAD_CLIENT_ID", sandbox.config.client_id)
+    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", sandbox.config.client_secret)
+    result = run_cli(source, "-m", "generic", "-c", campaign, "--out", tmp_path / "out")
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    root = sandbox.base_url.split("/api/")[0]
+    body = requests.get(f"{root}/_sandbox/leads", params={"campaignId": campaign}, timeout=5)
+    stored = body.json().get("data", body.json())
+    stored = stored.get("leads", stored) if isinstance(stored, dict) else stored
+    assert sorted(lead["lead"]["firstName"] for lead in stored) == sorted(hostile)
+    accepted = read_report(tmp_path / "out" / "accepted.csv")
+    assert sorted(row["first_name"] for row in accepted) == sorted("'" + c for c in hostile)
