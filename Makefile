@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/whiteclad-import sample_data/facebook_lead_ads.csv --mapping facebook \
 		--campaign "Spring Promo 2026" --sandbox --out whiteclad-reports/demo || [ $$? -eq 1 ]
-	@echo "Open whiteclad-reports/demo/ for accepted.csv, rejected.csv, duplicates.csv, summary.json"
+	@echo "Open whiteclad-reports/demo/ for report.xlsx, accepted.csv, rejected.csv, duplicates.csv, summary.json"
 
 lint: $(STAMP)
 	$(BIN)/ruff check importer tests bench

@@ -114,9 +114,11 @@ class ReportWriter:
             out_dir.mkdir(parents=True, exist_ok=True)
             for name in ("accepted", "rejected", "duplicates"):
                 self._open(name)
-            stale = out_dir / "pending.csv"
-            if stale.exists():  # left by an earlier run into the same folder
-                stale.unlink()
+            # Left by an earlier run into the same folder, and not (yet) written by this
+            # one: a report must never mix two runs.
+            stale = ["pending.csv", "report.xlsx", *([] if write_leads else [LEADS_FILE])]
+            for name in stale:
+                (out_dir / name).unlink(missing_ok=True)
             if write_leads:
                 self._leads = (out_dir / LEADS_FILE).open("w", encoding="utf-8", newline="\n")
         except OSError as exc:

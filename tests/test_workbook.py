@@ -202,3 +202,13 @@ def test_read_and_unread_columns_are_both_neutralized(tmp_path: Path, workers: i
         ("'=1+1", "plain"), ("plain", "'@SUM(1)"),
     ]  # fmt: skip
     assert {row["phone"] for row in accepted} == {row[0] for row in rows[1:]}
+
+
+def test_files_of_an_earlier_run_into_the_same_folder_do_not_stay(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _run(SAMPLES / "generic_leads.csv", out, write_leads=True)
+    assert (out / WORKBOOK_FILE).exists() and (out / "leads.jsonl").exists()
+    _run(SAMPLES / "generic_leads.csv", out, workbook=False)
+    assert not (out / WORKBOOK_FILE).exists()
+    assert not (out / "leads.jsonl").exists()
+    assert set(read_summary(out)["reports"]) == {"accepted", "rejected", "duplicates", "summary"}
