@@ -34,6 +34,7 @@ from .errors import (
     ImportIncomplete,
     LedgerError,
     PaymentRequiredError,
+    ReportError,
     ResponseError,
     TransportError,
     UsageError,
@@ -626,10 +627,13 @@ class _Run:
                 if "fullName" in field_columns:
                     for name in ("firstName", "lastName"):
                         field_columns.setdefault(name, field_columns["fullName"])
-                workbook = write_workbook(
-                    writer.out_dir, self._summary(writer).to_dict(), self.source.info.columns,
-                    field_columns,
-                )  # fmt: skip
+                try:
+                    workbook = write_workbook(
+                        writer.out_dir, self._summary(writer).to_dict(), self.source.info.columns,
+                        field_columns,
+                    )  # fmt: skip
+                except ReportError as exc:  # the CSVs are complete: the run did not fail
+                    self._notice(exc.message)
                 self.stage_seconds["workbook"] = round(time.perf_counter() - started, 3)
         summary = self._summary(writer)
         if workbook is not None:

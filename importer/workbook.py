@@ -129,13 +129,25 @@ def _report_sheet(
     count = 0
     for count, cells in enumerate(rows, start=1):
         for column, cell in enumerate(cells):
-            sheet.write_string(count, column, restore(cell) if column < width else cell)
+            text = restore(cell) if column < width else cell
+            sheet.write_string(count, column, _fit(text))
         if error_at is not None and codes_at is not None and len(cells) > codes_at:
-            sheet.write_string(count, error_at, cells[error_at], styles.error)
+            sheet.write_string(count, error_at, _fit(cells[error_at]), styles.error)
             for code in cells[codes_at].split():
                 for column in columns_of_field.get(CODE_FIELDS.get(code, ""), []):
-                    sheet.write_string(count, column, restore(cells[column]), styles.bad_cell)
+                    sheet.write_string(count, column, _fit(restore(cells[column])), styles.bad_cell)
     sheet.autofilter(0, 0, max(count, 1), max(len(header) - 1, 0))
+
+
+#: The most characters a spreadsheet cell holds (Excel's limit).
+MAX_CELL_CHARS = 32_767
+
+
+def _fit(text: str) -> str:
+    """A cell's text cut to what a spreadsheet cell holds (the CSV has all of it)."""
+    if len(text) <= MAX_CELL_CHARS:
+        return text
+    return text[: MAX_CELL_CHARS - 40] + " [... cut: the CSV report has all of it]"
 
 
 def _summary_sheet(book: Any, sheet: Any, styles: _Styles, summary: Mapping[str, Any]) -> None:
@@ -212,5 +224,5 @@ def _summary_sheet(book: Any, sheet: Any, styles: _Styles, summary: Mapping[str,
         sheet.write_string(row, 0, "Notices", styles.header)
         for notice in notices:
             row += 1
-            sheet.write_string(row, 0, str(notice))
+            sheet.write_string(row, 0, _fit(str(notice)))
     sheet.activate()

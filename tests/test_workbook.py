@@ -212,3 +212,29 @@ def test_files_of_an_earlier_run_into_the_same_folder_do_not_stay(tmp_path: Path
     assert not (out / WORKBOOK_FILE).exists()
     assert not (out / "leads.jsonl").exists()
     assert set(read_summary(out)["reports"]) == {"accepted", "rejected", "duplicates", "summary"}
+
+
+def test_a_cell_longer_than_a_spreadsheet_holds_is_cut_in_the_workbook_only(
+    tmp_path: Path,
+) -> None:
+    notes = "n" * 40_000
+    source = write_csv(tmp_path / "in.csv", [["phone", "notes"], ["+14155550123", notes]])
+    out = tmp_path / "out"
+    _run(source, out)
+    assert read_report(out / "accepted.csv")[0]["notes"] == notes
+    cell = openpyxl.load_workbook(out / WORKBOOK_FILE)["Accepted"]["B2"].value
+    assert len(cell) == 32_767 and cell.endswith("the CSV report has all of it]")
+
+
+def test_a_workbook_that_cannot_be_written_is_a_notice_not_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> Path:
+        raise pipeline.ReportError("cannot write report.xlsx (disk full); the CSVs are complete")
+
+    monkeypatch.setattr(pipeline, "write_workbook", broken)
+    out = tmp_path / "out"
+    summary = _run(SAMPLES / "generic_leads.csv", out)
+    assert summary.exit_status == ExitStatus.ROWS_REJECTED
+    assert any("disk full" in notice for notice in summary.notices)
+    assert_every_row_once(out, summary.total)
