@@ -7,6 +7,7 @@ normalizers: nothing but the project's own errors may come out.
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import shutil
 import zipfile
@@ -19,7 +20,9 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from importer.config import load_settings
 from importer.errors import ImporterError
+from importer.mapping import load_mapping
 from importer.normalize import (
     Phone,
     Problem,
@@ -320,3 +323,24 @@ def test_formula_cells_reach_the_api_as_plain_text(
     assert sorted(lead["lead"]["firstName"] for lead in stored) == sorted(hostile)
     accepted = read_report(tmp_path / "out" / "accepted.csv")
     assert sorted(row["first_name"] for row in accepted) == sorted("'" + c for c in hostile)
+
+
+_YAMLISH = st.one_of(
+    st.text(alphabet=st.sampled_from(list("fields:phone {}[]-,&*!|>'\"\n\t #@%?0123456789")),
+            max_size=80),
+    st.text(max_size=60),
+    st.builds(lambda body: "fields:\n  phone: " + body, st.text(max_size=40)),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(text=_YAMLISH)
+def test_mapping_and_config_loaders_raise_only_their_own_errors(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    with contextlib.suppress(ImporterError):
+        load_mapping(path)
+    with contextlib.suppress(ImporterError):
+        load_settings(config=path, env={})
