@@ -18,12 +18,16 @@ answers about that same batch as "created by this import".
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import json
 import logging
 import os
 import random
 import re
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +35,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import requests.adapters
 import urllib3
+import urllib3.connection
+import urllib3.connectionpool
 
 from . import __version__
 from .errors import (
@@ -181,6 +188,67 @@ def check_transport(base_url: str, insecure_http: bool = False) -> None:
         )
 
 
+#: Seconds the request being made in this thread may take before its answer starts.
+_HEADER_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "header_deadline", default=None
+)
+
+
+class _DeadlineMixin:
+    """Cut a connection whose answer has not started by the request's deadline.
+
+    The read timeout bounds each wait for bytes, so a server that sends a byte of its
+    status line or headers now and then would hold the request forever; a timer shuts
+    the socket down instead, and the request fails as a dropped connection.
+    """
+
+    sock: Any
+
+    def getresponse(self) -> Any:
+        """Wait for the answer's start, for at most the request's deadline."""
+        deadline = _HEADER_DEADLINE.get()
+        timer = threading.Timer(deadline, self._cut) if deadline else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            return super().getresponse()  # type: ignore[misc]
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _cut(self) -> None:
+        sock = self.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HTTPConnection(_DeadlineMixin, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_DeadlineMixin, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with connections that keep the request's deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """Build the pool manager with connections that cut a late answer."""
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
 class ApiClient:
     """A session with the lead API at ``base_url``."""
 
@@ -210,7 +278,11 @@ class ApiClient:
         self.pacer = pacer or Pacer(limit=0)
         self.requests_made = 0
         self._sleep = sleep
-        self._session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            session.mount("https://", _DeadlineAdapter())
+            session.mount("http://", _DeadlineAdapter())
+        self._session = session
         self._session.headers.update(
             {
                 "x-client-id": credentials.client_id,
@@ -364,6 +436,7 @@ class ApiClient:
         self.requests_made += 1
         clean = {key: value for key, value in (params or {}).items() if value is not None}
         started = time.monotonic()
+        token = _HEADER_DEADLINE.set(self.deadline)
         try:
             response = self._session.request(
                 method,
@@ -389,6 +462,8 @@ class ApiClient:
             raise TransportError(self._unreachable(reason), sent=sent) from exc
         except requests.exceptions.RequestException as exc:
             raise TransportError(self._unreachable(type(exc).__name__), sent=True) from exc
+        finally:
+            _HEADER_DEADLINE.reset(token)
         with response:
             self.pacer.observe(response.headers)
             return self._read(response, content)
@@ -401,6 +476,9 @@ class ApiClient:
         """
         parts: list[bytes] = []
         size = 0
+        if time.monotonic() - started > self.deadline:  # the headers were cut at the deadline
+            response.close()
+            raise requests.exceptions.ReadTimeout("deadline")
         try:
             # read1 returns what has arrived, so the deadline is checked as bytes come in.
             while part := response.raw.read1(64 * 1024, decode_content=True):

@@ -241,3 +241,28 @@ def test_an_answer_too_large_is_not_read(server: _Server) -> None:
     with pytest.raises(ResponseError, match="larger than 1 MiB"):
         client.create_leads(SPRING, [{"phone": "+14155550123"}])
     client.close()
+
+
+def test_an_answer_whose_headers_drip_is_cut_off_at_the_deadline(server: _Server) -> None:
+    def drip_headers(handler: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        try:
+            handler.wfile.write(b"HTTP/1.1 201 Created\r\n")
+            for _ in range(100):
+                handler.wfile.write(b"X")
+                handler.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass  # the client hung up, as it should
+
+    server.answer = drip_headers
+    client = ApiClient(server.base_url, Credentials("wc_client_x", SECRET), timeout=(2.0, 2.0),
+                       retry=RetryPolicy(attempts=1), deadline=1.0)  # fmt: skip
+    started = time.monotonic()
+    with pytest.raises(TransportError) as caught:
+        client.create_leads(SPRING, [{"phone": "+14155550123"}])
+    assert time.monotonic() - started < 3.0
+    assert caught.value.sent
+    # The connection pool still works for the next request.
+    server.answer = _created
+    assert client.create_leads(SPRING, [{"phone": "+14155550123"}]).successful
+    client.close()
