@@ -13,22 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
-from zoneinfo import available_timezones
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
+from .problems import Problem as Problem
+from .problems import quote as _quote
+
 PRIORITIES = ("low", "medium", "high", "urgent")
 DEFAULT_PRIORITY = "medium"
 MAX_TAGS = 20
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Why a value cannot be used: a stable code and a sentence for people."""
-
-    code: str
-    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +43,6 @@ _PHONE_PLACEHOLDERS = frozenset(
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _FLOAT_ZERO = re.compile(r"^(\+?\d+)\.0+$")
 _HAS_DIGIT = re.compile(r"\d")
-
-
-def _quote(raw: str) -> str:
-    shown = raw if len(raw) <= 60 else raw[:57] + "..."
-    return f"'{shown}'"
 
 
 def _region_words(region: str | None) -> str:
@@ -490,74 +479,6 @@ def split_tags(raw: str, separator: str | None) -> list[str]:
     return raw.split(separator)
 
 
-# Names that are unambiguous in practice but are not IANA names: US time zone words,
-# the Windows names some CRMs export, and a few abbreviations that mean one zone only.
-_TIMEZONE_ALIASES = {
-    "eastern": "America/New_York",
-    "eastern time": "America/New_York",
-    "us eastern": "America/New_York",
-    "eastern standard time": "America/New_York",
-    "central": "America/Chicago",
-    "central time": "America/Chicago",
-    "us central": "America/Chicago",
-    "central standard time": "America/Chicago",
-    "mountain": "America/Denver",
-    "mountain time": "America/Denver",
-    "us mountain": "America/Denver",
-    "mountain standard time": "America/Denver",
-    "pacific": "America/Los_Angeles",
-    "pacific time": "America/Los_Angeles",
-    "us pacific": "America/Los_Angeles",
-    "pacific standard time": "America/Los_Angeles",
-    "alaska": "America/Anchorage",
-    "alaskan standard time": "America/Anchorage",
-    "hawaii": "Pacific/Honolulu",
-    "hawaiian standard time": "Pacific/Honolulu",
-    "india standard time": "Asia/Kolkata",
-    "gmt standard time": "Europe/London",
-    "w. europe standard time": "Europe/Berlin",
-    "romance standard time": "Europe/Paris",
-    "aus eastern standard time": "Australia/Sydney",
-    "tokyo standard time": "Asia/Tokyo",
-    "china standard time": "Asia/Shanghai",
-    "singapore standard time": "Asia/Singapore",
-    "e. south america standard time": "America/Sao_Paulo",
-    "z": "UTC",
-    "zulu": "UTC",
-}
-_NOT_ZONES = {"factory", "localtime", "posixrules"}
-
-
-@lru_cache(maxsize=1)
-def _zone_index() -> dict[str, str]:
-    zones = {name.casefold(): name for name in available_timezones()}
-    for name in _NOT_ZONES:
-        zones.pop(name, None)
-    return zones
-
-
-def normalize_timezone(raw: str) -> str | Problem | None:
-    """Return the IANA name for a time zone (case-insensitive, common aliases); empty is None."""
-    value = raw.strip()
-    if not value:
-        return None
-    zones = _zone_index()
-    key = value.casefold()
-    # HubSpot exports zones as slugs such as america_slash_new_york.
-    slug = key.replace("_slash_", "/")
-    for candidate in (key, slug, slug.replace(" ", "_")):
-        if candidate in zones:
-            return zones[candidate]
-    alias = _TIMEZONE_ALIASES.get(" ".join(key.replace("_", " ").split()))
-    if alias:
-        return alias
-    return Problem(
-        "timezone_unknown",
-        f"timeZone {_quote(value)} is not an IANA time zone; use a name such as "
-        "America/New_York or Europe/London, or leave it empty",
-    )
-
-
 def normalize_text(raw: str) -> str | None:
     """Trim a free-text value; empty is None."""
     value = raw.strip()
@@ -574,54 +495,3 @@ def split_full_name(raw: str) -> tuple[str | None, str | None]:
         return (first.strip() or None), (last.strip() or None)
     first, _, last = value.partition(" ")
     return first, (last or None)
-
-
-_REGION_ALIASES = {
-    "UK": "GB",
-    "EL": "GR",
-    "USA": "US",
-    "U.S.": "US",
-    "U.S.A.": "US",
-    "UNITED STATES OF AMERICA": "US",
-    "ENGLAND": "GB",
-    "SCOTLAND": "GB",
-    "WALES": "GB",
-    "GREAT BRITAIN": "GB",
-}
-
-
-@cache
-def _country_names() -> dict[str, str]:
-    """Country names in every language phonenumbers knows, casefolded, to region codes.
-
-    CRM exports (HubSpot, Salesforce, LinkedIn) hold the country as a name such as
-    ``United States`` or ``Deutschland``; a name that means two regions is left out.
-    """
-    from phonenumbers.geodata.locale import LOCALE_DATA
-
-    found: dict[str, set[str]] = {}
-    for region, names in LOCALE_DATA.items():
-        for name in names.values():
-            if name.startswith("*"):  # "same as in that language"
-                name = names.get(name[1:], "")
-            if name:
-                found.setdefault(" ".join(name.split()).casefold(), set()).add(region)
-    return {name: next(iter(regions)) for name, regions in found.items() if len(regions) == 1}
-
-
-@lru_cache(maxsize=4096)
-def normalize_region(raw: str) -> str | None:
-    """Turn a country cell (``US``, ``gb``, ``UK``, ``+44``, ``Germany``) into a region code.
-
-    Returns None when the cell names no country this tool can use.
-    """
-    value = " ".join(raw.split()).upper()
-    value = _REGION_ALIASES.get(value, value)
-    if value in phonenumbers.SUPPORTED_REGIONS:
-        return value
-    digits = value.lstrip("+")
-    if digits.isdecimal():
-        region = phonenumbers.region_code_for_country_code(int(digits))
-        return None if region == "ZZ" else region
-    named = _country_names().get(value.casefold())
-    return named if named in phonenumbers.SUPPORTED_REGIONS else None

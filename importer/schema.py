@@ -28,6 +28,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from .countries import normalize_region
 from .issues import Issue, Severity
 from .mapping import COUNTRY_COLUMN, CUSTOM_PREFIX, LEAD_FIELDS, PHONE_FALLBACKS
 from .normalize import (
@@ -36,11 +37,10 @@ from .normalize import (
     normalize_email,
     normalize_phone,
     normalize_priority,
-    normalize_region,
     normalize_tags,
     normalize_text,
-    normalize_timezone,
 )
+from .timezones import normalize_timezone
 
 #: Optional fields whose bad values ``--lenient`` drops instead of rejecting the row.
 LENIENT_FIELDS = frozenset({"email", "priority", "tags", "timeZone"})

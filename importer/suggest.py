@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from .countries import normalize_region
 from .errors import MappingError
 from .issues import Issue
 from .mapping import (
@@ -50,11 +51,10 @@ from .normalize import (
     normalize_email,
     normalize_phone,
     normalize_priority,
-    normalize_region,
-    normalize_timezone,
 )
 from .reader import ReadOptions, SourceInfo, open_source
 from .schema import validate_chunk
+from .timezones import normalize_timezone
 
 #: Rows read to sniff values and to preview a mapping.
 SAMPLE_ROWS = 200

@@ -40,9 +40,10 @@ from typing import Any
 
 import pandas as pd
 
+from .countries import normalize_region
 from .issues import Issue, join_messages
 from .mapping import BoundMapping, project
-from .normalize import Phone, Problem, normalize_region
+from .normalize import Phone, Problem
 from .reader import Chunk
 from .reports import columns_to_neutralize
 from .schema import PhoneBook, PhoneKey, lead_json_rows, validate_chunk

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from importer.config import load_settings
+from importer.countries import normalize_region
 from importer.errors import ImporterError
 from importer.mapping import load_mapping
 from importer.normalize import (
@@ -29,14 +30,13 @@ from importer.normalize import (
     normalize_email,
     normalize_phone,
     normalize_priority,
-    normalize_region,
     normalize_tags,
-    normalize_timezone,
     split_tags,
 )
 from importer.reader import ReadOptions, open_source
 from importer.sandbox import SandboxServer
 from importer.status import ExitStatus
+from importer.timezones import normalize_timezone
 
 from .conftest import SAMPLES, CliResult, read_report, us_numbers, write_csv
 

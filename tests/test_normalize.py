@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from importer.countries import normalize_region
 from importer.normalize import (
     MAX_TAGS,
     Phone,
@@ -17,13 +18,12 @@ from importer.normalize import (
     normalize_email,
     normalize_phone,
     normalize_priority,
-    normalize_region,
     normalize_tags,
-    normalize_timezone,
     parse_number,
     split_full_name,
     split_tags,
 )
+from importer.timezones import normalize_timezone
 
 
 @pytest.mark.parametrize(
