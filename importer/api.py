@@ -16,7 +16,9 @@ from .client import resolve_base_url
 from .config import load_settings
 from .drain import DrainOptions, DrainSummary, drain_inbox
 from .errors import UsageError
+from .mapping import check_region
 from .pipeline import ImportOptions, Summary, run_import
+from .reader import ReadOptions
 
 
 def import_file(
@@ -29,14 +31,17 @@ def import_file(
     region: str | None = None,
     lenient: bool = False,
     workbook: bool = True,
+    header_row: int | None = None,
     profile: str | None = None,
     config: str | Path | None = None,
     stop_requested: Callable[[], bool] | None = None,
 ) -> Summary:
     """Import one file (or check it, with ``dry_run``); return its summary.
 
-    Raises ``ImportIncomplete`` (carrying the summary) when the API stopped the run
-    part-way; calling again with the same arguments resumes it.
+    ``header_row`` is the header's row number as a spreadsheet shows it (1 = first);
+    None takes the mapping's ``header_row``, else finds it. Raises ``ImportIncomplete``
+    (carrying the summary) when the API stopped the run part-way; calling again with
+    the same arguments resumes it.
     """
     settings = load_settings(
         {"mapping": None if mapping is None else str(mapping), "campaign": campaign,
@@ -45,6 +50,7 @@ def import_file(
     )  # fmt: skip
     if not settings["mapping"]:
         raise UsageError("no mapping: pass mapping= or set mapping: in the profile")
+    check_region(settings["region"], settings.origin("region"))
     options = ImportOptions(
         path=Path(path),
         mapping=settings["mapping"],
@@ -59,6 +65,7 @@ def import_file(
         rate_limit=settings["rate_limit"],
         state_dir=settings["state_dir"],
         workbook=workbook,
+        read=ReadOptions(header_row=header_row),
     )
     return run_import(options, None, stop_requested)
 
@@ -73,6 +80,7 @@ def drain_folder(
     out: str | Path | None = None,
     settle_seconds: float | None = None,
     region: str | None = None,
+    header_row: int | None = None,
     profile: str | None = None,
     config: str | Path | None = None,
 ) -> DrainSummary:
@@ -84,6 +92,7 @@ def drain_folder(
     )  # fmt: skip
     if not settings["mapping"]:
         raise UsageError("no mapping: pass mapping= or set mapping: in the profile")
+    check_region(settings["region"], settings.origin("region"))
     template = ImportOptions(
         path=Path(inbox),
         mapping=settings["mapping"],
@@ -95,6 +104,7 @@ def drain_folder(
         credentials=settings.credentials(),
         rate_limit=settings["rate_limit"],
         state_dir=settings["state_dir"],
+        read=ReadOptions(header_row=header_row),
     )
     options = DrainOptions(
         Path(inbox),

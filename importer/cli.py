@@ -17,6 +17,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -39,12 +40,13 @@ from .errors import ApiError, ImporterError, ImportIncomplete, StartError, Usage
 from .events import FORMATS, LOGGER, log_handler
 from .interrupt import graceful_stop
 from .ledger import LEDGER_FILE, Ledger
-from .mapping import builtin_mappings, load_mapping
+from .mapping import builtin_mappings, check_region, load_mapping
 from .pipeline import ImportOptions, Summary, run_import
 from .reader import ReadOptions, open_source
 from .render import ProgressBar, campaign_table, run_table, summary_text
 from .status import ExitStatus
 from .suggest import BuiltinFit, best_builtin, preview_mapping, suggest_mapping
+from .workbook import source_lines
 
 T = TypeVar("T")
 
@@ -93,6 +95,16 @@ def _max_size_option(function: Any) -> Any:
         show_default=True,
         metavar="SIZE",
         help="Refuse input files larger than this (500MB, 2GB, ...).",
+    )(function)
+
+
+def _header_row_option(function: Any) -> Any:
+    return click.option(
+        "--header-row",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Row number of the header as a spreadsheet shows it (1 = first) [default: the "
+        "mapping's header_row, else found automatically].",
     )(function)
 
 
@@ -275,8 +287,10 @@ def cli() -> None:
 @click.option(
     "--sheet",
     metavar="NAME|N",
-    help="Workbook sheet by name or position (1 = first) [default: the first sheet].",
+    help="Workbook sheet by name or position (1 = first) [default: the active sheet, else the "
+    "first visible one].",
 )
+@_header_row_option
 @click.option(
     "--workers",
     type=click.IntRange(min=0),
@@ -344,6 +358,7 @@ def import_command(
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
+    header_row: int | None,
     workers: int | None,
     chunk_rows: int,
     state_dir: Path | None,
@@ -369,6 +384,7 @@ def import_command(
       whiteclad-import leads.csv --mapping facebook --campaign 65f2a1b2c3d4e5f6a7b8c9d0
       whiteclad-import leads.csv --mapping facebook --dry-run
       whiteclad-import crm.xlsx -m generic --region US --sheet Leads --campaign "Spring Promo"
+      whiteclad-import titled.csv -m generic --region US --header-row 3 --dry-run
       whiteclad-import leads.csv --mapping facebook --campaign "Spring Promo 2026" --sandbox
     """
     stderr = sys.stderr
@@ -377,6 +393,16 @@ def import_command(
          "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit},
         config=config_path, profile=profile,
     )  # fmt: skip
+    read = ReadOptions(
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        header_row=header_row,
+        chunk_rows=chunk_rows,
+        max_file_size=max_file_size,
+    )
+    mapping_ref = _required_mapping(settings, file, read)
+    check_region(settings["region"], settings.origin("region"))
     with _maybe_sandbox(use_sandbox and not dry_run) as sandbox:
         credentials = None
         base_url = settings["base_url"]
@@ -388,18 +414,12 @@ def import_command(
             credentials = settings.credentials()
         options = ImportOptions(
             path=file,
-            mapping=_required_mapping(settings, file),
+            mapping=mapping_ref,
             out_dir=out_dir,
             region=settings["region"],
             lenient=lenient,
             dry_run=dry_run,
-            read=ReadOptions(
-                encoding=encoding,
-                delimiter=delimiter,
-                sheet=sheet,
-                chunk_rows=chunk_rows,
-                max_file_size=max_file_size,
-            ),
+            read=read,
             campaign=settings["campaign"],
             batch_size=settings["batch_size"],
             base_url=base_url,
@@ -416,16 +436,26 @@ def import_command(
         progress = ProgressBar(stderr, enabled=not no_progress and stderr.isatty())
         with _event_log(log_file, log_format, always=False), graceful_stop(stderr) as stop:
             summary = run_import(options, progress, stop)
-    click.echo(summary_text(summary), err=True)
+    click.echo(end_of_run_text(summary), err=True)
     click.get_current_context().exit(exit_status(summary))
 
 
-def _required_mapping(settings: Settings, file: Path | None = None) -> str:
+def end_of_run_text(summary: Summary) -> str:
+    """Return the summary printed at the end of an import, with the sheet and header read."""
+    lines = summary_text(summary).splitlines()
+    extra = [f"{label}: {text}" for label, text in source_lines(summary.source)]
+    at = next((i for i, line in enumerate(lines) if line.startswith("Reports: ")), len(lines))
+    return "\n".join([*lines[:at], *extra, *lines[at:]])
+
+
+def _required_mapping(
+    settings: Settings, file: Path | None = None, read: ReadOptions | None = None
+) -> str:
     mapping = settings["mapping"]
     if not mapping:
         builtins = ", ".join(builtin_mappings())
         hint = f"; or run 'whiteclad-import mapping suggest {file or 'FILE'}' to get one written"
-        fit = _builtin_for(file) if file is not None else None
+        fit = _builtin_for(file, read or ReadOptions()) if file is not None else None
         if fit is not None:
             hint = (
                 f". This file looks like a '{fit.name}' export: add --mapping {fit.name} "
@@ -438,10 +468,10 @@ def _required_mapping(settings: Settings, file: Path | None = None) -> str:
     return str(mapping)
 
 
-def _builtin_for(file: Path) -> BuiltinFit | None:
+def _builtin_for(file: Path, read: ReadOptions) -> BuiltinFit | None:
     """The built-in mapping that fits a file, when its header can be read at all."""
     try:
-        with open_source(file, ReadOptions(chunk_rows=1)) as source:
+        with open_source(file, replace(read, chunk_rows=1)) as source:
             return best_builtin(source.info.columns)
     except ImporterError:
         return None  # the import itself reports what is wrong with the file
@@ -604,6 +634,7 @@ def _open_ledger(state_dir: Path, read: Callable[[Ledger], T]) -> T:
               help="Leads per request [default: 1000].")  # fmt: skip
 @click.option("--rate-limit", type=click.IntRange(min=0), metavar="N",
               help="Requests per minute (0: no pacing) [default: the API's].")  # fmt: skip
+@_header_row_option
 @_base_url_option
 @_max_size_option
 @_state_dir_option
@@ -625,6 +656,7 @@ def drain_command(
     lenient: bool,
     batch_size: int | None,
     rate_limit: int | None,
+    header_row: int | None,
     base_url: str | None,
     max_file_size: int,
     state_dir: Path | None,
@@ -651,9 +683,11 @@ def drain_command(
          "settle_seconds": settle_seconds, "notify_url": notify_url},
         config=config_path, profile=profile,
     )  # fmt: skip
+    mapping_ref = _required_mapping(settings)
+    check_region(settings["region"], settings.origin("region"))
     template = ImportOptions(
         path=inbox,
-        mapping=_required_mapping(settings),
+        mapping=mapping_ref,
         region=settings["region"],
         lenient=lenient,
         dry_run=False,
@@ -663,7 +697,7 @@ def drain_command(
         credentials=settings.credentials(),
         rate_limit=settings["rate_limit"],
         state_dir=settings["state_dir"],
-        read=ReadOptions(max_file_size=max_file_size),
+        read=ReadOptions(max_file_size=max_file_size, header_row=header_row),
         insecure_http=_insecure_http(resolve_base_url(settings["base_url"])),
     )
     options = DrainOptions(
@@ -739,8 +773,9 @@ def config_check_command(as_json: bool, config_path: Path | None, profile: str |
 
 
 def _read_options(function: Any) -> Any:
-    """--encoding, --delimiter and --sheet, for commands that read a lead file."""
-    function = click.option("--sheet", metavar="NAME|N", help="Workbook sheet [default: first].")(
+    """--encoding, --delimiter, --sheet and --header-row, for commands that read a lead file."""
+    function = _header_row_option(function)
+    function = click.option("--sheet", metavar="NAME|N", help="Workbook sheet [default: active].")(
         function
     )
     function = click.option("--delimiter", help="CSV delimiter [default: sniffed].")(function)
@@ -794,6 +829,7 @@ def mapping_suggest_command(
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
+    header_row: int | None,
 ) -> None:
     """Suggest a mapping for FILE from its headers and a sample of its values.
 
@@ -806,8 +842,8 @@ def mapping_suggest_command(
       whiteclad-import mapping suggest export.xlsx --out mine.yaml
       whiteclad-import mapping check export.xlsx --mapping mine.yaml
     """
-    suggestion = suggest_mapping(file, ReadOptions(encoding=encoding, delimiter=delimiter,
-                                                   sheet=sheet))  # fmt: skip
+    read = ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row)
+    suggestion = suggest_mapping(file, read)
     text = suggestion.to_yaml()
     if out_path is None:
         click.echo(text, nl=False)
@@ -848,6 +884,7 @@ def mapping_check_command(
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
+    header_row: int | None,
 ) -> None:
     """Show how MAPPING fills each lead field from FILE: the first values, as read and as sent.
 
@@ -858,9 +895,9 @@ def mapping_check_command(
       whiteclad-import mapping check hubspot.csv --mapping hubspot
       whiteclad-import mapping check leads.xlsx -m mine.yaml --region US --rows 10
     """
-    preview = preview_mapping(file, mapping_ref, region=region, rows=rows,
-                              read=ReadOptions(encoding=encoding, delimiter=delimiter,
-                                               sheet=sheet))  # fmt: skip
+    read = ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row)
+    preview = preview_mapping(file, mapping_ref, region=check_region(region), rows=rows,
+                              read=read)  # fmt: skip
     click.echo(f"{preview.mapping.label} on {file}, first {preview.rows} rows:")
     for item in preview.fields:
         click.echo(f"\n{item.field}  <- {item.source}")
@@ -1042,7 +1079,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitStatus.CANNOT_START
     except ImportIncomplete as exc:
         if isinstance(exc.summary, Summary):
-            click.echo(summary_text(exc.summary), err=True)
+            click.echo(end_of_run_text(exc.summary), err=True)
         if debug:
             traceback.print_exc()
         click.echo(f"Error: {exc.message}", err=True)

@@ -112,6 +112,17 @@ class Settings:
             )
         return Credentials(self.values["client_id"], self.values["client_secret"])
 
+    def origin(self, name: str) -> str:
+        """Name a setting for a message by where it came from: its option, variable or profile."""
+        source = self.sources.get(name, "default")
+        if source == "command line":
+            return "--" + name.replace("_", "-")
+        if source == "default":
+            return name
+        if source.startswith("environment "):
+            return source.removeprefix("environment ").split(" ", 1)[0]
+        return f"{source}: {name}"
+
     def describe(self) -> list[tuple[str, str, str]]:
         """Each setting as (name, value shown with secrets masked, where it came from)."""
         rows = []
@@ -270,14 +281,13 @@ def _check_private(path: Path) -> None:
 def check_settings(settings: Settings) -> list[str]:
     """Check that the settings can be used; return the problems, in sentences."""
     from .client import check_transport, resolve_base_url
-    from .mapping import load_mapping
-    from .pipeline import check_region
+    from .mapping import check_region, load_mapping
 
     problems: list[str] = []
     checks: list[tuple[str, Any]] = [
         ("base_url", lambda: check_transport(resolve_base_url(settings["base_url"]))),
         ("mapping", lambda: settings["mapping"] and load_mapping(settings["mapping"])),
-        ("region", lambda: check_region(settings["region"])),
+        ("region", lambda: check_region(settings["region"], "region")),
     ]
     for name, check in checks:
         try:

@@ -24,10 +24,24 @@ REJECTION_CODES: dict[str, str] = {
     "phone_too_long": "too many digits for the country",
     "phone_invalid_country": "the country code does not exist",
     "phone_invalid": "not a phone number, or not a valid number in its country",
+    "phone_ambiguous": (
+        "not a valid number of the row's country; read with a country code it would call "
+        "another country, but the digits look like a national number with a typo"
+    ),
+    "phone_fax": "the number is marked as a fax number (`Fax`, `Telefax`, `F:`)",
+    "phone_cell_error": "a spreadsheet error value such as `#N/A` or `#REF!`, not a number",
+    "country_unknown": (
+        "the row's country cell names no country this tool knows; the phone is not read in "
+        "the default country instead"
+    ),
     "email_invalid": "not a plausible email address",
     "priority_invalid": "not one of low, medium, high, urgent",
     "tags_too_many": "more than 20 different tags",
     "timezone_unknown": "not an IANA time zone or an unambiguous alias",
+    "timezone_offset": "a UTC offset (such as `GMT-5`) that places with different daylight-saving "
+    "rules share; write the zone's name",
+    "timezone_ambiguous": "an abbreviation that means different zones, such as `IST` (India, "
+    "Israel, Ireland) or `BST`",
     "row_too_many_values": "the row has more values than the header has columns",
     "api_rejected": "the API refused this lead (its reason is in `error`)",
     "api_batch_rejected": "the API refused the whole batch with a 400 (its message is in `error`)",
@@ -40,6 +54,7 @@ _CODE_PREFIXES = (
     ("priority_", "priority"),
     ("tags_", "tags"),
     ("timezone_", "timeZone"),
+    ("country_", "country"),
 )
 CODE_FIELDS = {
     code: field

@@ -31,8 +31,10 @@ from typing import Any
 
 import jsonschema
 import pandas as pd
+import phonenumbers
 
-from .errors import MappingColumnError, MappingError
+from .countries import normalize_region
+from .errors import ImporterError, MappingColumnError, MappingError, UsageError
 from .normalize import split_full_name
 from .resources import data_dir
 from .yamlfile import read_yaml
@@ -97,6 +99,8 @@ class Mapping:
     region: str | None = None
     campaign: str | None = None
     description: str = ""
+    #: The header's row number as a spreadsheet shows it; None: found by the reader.
+    header_row: int | None = None
 
     @property
     def label(self) -> str:
@@ -133,6 +137,30 @@ class BoundMapping:
 
 
 # --- loading --------------------------------------------------------------------
+
+
+def check_region(
+    region: str | None, origin: str = "--region", error: type[ImporterError] = UsageError
+) -> str | None:
+    """Return the region code in upper case, or raise ``error`` saying where it came from."""
+    if region is None:
+        return None
+    code = region.strip().upper()
+    if code in phonenumbers.SUPPORTED_REGIONS:
+        return code
+    raise error(
+        f"{origin} '{region}' is not a country code phone numbers know; {_region_hint(region)}"
+    )
+
+
+def _region_hint(region: str) -> str:
+    """What to write instead of a region that is not an ISO code: its code when it is clear."""
+    if " ".join(region.split()).upper() == "UK":
+        return "use GB (the ISO code of the United Kingdom)"
+    known = normalize_region(region)
+    if known is not None:
+        return f"use {known} (the ISO code for '{region.strip()}')"
+    return "use a two-letter ISO code such as US, GB, DE or IN"
 
 
 def builtin_mappings() -> dict[str, Path]:
@@ -186,12 +214,16 @@ def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:
                 f"mapping {path}: fields.{unknown[0]} is not a lead field; lead fields are "
                 f"{', '.join(LEAD_FIELDS + EXTRA_FIELDS)} (put other values under custom_fields)"
             )
+    region = document.get("region")
+    if isinstance(region, str):
+        # Checked like --region, before the schema, so that the message suggests the code.
+        region = check_region(region, f"mapping {path}: region", MappingError)
     validator = jsonschema.Draft202012Validator(_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
         where = ".".join(str(part) for part in error.absolute_path) or "top level"
         raise MappingError(f"mapping {path}: at {where}: {_schema_message(error)}")
-    region = document.get("region")
+    header_row = document.get("header_row")
     return Mapping(
         name=path.stem,
         path=path,
@@ -203,9 +235,10 @@ def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:
         unmapped=document.get("unmapped", "ignore"),
         ignore_columns=tuple(document.get("ignore_columns") or ()),
         country=_source(document["country"]) if "country" in document else None,
-        region=region.upper() if region else None,
+        region=region,
         campaign=document.get("campaign"),
         description=document.get("description", ""),
+        header_row=None if header_row is None else int(header_row),
     )
 
 

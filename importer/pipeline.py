@@ -17,12 +17,10 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
-
-import phonenumbers
 
 from . import __version__
 from .campaigns import resolve_campaign
@@ -51,7 +49,7 @@ from .ledger import (
     default_state_dir,
     run_key,
 )
-from .mapping import BoundMapping, Mapping, Source, bind_mapping, load_mapping
+from .mapping import BoundMapping, Mapping, Source, bind_mapping, check_region, load_mapping
 from .pacing import Pacer
 from .reader import Chunk, ReadOptions, SourceFile, open_source
 from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
@@ -177,19 +175,6 @@ def default_out_dir(path: Path, now: datetime | None = None) -> Path:
     return DEFAULT_REPORTS_ROOT / f"{path.stem}-{stamp}"
 
 
-def check_region(region: str | None) -> str | None:
-    """Return the region code in upper case, or raise UsageError for an unknown one."""
-    if region is None:
-        return None
-    code = region.strip().upper()
-    if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise UsageError(
-            f"--region '{region}' is not a country code phone numbers know; use a two-letter "
-            "ISO code such as US, GB, DE or IN"
-        )
-    return code
-
-
 #: The price of one lead in the API document's example, used only to warn early.
 ESTIMATED_CREDITS_PER_LEAD = 0.01
 
@@ -218,8 +203,14 @@ def run_import(
         raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}")
     if options.rate_limit is not None and options.rate_limit < 0:
         raise UsageError("--rate-limit must be 0 (no pacing) or more requests per minute")
+    if options.read.header_row is not None and options.read.header_row < 1:
+        raise UsageError(
+            "--header-row must be 1 or more: the header's row as a spreadsheet shows it"
+        )
     region_option = check_region(options.region)
     mapping = load_mapping(options.mapping)
+    if options.read.header_row is None and mapping.header_row is not None:
+        options = replace(options, read=replace(options.read, header_row=mapping.header_row))
     client, campaign = _connect(options, mapping)
     try:
         with open_source(options.path, options.read) as source:
@@ -327,6 +318,8 @@ class _Run:
     def execute(self) -> Summary:
         out_dir = self.options.out_dir or default_out_dir(self.options.path)
         columns = self.source.info.columns
+        for notice in self.source.info.notices:
+            self._notice(notice)
         if self.bound.unread:
             shown = ", ".join(f"'{column}'" for column in self.bound.unread)
             self._notice(
@@ -367,14 +360,18 @@ class _Run:
         """Find this command's earlier run to resume, or start one; say if it has rows."""
         assert self.client is not None and self.campaign is not None
         info = self.source.info
-        key = run_key(
-            source=info.sha256,
-            mapping=self.mapping.sha256,
-            region=self.region or "",
-            lenient=str(self.options.lenient),
-            campaign=self.campaign.id,
-            base_url=self.client.base_url,
-        )
+        parts = {
+            "source": info.sha256,
+            "mapping": self.mapping.sha256,
+            "region": self.region or "",
+            "lenient": str(self.options.lenient),
+            "campaign": self.campaign.id,
+            "base_url": self.client.base_url,
+        }
+        # Another header row reads other rows; runs without one keep their identity.
+        if self.options.read.header_row is not None:
+            parts["header_row"] = str(self.options.read.header_row)
+        key = run_key(**parts)
         run = ledger.find_run(key)
         if run is not None and self.options.fresh:
             ledger.supersede(run.id)
@@ -627,6 +624,8 @@ class _Run:
                 if "fullName" in field_columns:
                     for name in ("firstName", "lastName"):
                         field_columns.setdefault(name, field_columns["fullName"])
+                if self.bound.country is not None:  # marked on a country_unknown rejection
+                    field_columns["country"] = self.bound.country.columns()
                 try:
                     workbook = write_workbook(
                         writer.out_dir, self._summary(writer).to_dict(), self.source.info.columns,
@@ -660,7 +659,13 @@ class _Run:
                 "encoding": info.encoding,
                 "delimiter": info.delimiter,
                 "sheet": info.sheet,
+                "sheets": [
+                    {"name": sheet.name, "rows": sheet.rows, "hidden": sheet.hidden}
+                    for sheet in info.sheets
+                ],
                 "header_row": info.header_row,
+                "header_detected": info.header_detected,
+                "skipped_rows": list(info.skipped_rows),
                 "columns": list(info.columns),
                 "size_bytes": info.size_bytes,
             },

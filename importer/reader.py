@@ -8,8 +8,31 @@ of every chunk, named ``source_row``.
 
 Decisions worth knowing:
 
-- The header is the first row that is not blank. Blank rows are skipped and counted
-  (:attr:`Chunk.blank_rows`); they are not data rows.
+- Every cell, header cells included, loses its invisible characters first
+  (bidirectional marks, zero-width characters, byte-order marks:
+  :data:`importer.cells.INVISIBLE`). They are all outside ASCII: only the rows that
+  are not plain ASCII (one ``str.isascii`` on the row's cells joined, which the blank
+  row check joins anyway) are searched, and only the rows that hold one are changed.
+- The header is found among the first :data:`HEADER_SEARCH_ROWS` non-blank rows, so
+  that a title row ("Leads export 2026-11-01"), blank rows and group rows above it
+  ("Contact | | | Company") are skipped. A row is taken for the header when, in order:
+
+  1. none of its cells is a value: a phone number or an e-mail address
+     (``_LOOKS_LIKE_DATA``);
+  2. at most half of its filled cells are letterless (numbers, dates, ``-``);
+  3. it fills more than half of the table's width, the width being the larger of
+     the row's own (up to its last filled cell) and the most common width of the
+     next :data:`HEADER_BELOW_ROWS` non-blank rows; a one-column table takes a
+     one-cell row.
+
+  The first row that passes is the header; the rows above it are skipped
+  (:attr:`SourceInfo.skipped_rows`). When the first non-blank row passes, nothing
+  changes from reading the first row. :attr:`ReadOptions.header_row` names the row
+  instead. When no row passes, the error says what each row looked like.
+- Excel's delimiter line (``sep=;`` as the first line of a CSV) sets the delimiter
+  (unless ``--delimiter`` is given) and is not a row, as in Excel: the line after
+  it is row 1.
+- Blank rows are skipped and counted (:attr:`Chunk.blank_rows`); they are not data rows.
 - A header cell left empty in the middle is named ``column_N`` (N counts from 1);
   empty header cells at the end are dropped. Two columns with the same name are an
   error, since a mapping could not tell them apart.
@@ -18,17 +41,39 @@ Decisions worth knowing:
   extra values that are all empty (trailing delimiters) are ignored. A row with
   fewer values is padded with empty cells.
 - A report written by this tool can be read back: when the header has a
-  ``source_row`` column, the columns the tool adds (:data:`ADDED_COLUMNS`) are ignored.
+  ``source_row`` column, the columns the tool adds (:data:`ADDED_COLUMNS`) are ignored,
+  and every cell loses the ``'`` the report put before a cell a spreadsheet would
+  read as a formula (:func:`importer.cells.restore`), so a fixed ``rejected.csv``
+  sends what the user's file had.
 - Encoding detection: a byte-order mark wins (UTF-8, UTF-16 LE/BE); UTF-16 without
   a BOM is recognised by its zero bytes; a file that is valid UTF-8 throughout is
   UTF-8; otherwise cp1252 (Excel's "Save as CSV" in Western locales), or latin-1 for
   bytes cp1252 leaves undefined. A file that mixes UTF-8 with another encoding is an
   error, because either reading would garble some names.
+- Mac Roman (old Mac exports) is told from cp1252 by the bytes next to an ASCII
+  letter. Mac Roman puts its accented lowercase letters (é 0x8E, ö 0x9A, á 0x87,
+  ü 0x9F, ...) where cp1252 has symbols or rare capitals (Ž š ‡ Ÿ); cp1252 puts them
+  at 0xE0-0xFF, where Mac Roman has symbols and rare capitals. Bytes both encodings
+  use for common punctuation (quotes, dashes, ellipsis, the Mac's right quote 0xD5) count for
+  neither. The file is read as ``mac_roman`` when the Mac Roman letters are at least
+  three times as many as the cp1252 ones; when there are some but fewer, it is read
+  as cp1252 with a notice (:attr:`SourceInfo.notices`).
+- Workbooks: the sheet read is the one named by ``--sheet``, else the sheet the
+  workbook was saved on (an xlsx's ``activeTab``) when it is visible, else the first
+  visible sheet: never a hidden one unless named. For xls, xlsb and ods files the
+  first visible sheet is taken (their active sheet is not read).
+- Workbook cells holding an error show its text (``#N/A``, ``#VALUE!``, ...:
+  :data:`importer.cells.SPREADSHEET_ERRORS`), and a formula cell saved without its
+  result (written by a program, never by Excel) reads ``#NO_VALUE!``
+  (:data:`importer.cells.NO_CACHED_VALUE`), instead of an empty cell. python-calamine
+  gives both as empty, so these are read from the sheet's XML, for xlsx and xlsm only;
+  in xls, xlsb and ods files they stay empty.
 """
 
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import hashlib
 import io
@@ -43,6 +88,13 @@ from typing import IO, Any
 
 import pandas as pd
 
+from .cells import (
+    FORMULA_STARTS,
+    HAS_INVISIBLE,
+    NO_CACHED_VALUE,
+    restore,
+    strip_invisible,
+)
 from .errors import EmptyFileError, EncodingError, InputFileError, UnsupportedFileError
 
 #: Columns the tool adds to its reports; ignored when a report is imported again.
@@ -88,6 +140,43 @@ _UTF8_SEQUENCE = re.compile(rb"[\xc3\xc5][\x80-\xbf]|\xe2\x82\xac")
 #: digits, so that dates are not), an e-mail address. A file whose first row has one
 #: has no header row.
 _LOOKS_LIKE_DATA = re.compile(r"(?:p:)?(?=(?:\D*\d){9})\+?[\d\s().\-/]+|[^@\s]+@[^@\s]+\.\w+")
+#: A cell that :func:`importer.cells.neutralize` marked, in cells joined with NUL before each.
+_FORMULA_MARK = re.compile("\x00'[" + re.escape("".join(sorted(FORMULA_STARTS))) + "]")
+#: A cell without a letter: a number, a date, a dash.
+_LETTERLESS = re.compile(r"[\W\d_]*")
+#: Non-blank rows looked at for the header.
+HEADER_SEARCH_ROWS = 20
+#: Non-blank rows below a candidate header that give the table's width.
+HEADER_BELOW_ROWS = 10
+#: Rows (blank ones included) held back while the header is looked for.
+_HEADER_LOOKAHEAD_LIMIT = 1000
+#: Excel's delimiter line, ``sep=;``, as the first line of a CSV file.
+_SEP_LINE = re.compile(r'"?sep=(.)"?[^\S\r\n]*(?:\r\n|\r|\n)', re.IGNORECASE)
+
+
+def _near_letter(lower: bytes, upper: bytes) -> re.Pattern[bytes]:
+    """Bytes of letters next to an ASCII letter; capitals not right after a small letter."""
+    small, capital = re.escape(lower), re.escape(upper)
+    return re.compile(
+        b"(?<=[A-Za-z])[" + small + b"]|[" + small + b"](?=[A-Za-z])"
+        b"|(?<=[A-Z])[" + capital + b"]|(?<![a-z])[" + capital + b"](?=[A-Za-z])"
+    )
+
+
+#: Mac Roman bytes of accented letters where cp1252 has symbols or rare capitals
+#: (é 0x8E is Ž, ö 0x9A is š, á 0x87 is ‡), less those where cp1252 has punctuation
+#: that sticks to words (quotes, dashes, ellipsis, trade mark).
+_MAC_NEAR_LETTER = _near_letter(
+    bytes([*range(0x87, 0x91), 0x98, *range(0x9A, 0xA0)]), bytes([0x80, 0x81, 0x82, 0x83, 0x86])
+)
+#: cp1252 bytes of accented letters where Mac Roman has symbols, less those where Mac
+#: Roman has punctuation that sticks to words (quotes, dashes, ellipsis, guillemets).
+_CP1252_NEAR_LETTER = _near_letter(
+    bytes([*range(0xDF, 0xF7), *range(0xF8, 0x100)]),
+    bytes([*range(0xC0, 0xC7), *range(0xCA, 0xD0), 0xD6, *range(0xD8, 0xDF)]),
+)
+#: How much Mac Roman evidence, against cp1252's, reads a file as Mac Roman.
+_MAC_ROMAN_RATIO = 3
 
 
 @dataclass(frozen=True)
@@ -98,8 +187,23 @@ class ReadOptions:
     delimiter: str | None = None
     sheet: str | None = None
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+    #: The header's row number as a spreadsheet shows it (1 = first row); None finds it.
+    header_row: int | None = None
     #: Files larger than this are refused before anything is read.
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """One sheet of a workbook.
+
+    ``rows`` is the sheet's height: the number of its last used row (rows above the
+    data and blank rows included), from the sheet's own dimension for xlsx files.
+    """
+
+    name: str
+    rows: int
+    hidden: bool
 
 
 @dataclass(frozen=True)
@@ -118,6 +222,14 @@ class SourceInfo:
     #: Total for the progress bar: bytes for text files, rows for workbooks.
     progress_total: int = 0
     progress_unit: str = "B"
+    #: True when rows above the header were skipped (the header was not the first row).
+    header_detected: bool = False
+    #: The non-blank rows above the header that were skipped (title, group rows).
+    skipped_rows: tuple[int, ...] = ()
+    #: Every sheet of a workbook, in workbook order; empty for text files.
+    sheets: tuple[SheetInfo, ...] = ()
+    #: Sentences about the reading that the run shows and puts in the summary.
+    notices: tuple[str, ...] = ()
 
 
 @dataclass
@@ -248,6 +360,40 @@ def detect_encoding(path: Path) -> tuple[str, str]:
 
     Also refuses a file with a line longer than :data:`MAX_LINE_BYTES`.
     """
+    encoding, sha, _ = _detect_encoding(path)
+    return encoding, sha
+
+
+class _MacRomanEvidence:
+    """Count the bytes next to a letter that read as a letter in Mac Roman or in cp1252."""
+
+    def __init__(self) -> None:
+        self.mac = 0
+        self.cp1252 = 0
+
+    def feed(self, block: bytes) -> None:
+        """Account for one block of a file that is not UTF-8."""
+        if not block.isascii():
+            self.mac += len(_MAC_NEAR_LETTER.findall(block))
+            self.cp1252 += len(_CP1252_NEAR_LETTER.findall(block))
+
+    def verdict(self, path: Path, other: str) -> tuple[bool, tuple[str, ...]]:
+        """(read as Mac Roman?, notices to show); ``other`` is the encoding read otherwise."""
+        if not self.mac:
+            return False, ()
+        if self.mac >= _MAC_ROMAN_RATIO * self.cp1252:
+            return True, (
+                f"{path} was read as Mac Roman (an old Mac export): {self.mac} accented letters "
+                "read as such; pass --encoding cp1252 if names look wrong",
+            )
+        return False, (
+            f"{path} was read as {other}, but {self.mac} characters (such as Ž, š, ‡) would be "
+            "accented letters in Mac Roman; if names look wrong, pass --encoding mac_roman",
+        )
+
+
+def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
+    """:func:`detect_encoding`, with the notices it has about the file."""
     digest = hashlib.sha256()
     lines = _LineLengths(path)
     with path.open("rb") as handle:
@@ -266,11 +412,12 @@ def detect_encoding(path: Path) -> tuple[str, str]:
             for block in iter(lambda: handle.read(_SCAN_BLOCK), b""):
                 digest.update(block)
                 lines.feed(block)
-            return bom, digest.hexdigest()
+            return bom, digest.hexdigest(), ()
         decoder = codecs.getincrementaldecoder("utf-8")()
         utf8_ok = True
         saw_non_ascii = False
         needs_latin1 = False
+        mac = _MacRomanEvidence()
         block = first
         while block:
             if utf8_ok:
@@ -285,6 +432,7 @@ def detect_encoding(path: Path) -> tuple[str, str]:
                 if _UTF8_SEQUENCE.search(block):
                     raise _mixed(path)
                 needs_latin1 = needs_latin1 or any(b in block for b in b"\x81\x8d\x8f\x90\x9d")
+                mac.feed(block)
             block = handle.read(_SCAN_BLOCK)
             digest.update(block)
             lines.feed(block)
@@ -295,8 +443,10 @@ def detect_encoding(path: Path) -> tuple[str, str]:
                 raise EncodingError(
                     f"{path} ends in the middle of a UTF-8 character; the file is cut short"
                 ) from exc
-            return "utf-8", digest.hexdigest()
-        return ("latin-1" if needs_latin1 else "cp1252"), digest.hexdigest()
+            return "utf-8", digest.hexdigest(), ()
+        other = "latin-1" if needs_latin1 else "cp1252"
+        is_mac, notices = mac.verdict(path, other)
+        return ("mac_roman" if is_mac else other), digest.hexdigest(), notices
 
 
 def _mixed(path: Path) -> EncodingError:
@@ -331,7 +481,16 @@ def _bomless_utf16(sample: bytes) -> str | None:
 
 
 def sniff_delimiter(sample: str) -> str:
-    """Guess the delimiter among , ; tab | from the first lines of a file."""
+    """Guess the delimiter among , ; tab | from the first lines of a file.
+
+    Excel's ``sep=X`` first line names it. Otherwise the delimiter that splits the
+    most lines into the same number (2 or more) of fields wins, then the one with more
+    fields: a title line above the header (one field) does not change the choice.
+    """
+    sample = sample.lstrip("\ufeff")
+    sep = _SEP_LINE.match(sample)
+    if sep is not None:
+        return sep.group(1)
     lines = sample.splitlines(keepends=True)
     if len(sample) >= _SNIFF_CHARS and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut off
@@ -343,11 +502,11 @@ def sniff_delimiter(sample: str) -> str:
             rows = [row for row in itertools.islice(reader, 50) if any(c.strip() for c in row)]
         except csv.Error:  # a stray carriage return that this delimiter leaves unquoted
             continue
-        if not rows or len(rows[0]) < 2:
+        widths = collections.Counter(len(row) for row in rows if len(row) >= 2)
+        if not widths:
             continue
-        width = len(rows[0])
-        consistent = sum(1 for row in rows if len(row) == width) / len(rows)
-        score = (consistent, width)
+        count, width = max((count, width) for width, count in widths.items())
+        score = (count / len(rows), width)
         if score > best_score:
             best, best_score = delimiter, score
     return best
@@ -370,11 +529,12 @@ def _open_text(path: Path, options: ReadOptions, size: int) -> SourceFile:
         with path.open("rb") as raw:
             if encoding == "utf-8" and raw.read(3) == codecs.BOM_UTF8:
                 encoding = "utf-8-sig"  # so the BOM does not stick to the first column name
+        notices: tuple[str, ...] = ()
     else:
-        encoding, sha = detect_encoding(path)
+        encoding, sha, notices = _detect_encoding(path)
     handle = path.open("r", encoding=encoding, newline="")
     try:
-        return _text_source(path, options, size, handle, encoding, delimiter, sha)
+        return _text_source(path, options, size, handle, encoding, delimiter, sha, notices)
     except BaseException:
         handle.close()
         raise
@@ -400,32 +560,43 @@ def _text_source(
     encoding: str,
     delimiter: str | None,
     sha: str,
+    notices: tuple[str, ...],
 ) -> SourceFile:
     try:
         sample = handle.read(_SNIFF_CHARS)
         handle.seek(0)
     except UnicodeDecodeError as exc:
         raise _decode_error(path, encoding, exc) from exc
+    sep_line = _SEP_LINE.match(sample.lstrip("\ufeff")) is not None
     delimiter = delimiter or sniff_delimiter(sample)
     # The limit is the csv module's, for the whole process: set it for every file read.
     csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.reader(handle, delimiter=delimiter)
-    rows = _guard_text_rows(reader, path, encoding)
-    header_row, header = _first_non_blank(
-        rows, f"{path} has no rows (only blank lines); export the leads again"
+    # Excel hides its sep= line: the line after it is row 1, as Excel shows it.
+    rows = _guard_text_rows(reader, path, encoding, start=0 if sep_line else 1)
+    if sep_line:
+        next(rows, None)
+    header = _find_header(
+        rows,
+        options.header_row,
+        path,
+        f"{path} has no rows (only blank lines); export the leads again",
     )
-    columns, keep, width = _clean_header(header, path)
+    columns, keep, width, report = _clean_header(header.cells, path, header.row, header.first)
     info = SourceInfo(
         path=path,
         format="csv",
         columns=columns,
-        header_row=header_row,
+        header_row=header.row,
         size_bytes=size,
         sha256=sha,
         encoding=encoding,
         delimiter=delimiter,
         progress_total=size,
         progress_unit="B",
+        header_detected=bool(header.skipped),
+        skipped_rows=header.skipped,
+        notices=notices,
     )
 
     def position() -> int:
@@ -434,7 +605,9 @@ def _text_source(
         except (OSError, ValueError):
             return 0
 
-    chunks = _chunked(rows, columns, keep, width, options.chunk_rows, position)
+    chunks = _chunked(
+        header.rest, columns, keep, width, options.chunk_rows, position, report=report
+    )
     return SourceFile(info, _require_data(chunks, path), handle)
 
 
@@ -445,10 +618,12 @@ def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> Encodin
     )
 
 
-def _guard_text_rows(reader: Any, path: Path, encoding: str) -> Iterator[tuple[int, Sequence[str]]]:
+def _guard_text_rows(
+    reader: Any, path: Path, encoding: str, start: int = 1
+) -> Iterator[tuple[int, Sequence[str]]]:
     """Number the rows, turning csv and decoding failures into InputFileError."""
     try:
-        yield from enumerate(reader, start=1)
+        yield from enumerate(reader, start=start)
     except UnicodeDecodeError as exc:
         raise EncodingError(
             f"{path}: the text near line {reader.line_num + 1} is not valid {encoding}; pass "
@@ -460,13 +635,137 @@ def _guard_text_rows(reader: Any, path: Path, encoding: str) -> Iterator[tuple[i
         ) from exc
 
 
-def _first_non_blank(
-    rows: Iterator[tuple[int, Sequence[str]]], empty_message: str
-) -> tuple[int, Sequence[str]]:
+@dataclass
+class _Header:
+    """The header row found, and the rows after it, still to be read."""
+
+    row: int
+    cells: list[str]
+    #: The non-blank rows above the header.
+    skipped: tuple[int, ...]
+    #: Whether the header is the file's first non-blank row.
+    first: bool
+    rest: Iterator[tuple[int, Sequence[str]]]
+
+
+def _find_header(
+    rows: Iterator[tuple[int, Sequence[str]]],
+    wanted: int | None,
+    path: Path,
+    empty_message: str,
+) -> _Header:
+    """Find the header row (see the module's docstring); raise when there is none."""
+    if wanted is not None:
+        return _named_header(rows, wanted, path, empty_message)
+    window: list[tuple[int, Sequence[str]]] = []  # every row read, as read, blank ones too
+    cleaned: dict[int, list[str]] = {}  # the cells of the non-blank ones, by position in window
+    candidates: list[int] = []  # positions in window of the non-blank rows
     for row, values in rows:
-        if not _is_blank(values):
-            return row, values
-    raise EmptyFileError(empty_message)
+        cells = [strip_invisible(cell).strip() for cell in values]
+        blank = not any(cells)
+        if blank and not window:
+            continue  # blank rows above everything are neither candidates nor data
+        window.append((row, values))
+        if not blank:
+            candidates.append(len(window) - 1)
+            cleaned[len(window) - 1] = cells
+        if len(candidates) >= HEADER_SEARCH_ROWS + HEADER_BELOW_ROWS:
+            break
+        if len(window) >= _HEADER_LOOKAHEAD_LIMIT and candidates:
+            break
+    if not candidates:
+        raise EmptyFileError(empty_message)
+    verdicts: list[tuple[int, str]] = []
+    for order, at in enumerate(candidates[:HEADER_SEARCH_ROWS]):
+        row, cells = window[at][0], cleaned[at]
+        below = [cleaned[index] for index in candidates[order + 1 : order + 1 + HEADER_BELOW_ROWS]]
+        why_not = _not_a_header(cells, below)
+        if why_not is None:
+            return _Header(
+                row=row,
+                cells=cells,
+                skipped=tuple(number for number, _ in verdicts),
+                first=order == 0,
+                rest=itertools.chain(window[at + 1 :], rows),
+            )
+        verdicts.append((row, why_not))
+    raise _no_header(path, verdicts, cleaned[candidates[0]])
+
+
+def _named_header(
+    rows: Iterator[tuple[int, Sequence[str]]], wanted: int, path: Path, empty_message: str
+) -> _Header:
+    """The header at row ``wanted``, as ``--header-row`` says."""
+    if wanted < 1:
+        raise InputFileError(f"--header-row must be 1 or more (got {wanted})")
+    skipped: list[int] = []
+    last = 0
+    for row, values in rows:
+        last = row
+        cells = [strip_invisible(cell).strip() for cell in values]
+        if row < wanted:
+            if any(cells):
+                skipped.append(row)
+            continue
+        if not any(cells):
+            raise InputFileError(
+                f"{path}: row {wanted} (--header-row) is blank; pass the row number of the "
+                "column names as a spreadsheet shows it"
+            )
+        return _Header(row, cells, tuple(skipped), not skipped, rows)
+    if not last:
+        raise EmptyFileError(empty_message)
+    raise InputFileError(
+        f"{path} has {last} rows, so row {wanted} (--header-row) cannot be its header"
+    )
+
+
+def _not_a_header(cells: list[str], below: list[list[str]]) -> str | None:
+    """None when a row looks like a header; otherwise what it looks like instead."""
+    filled = [cell for cell in cells if cell]
+    values = [cell for cell in filled if _LOOKS_LIKE_DATA.fullmatch(cell)]
+    if values:
+        return f"holds values ({_shown(values)})"
+    letterless = [cell for cell in filled if _LETTERLESS.fullmatch(cell)]
+    if len(letterless) * 2 > len(filled):
+        return f"holds numbers or dates ({_shown(letterless)})"
+    widths = collections.Counter(_used_width(cells_below) for cells_below in below)
+    common = max(widths, key=lambda width: (widths[width], width)) if widths else 0
+    span = max(common, _used_width(cells))
+    if span > 1 and len(filled) * 2 <= span:
+        return f"fills {len(filled)} of {span} columns ({_shown(filled)}: a title or group row?)"
+    return None
+
+
+def _used_width(cells: Sequence[str]) -> int:
+    """The position of a row's last filled cell (0 for a blank row)."""
+    for at in range(len(cells) - 1, -1, -1):
+        if cells[at]:
+            return at + 1
+    return 0
+
+
+def _shown(cells: Sequence[str], count: int = 3) -> str:
+    """The first few cells, quoted and cut short, for a message."""
+    return ", ".join(f"'{cell[:40]}'" for cell in cells[:count])
+
+
+def _no_header(path: Path, verdicts: list[tuple[int, str]], first: list[str]) -> InputFileError:
+    """The error for a file none of whose first rows looks like a header."""
+    rows = [row for row, _ in verdicts]
+    looked = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]}-{rows[-1]}"
+    verb = "was" if len(rows) == 1 else "were"
+    said = "; ".join(f"row {row} {why}" for row, why in verdicts[:4])
+    more = "; ..." if len(verdicts) > 4 else ""
+    lead = "no row looks like a header"
+    values = [cell for cell in first if cell and _LOOKS_LIKE_DATA.fullmatch(cell)]
+    if values:
+        lead = f"the first row holds values ({_shown(values)}), not column names"
+    return InputFileError(
+        f"{path}: {lead}; {looked} {verb} looked at: {said}{more}. Add a header row with a "
+        "name for each column (phone, first_name, email, ...), or pass --header-row N with "
+        "the row of the column names"
+    )
 
 
 # --- workbooks ------------------------------------------------------------------
@@ -531,40 +830,71 @@ def _workbook_source(path: Path, options: ReadOptions, size: int, workbook: Any)
     import python_calamine
 
     try:
-        names = list(workbook.sheet_names)
-        name = _pick_sheet(path, names, options.sheet)
+        metadata = list(workbook.sheets_metadata)
+        parts = _xlsx_parts(path)
+        name = _pick_sheet(path, metadata, options.sheet, parts)
         sheet = workbook.get_sheet_by_name(name)
         rows_iter = sheet.iter_rows()
         height = int(sheet.total_height)
+        first_column = (sheet.start or (0, 0))[1]
+        sheets = _sheet_infos(workbook, metadata, parts, name, _last_row(sheet))
     except python_calamine.CalamineError as exc:
         raise _damaged_workbook(path, exc) from exc
-    numbered = ((index, [_cell_text(cell) for cell in values]) for index, values in
-                enumerate(rows_iter, start=1))  # fmt: skip
-    rows = _guard_workbook_rows(numbered, path)
-    header_row, header = _first_non_blank(
-        rows, f"{path}: sheet '{name}' is empty; pick another with --sheet"
+    notices: list[str] = []
+    errors = _xlsx_error_cells(path, parts, name, first_column, notices) if parts else {}
+    numbered: Iterator[tuple[int, list[str]]] = (
+        (index, [_cell_text(cell) for cell in values])
+        for index, values in enumerate(rows_iter, start=1)
     )
-    columns, keep, width = _clean_header(header, path)
+    if errors:
+        numbered = _with_errors(numbered, errors)
+    rows = _guard_workbook_rows(numbered, path)
+    header = _find_header(
+        rows,
+        options.header_row,
+        path,
+        f"{path}: sheet '{name}' is empty; pick another with --sheet",
+    )
+    columns, keep, width, report = _clean_header(header.cells, path, header.row, header.first)
     info = SourceInfo(
         path=path,
         format=path.suffix.lower().lstrip(".") or "xlsx",
         columns=columns,
-        header_row=header_row,
+        header_row=header.row,
         size_bytes=size,
         sha256=file_sha256(path),
         sheet=name,
         progress_total=height,
         progress_unit="rows",
+        header_detected=bool(header.skipped),
+        skipped_rows=header.skipped,
+        sheets=sheets,
+        notices=tuple(notices),
     )
-    position = {"row": header_row}
+    position = {"row": header.row}
 
     def counted() -> Iterator[tuple[int, Sequence[str]]]:
-        for row, values in rows:
+        for row, values in header.rest:
             position["row"] = row
             yield row, values
 
-    chunks = _chunked(counted(), columns, keep, width, options.chunk_rows, lambda: position["row"])
+    chunks = _chunked(
+        counted(), columns, keep, width, options.chunk_rows, lambda: position["row"], report=report
+    )
     return SourceFile(info, _require_data(chunks, path), workbook)
+
+
+def _with_errors(
+    numbered: Iterator[tuple[int, list[str]]], errors: dict[int, list[tuple[int, str]]]
+) -> Iterator[tuple[int, list[str]]]:
+    """Put the text of error cells, which python-calamine gives as empty, back in the rows."""
+    for row, cells in numbered:
+        found = errors.get(row)
+        if found:
+            for column, text in found:
+                if 0 <= column < len(cells) and not cells[column]:
+                    cells[column] = text
+        yield row, cells
 
 
 def _guard_workbook_rows(
@@ -578,11 +908,22 @@ def _guard_workbook_rows(
         raise UnsupportedFileError(f"{path}: the workbook is damaged ({exc})") from exc
 
 
-def _pick_sheet(path: Path, names: list[str], wanted: str | None) -> str:
+def _pick_sheet(
+    path: Path, metadata: list[Any], wanted: str | None, parts: _XlsxParts | None
+) -> str:
+    """The sheet to read: the one named, else the active one if visible, else the first visible."""
+    names: list[str] = [str(sheet.name) for sheet in metadata]
     if not names:
         raise EmptyFileError(f"{path} has no sheets")
     if wanted is None:
-        return names[0]
+        worksheets = [str(sheet.name) for sheet in metadata if _is_worksheet(sheet)]
+        visible = [str(sheet.name) for sheet in metadata
+                   if _is_worksheet(sheet) and not _is_hidden(sheet)]  # fmt: skip
+        if parts is not None and parts.active is not None and parts.active in visible:
+            return parts.active
+        if visible:
+            return visible[0]
+        return worksheets[0] if worksheets else names[0]
     if wanted in names:
         return wanted
     folded = [name for name in names if name.casefold() == wanted.strip().casefold()]
@@ -590,11 +931,229 @@ def _pick_sheet(path: Path, names: list[str], wanted: str | None) -> str:
         return folded[0]
     if wanted.strip().isdecimal() and 1 <= int(wanted) <= len(names):
         return names[int(wanted) - 1]
-    listed = ", ".join(f"'{name}'" for name in names)
+    listed = ", ".join(f"'{name}'" + (" (hidden)" if _is_hidden(sheet) else "")
+                       for name, sheet in zip(names, metadata, strict=True))  # fmt: skip
     raise InputFileError(
         f"{path} has no sheet '{wanted}'; its sheets are {listed} "
         "(--sheet takes a name or a position counted from 1)"
     )
+
+
+def _last_row(sheet: Any) -> int:
+    """The number of a sheet's last used row, as a spreadsheet shows it (0 when empty)."""
+    end = sheet.end
+    return int(end[0]) + 1 if end else 0
+
+
+def _is_hidden(sheet: Any) -> bool:
+    import python_calamine
+
+    return bool(sheet.visible != python_calamine.SheetVisibleEnum.Visible)
+
+
+def _is_worksheet(sheet: Any) -> bool:
+    import python_calamine
+
+    return bool(sheet.typ == python_calamine.SheetTypeEnum.WorkSheet)
+
+
+def _sheet_infos(
+    workbook: Any, metadata: list[Any], parts: _XlsxParts | None, read: str, last_row: int
+) -> tuple[SheetInfo, ...]:
+    """Every sheet of the workbook, with its height (see :class:`SheetInfo`)."""
+    import python_calamine
+
+    infos = []
+    for sheet in metadata:
+        if sheet.name == read:
+            rows = last_row
+        elif parts is not None and sheet.name in parts.heights:
+            rows = parts.heights[sheet.name]
+        elif _is_worksheet(sheet):
+            try:
+                rows = _last_row(workbook.get_sheet_by_name(sheet.name))
+            except python_calamine.CalamineError:
+                rows = 0
+        else:
+            rows = 0
+        infos.append(SheetInfo(name=sheet.name, rows=rows, hidden=_is_hidden(sheet)))
+    return tuple(infos)
+
+
+# --- the parts of an xlsx file that python-calamine does not give ----------------
+
+#: The most read of a workbook's small parts (the workbook, its relationships).
+_MAX_SMALL_PART = 16 << 20
+_XML_TAG = re.compile(r"<(?:\w+:)?(sheet|workbookView|Relationship)\b([^>]*)>")
+_XML_ATTRIBUTE = re.compile(r"([\w:]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=[\"'](?:[A-Z]+\d+:)?[A-Z]+(\d+)[\"']")
+#: A cell holding an error (``t="e"``) or a formula (``<f>``), in a sheet's XML.
+_ODD_CELL = re.compile(
+    rb"<(?:\w+:)?c\s[^>]*?(?:\bt=[\"']e[\"'][^>]*>|>\s*<(?:\w+:)?f[\s>/]).*?</(?:\w+:)?c>", re.S
+)
+_ODD_CELL_MARKS = (b't="e"', b"t='e'", b"<f", b":f>", b":f ")
+_CELL_REF = re.compile(rb"\br=[\"']([A-Z]{1,3})(\d+)[\"']")
+_CELL_TYPE = re.compile(rb"\bt=[\"'](\w+)[\"']")
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+#: Error cells whose text is kept; past this many, the others read as empty.
+_MAX_ERROR_CELLS = 100_000
+_SHEET_BLOCK = 4 << 20
+
+
+@dataclass(frozen=True)
+class _XlsxParts:
+    """What an xlsx file's workbook part says: its sheets' parts, the active sheet."""
+
+    #: The zip member of each sheet, by sheet name.
+    members: dict[str, str]
+    #: The sheet the workbook was saved on.
+    active: str | None
+    #: Each sheet's height from its ``<dimension>``, when it has one.
+    heights: dict[str, int]
+
+
+def _xlsx_parts(path: Path) -> _XlsxParts | None:
+    """Read the workbook part of an xlsx/xlsm file; None for other files or when unreadable.
+
+    Only small parts are read, with a regular expression rather than an XML parser, so
+    that nothing in them (entities, DTDs) is expanded.
+    """
+    import html
+    import posixpath
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            workbook = _small_part(archive, "xl/workbook.xml")
+            rels = _small_part(archive, "xl/_rels/workbook.xml.rels")
+            if workbook is None or rels is None:
+                return None
+            targets: dict[str, str] = {}
+            for tag, attributes in _XML_TAG.findall(rels):
+                if tag == "Relationship":
+                    found = _attributes(attributes)
+                    target = found.get("Target", "")
+                    if target.startswith("/"):
+                        member = target.lstrip("/")
+                    else:
+                        member = posixpath.normpath(posixpath.join("xl", target))
+                    targets[found.get("Id", "")] = member
+            order: list[str] = []
+            members: dict[str, str] = {}
+            active_tab = 0
+            for tag, attributes in _XML_TAG.findall(workbook):
+                found = _attributes(attributes)
+                if tag == "workbookView" and found.get("activeTab", "").isdecimal():
+                    active_tab = int(found["activeTab"])
+                elif tag == "sheet" and "name" in found:
+                    name = html.unescape(found["name"])
+                    order.append(name)
+                    relation = next((v for k, v in found.items() if k.endswith(":id")), "")
+                    if relation in targets:
+                        members[name] = targets[relation]
+            heights = {name: height for name, member in members.items()
+                       if (height := _dimension_height(archive, member)) is not None}  # fmt: skip
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError):
+        return None
+    active = order[active_tab] if 0 <= active_tab < len(order) else None
+    return _XlsxParts(members=members, active=active, heights=heights)
+
+
+def _small_part(archive: Any, member: str) -> str | None:
+    try:
+        info = archive.getinfo(member)
+    except KeyError:
+        return None
+    if info.file_size > _MAX_SMALL_PART:
+        return None
+    return str(archive.read(member).decode("utf-8", errors="replace"))
+
+
+def _attributes(text: str) -> dict[str, str]:
+    return {name: first or second for name, first, second in _XML_ATTRIBUTE.findall(text)}
+
+
+def _dimension_height(archive: Any, member: str) -> int | None:
+    """The last row of a sheet's ``<dimension ref="A1:H200">``, read from the part's start."""
+    try:
+        with archive.open(member) as handle:
+            head = handle.read(4096)
+    except KeyError:
+        return None
+    found = _DIMENSION.search(head)
+    return int(found.group(1)) if found else None
+
+
+def _column_index(letters: bytes) -> int:
+    """0 for A, 25 for Z, 26 for AA."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+def _xlsx_error_cells(
+    path: Path, parts: _XlsxParts, name: str, first_column: int, notices: list[str]
+) -> dict[int, list[tuple[int, str]]]:
+    """The error cells and formula cells without a result of a sheet: row -> [(column, text)].
+
+    Columns count from the sheet's first used column, as python-calamine's rows do.
+    The sheet's XML is unpacked once more, in blocks; a block without an error cell
+    or a formula is passed over with two searches.
+    """
+    import html
+    import zipfile
+
+    member = parts.members.get(name)
+    if member is None:
+        return {}
+    found: dict[int, list[tuple[int, str]]] = {}
+    count = 0
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as handle:
+            rest = b""
+            while True:
+                block = handle.read(_SHEET_BLOCK)
+                text, rest = rest + block, b""
+                if block:  # scan whole rows only: a cell may straddle two blocks
+                    cut = text.rfind(b"</row>")
+                    if cut < 0:
+                        rest = text
+                        continue
+                    text, rest = text[: cut + 6], text[cut + 6 :]
+                if any(mark in text for mark in _ODD_CELL_MARKS):
+                    for match in _ODD_CELL.finditer(text):
+                        cell = match.group(0)
+                        reference = _CELL_REF.search(cell)
+                        if reference is None:
+                            continue
+                        kind = _CELL_TYPE.search(cell.split(b">", 1)[0])
+                        value = _CELL_VALUE.search(cell)
+                        if kind is not None and kind.group(1) == b"e":
+                            shown = html.unescape((value.group(1) if value else b"").decode())
+                        elif (value is None or not value.group(1)) and (
+                            kind is None or kind.group(1) not in (b"str", b"s", b"inlineStr")
+                        ):
+                            shown = NO_CACHED_VALUE
+                        else:
+                            continue
+                        if not shown:
+                            continue
+                        count += 1
+                        if count > _MAX_ERROR_CELLS:
+                            notices.append(
+                                f"{path}: sheet '{name}' has more than {_MAX_ERROR_CELLS:,} error "
+                                "cells; the ones after that read as empty"
+                            )
+                            return found
+                        row = int(reference.group(2))
+                        column = _column_index(reference.group(1)) - first_column
+                        found.setdefault(row, []).append((column, shown))
+                if not block:
+                    break
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, RuntimeError, EOFError):
+        return found  # python-calamine says what is wrong with the file, if anything
+    return found
 
 
 def _cell_text(value: Any) -> str:
@@ -638,14 +1197,17 @@ def _is_blank(values: Sequence[str]) -> bool:
     return not "".join(values).strip()
 
 
-def _clean_header(header: Sequence[str], path: Path) -> tuple[tuple[str, ...], list[int], int]:
-    """Name the columns; return (names kept, their positions, the header's width)."""
-    cells = [cell.strip().lstrip("\ufeff") for cell in header]
+def _clean_header(
+    header: Sequence[str], path: Path, row: int = 1, first: bool = True
+) -> tuple[tuple[str, ...], list[int], int, bool]:
+    """Name the columns; return (names kept, their positions, the header's width, is a report)."""
+    cells = [strip_invisible(cell).strip() for cell in header]
     while cells and not cells[-1]:
         cells.pop()
     names = [cell if cell else f"column_{index}" for index, cell in enumerate(cells, start=1)]
     keep = list(range(len(names)))
-    if "source_row" in names:  # a report of this tool, imported again
+    report = "source_row" in names  # a report of this tool, imported again
+    if report:
         keep = [index for index in keep if names[index] not in ADDED_COLUMNS]
     seen: dict[str, int] = {}
     for index in keep:
@@ -656,16 +1218,17 @@ def _clean_header(header: Sequence[str], path: Path) -> tuple[tuple[str, ...], l
                 f"{index + 1}); rename one of them so the mapping can tell them apart"
             )
         seen[name] = index
+    where = "its first row" if first else f"row {row}"
     if not keep:
-        raise EmptyFileError(f"{path} has no column names in its first row")
+        raise EmptyFileError(f"{path} has no column names in {where}")
     values = [names[index] for index in keep if _LOOKS_LIKE_DATA.fullmatch(names[index])]
     if values:
-        shown = ", ".join(f"'{value}'" for value in values[:3])
         raise InputFileError(
-            f"{path}: the first row holds values ({shown}), not column names; add a header "
-            "row with a name for each column (phone, first_name, email, ...)"
+            f"{path}: {'the first row' if first else f'row {row}'} holds values "
+            f"({_shown(values)}), not column names; add a header row with a name for each "
+            "column (phone, first_name, email, ...), or pass --header-row N"
         )
-    return tuple(names[index] for index in keep), keep, len(names)
+    return tuple(names[index] for index in keep), keep, len(names), report
 
 
 def _chunked(
@@ -675,6 +1238,8 @@ def _chunked(
     span: int,
     size: int,
     position: Callable[[], int],
+    *,
+    report: bool = False,
 ) -> Iterator[Chunk]:
     all_kept = keep == list(range(span))
     while True:
@@ -682,13 +1247,18 @@ def _chunked(
         index: list[int] = []
         extras: dict[int, list[str]] = {}
         blank = 0
+        # Rows that may hold an invisible character (all of them are outside ASCII, and
+        # str.isascii costs nothing) or, in a report, a formula mark.
+        odd: list[int] = []
+        odd_text: list[str] = []
         for row, values in itertools.islice(rows, size):
             cells = values if type(values) is list else list(values)
+            joined = "".join(cells)
+            if not joined.strip():
+                blank += 1
+                continue
             width = len(cells)
             if width != span:
-                if not "".join(cells).strip():
-                    blank += 1
-                    continue
                 if width > span:
                     extra = cells[span:]
                     if "".join(extra).strip():
@@ -696,14 +1266,46 @@ def _chunked(
                     del cells[span:]
                 else:
                     cells.extend([""] * (span - width))
-            elif not "".join(cells).strip():
-                blank += 1
-                continue
+            if not joined.isascii() or (report and "'" in joined):
+                odd.append(len(data))
+                odd_text.append(joined)
             data.append(cells if all_kept else [cells[i] for i in keep])
             index.append(row)
         if not data and not blank:
             return
+        # One search for the whole chunk; the rows are looked at one by one only after.
+        if (odd and (report or HAS_INVISIBLE.search("".join(odd_text)))) or extras:
+            blank += _clean_cells(data, index, extras, odd, report)
         yield Chunk(columns, data, index, extras, blank, position())
+
+
+def _clean_cells(
+    data: list[list[str]], index: list[int], extras: dict[int, list[str]], odd: list[int],
+    report: bool,
+) -> int:  # fmt: skip
+    """Strip invisible characters (and, in a report, formula marks) from rows, in place.
+
+    ``odd`` names the rows to look at. Returns the number of rows that were left
+    blank, which are removed.
+    """
+    blank_rows = []
+    for at in odd:
+        cells = data[at]
+        joined = "\x00" + "\x00".join(cells)
+        if HAS_INVISIBLE.search(joined):
+            cells[:] = [strip_invisible(cell) for cell in cells]
+            if not "".join(cells).strip():
+                blank_rows.append(at)
+                continue
+        if report and _FORMULA_MARK.search(joined):
+            cells[:] = [restore(cell) for cell in cells]
+    for row, extra in extras.items():
+        extras[row] = [strip_invisible(cell) for cell in extra]
+    for at in reversed(blank_rows):
+        extras.pop(index[at], None)
+        del data[at]
+        del index[at]
+    return len(blank_rows)
 
 
 def _require_data(chunks: Iterator[Chunk], path: Path) -> Iterator[Chunk]:

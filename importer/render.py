@@ -23,7 +23,7 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
     if summary.pending:
         lines.append(f"  pending     {summary.pending:>9}")
     if summary.warnings:
-        lines.append(f"  warnings    {summary.warnings:>9}  (values dropped by --lenient)")
+        lines.append(f"  warnings    {summary.warnings:>9}  (see the warnings column)")
     if summary.blank_rows:
         lines.append(f"  blank rows skipped: {summary.blank_rows}")
     if summary.rejection_reasons:

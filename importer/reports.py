@@ -13,7 +13,7 @@ a carriage return is written with a leading ``'`` (:func:`neutralize`), except
 a phone number in E.164 form (``+14155550123``), which no spreadsheet reads as a
 formula and which must stay importable as it is. The workbook
 (:mod:`importer.workbook`) takes the cells back without the ``'`` and writes
-them as text.
+them as text, and the reader takes the ``'`` off when a report is imported again.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+# The formula marks are imported under their own names: callers import them from here.
+from .cells import E164 as _E164
+from .cells import FORMULA_STARTS as FORMULA_STARTS
+from .cells import neutralize as neutralize
+from .cells import restore as restore
 from .errors import ReportError
 
 OUTCOMES = ("accepted", "rejected", "duplicates", "pending")
@@ -38,29 +43,6 @@ REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "pending": ("phone_e164", "reason"),
 }
 LEADS_FILE = "leads.jsonl"
-#: First characters that make a spreadsheet read a cell as a formula.
-FORMULA_STARTS = frozenset("=+-@\t\r")
-_E164 = re.compile(r"\+[1-9]\d{5,14}")
-
-
-def neutralize(cell: str) -> str:
-    """Prefix a cell a spreadsheet would read as a formula with ``'``; E.164 phones stay."""
-    if cell and cell[0] in FORMULA_STARTS and not _E164.fullmatch(cell):
-        return "'" + cell
-    return cell
-
-
-def restore(cell: str) -> str:
-    """Undo :func:`neutralize`: the cell as the user's file had it."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_STARTS:
-        return cell[1:]
-    return cell
-
-
-#: A cell of a column, joined with NUL before each, that :func:`neutralize` would change.
-_NEEDS_MARK = re.compile(r"\x00(?:[=\-@\t\r]|\+(?![1-9]\d{5,14}(?:\x00|$)))")
-
-
 #: The NUL before a cell that :func:`neutralize` would change, in a column joined
 #: with a NUL before each cell. A cell holding a NUL itself can only add a false alarm.
 _NEEDS_MARK = re.compile(r"\x00(?:[=\-@\t\r]|\+(?![1-9]\d{5,14}(?:\x00|$)))")

@@ -10,7 +10,10 @@ turned into :class:`~importer.issues.Issue` records (row, field, code, message).
 
 Strict by default: any problem rejects the row. With ``lenient=True`` a problem
 in an optional field (email, priority, tags, timeZone) only drops that value and
-records a warning; a bad phone always rejects the row.
+records a warning; a bad phone always rejects the row. A phone read with a guess
+(see :func:`~importer.normalize.normalize_phone`) carries a warning, which never
+rejects the row. A filled country cell that names no known country rejects the row
+(``country_unknown``): its phone is never read in the default country instead.
 """
 
 from __future__ import annotations
@@ -32,14 +35,17 @@ from .countries import normalize_region
 from .issues import Issue, Severity
 from .mapping import COUNTRY_COLUMN, CUSTOM_PREFIX, LEAD_FIELDS, PHONE_FALLBACKS
 from .normalize import (
+    CELL_ERROR,
     Phone,
     Problem,
+    cell_error,
     normalize_email,
     normalize_phone,
     normalize_priority,
     normalize_tags,
     normalize_text,
 )
+from .problems import quote as _quote
 from .timezones import normalize_timezone
 
 #: Optional fields whose bad values ``--lenient`` drops instead of rejecting the row.
@@ -47,6 +53,7 @@ LENIENT_FIELDS = frozenset({"email", "priority", "tags", "timeZone"})
 _TEXT_FIELDS = ("firstName", "lastName", "leadSource", "notes")
 #: Column of the validated frame holding the extension cut off the phone number.
 EXTENSION_COLUMN = "phoneExtension"
+_NO_REGION = "phone_no_region"
 
 
 @dataclass
@@ -88,6 +95,28 @@ class PhoneBook:
 _PHONE_BOOK: ContextVar[PhoneBook | None] = ContextVar("phone_book", default=None)
 
 
+def country_for(cell: Any, default: str | None) -> str | None:
+    """The region a row's phone is read in: its country cell's, else ``default``.
+
+    A filled cell that names no known country gives None, never ``default``: a
+    number is not read in a country the row does not name.
+    """
+    if type(cell) is not str or not cell.strip():
+        return default
+    return normalize_region(cell)
+
+
+def _unknown_country(cell: Any) -> Problem | None:
+    if type(cell) is not str or not cell.strip() or normalize_region(cell) is not None:
+        return None
+    return Problem(
+        "country_unknown",
+        f"country {_quote(cell.strip())} is not a country this tool knows, so the phone is not "
+        "read in the default country instead; write an ISO code such as US, GB or DE, a "
+        "calling code such as +44, or the country's name in English",
+    )
+
+
 def _not_problem(series: pd.Series) -> pd.Series:
     flags = np.fromiter(
         (type(value) is not Problem for value in series.to_numpy()), dtype=bool, count=len(series)
@@ -126,8 +155,20 @@ def _phone_parser(region: str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:
         frame = frame.copy()
         phones = frame["phone"].to_numpy()
         if COUNTRY_COLUMN in frame:
-            regions = [normalize_region(cell) or region for cell in frame[COUNTRY_COLUMN]]
-            values = [book.normalize(p, r) for p, r in zip(phones, regions, strict=True)]
+            cells = frame[COUNTRY_COLUMN].tolist()
+            unknown = [_unknown_country(cell) for cell in cells]
+            values: list[Phone | Problem | None] = []
+            for phone, cell, problem in zip(phones, cells, unknown, strict=True):
+                value: Phone | Problem | None = book.normalize(phone, country_for(cell, region))
+                # The unknown country explains a missing country code; say it once.
+                if problem is not None and type(value) is Problem and value.code == _NO_REGION:
+                    value = None
+                values.append(value)
+            if any(unknown):
+                frame[COUNTRY_COLUMN] = _objects(
+                    [problem or cell for problem, cell in zip(unknown, cells, strict=True)],
+                    frame.index,
+                )
         else:
             values = [book.normalize(phone, region) for phone in phones]
         frame["phone"] = _objects(values, frame.index)
@@ -136,32 +177,60 @@ def _phone_parser(region: str | None) -> Callable[[pd.DataFrame], pd.DataFrame]:
     return parse
 
 
+def _guarded(field: str, normalizer: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The normalizer, after a check that the cell is not a spreadsheet error."""
+
+    def normalize(value: Any) -> Any:
+        return cell_error(field, value) or normalizer(value)
+
+    return normalize
+
+
+def _text_parser() -> pa.Parser:
+    """Trim the cells of a customFields column; a spreadsheet error is a problem."""
+
+    def parse(series: pd.Series) -> pd.Series:
+        field = f"customFields.{str(series.name)[len(CUSTOM_PREFIX) :]}"
+        values = [cell_error(field, value) or normalize_text(value) for value in series.tolist()]
+        return _objects(values, series.index)
+
+    return pa.Parser(parse)
+
+
 @lru_cache(maxsize=32)
 def lead_schema(region: str | None) -> pa.DataFrameSchema:
     """Build the schema for rows projected by a mapping, with ``region`` as default country."""
 
-    def checked(normalizer: Callable[[Any], Any] | None = None, memo: bool = False) -> pa.Column:
-        parsers = _column_parser(normalizer, memo) if normalizer else None
+    def checked(
+        normalizer: Callable[[Any], Any] | None = None, memo: bool = False, field: str = ""
+    ) -> pa.Column:
+        parsers = _column_parser(_guarded(field, normalizer), memo) if normalizer else None
         return pa.Column(None, parsers=parsers, checks=pa.Check(_not_problem), nullable=True)
 
     columns: dict[str, pa.Column] = {
         "phone": checked(),
-        "email": checked(normalize_email),
-        "priority": checked(normalize_priority, memo=True),
-        "tags": checked(normalize_tags, memo=True),
-        "timeZone": checked(normalize_timezone, memo=True),
-        COUNTRY_COLUMN: pa.Column(None, required=False),
+        "email": checked(normalize_email, field="email"),
+        "priority": checked(normalize_priority, memo=True, field="priority"),
+        "tags": checked(normalize_tags, memo=True, field="tags"),
+        "timeZone": checked(normalize_timezone, memo=True, field="timeZone"),
+        COUNTRY_COLUMN: pa.Column(
+            None, required=False, checks=pa.Check(_not_problem), nullable=True
+        ),
         rf"^{CUSTOM_PREFIX}.+$": pa.Column(
             None,
             regex=True,
             required=False,
             nullable=True,
-            parsers=_column_parser(normalize_text),
+            parsers=_text_parser(),
+            checks=pa.Check(_not_problem),
         ),
     }
     for name in _TEXT_FIELDS:  # names and sources repeat a lot: normalize each once
         columns[name] = pa.Column(
-            None, parsers=_column_parser(normalize_text, memo=True), nullable=True
+            None,
+            parsers=_column_parser(_guarded(name, normalize_text), memo=True),
+            checks=pa.Check(_not_problem),
+            nullable=True,
         )
     return pa.DataFrameSchema(
         columns,
@@ -217,8 +286,16 @@ def validate_chunk(
             if not isinstance(case, Problem):
                 # Only Problem cells fail the checks above; anything else is a defect.
                 raise AssertionError(f"unexpected schema failure in {column}: {case!r}")
-            severity: Severity = "warning" if lenient and column in LENIENT_FIELDS else "error"
+            # A spreadsheet error in a field other than the phone only leaves that value out.
+            always_warning = case.code == CELL_ERROR
+            severity: Severity = (
+                "warning" if always_warning or (lenient and column in LENIENT_FIELDS) else "error"
+            )
             issues.append(Issue(int(row), str(column), case.code, case.message, severity))
+    for row, value in zip(parsed.index.tolist(), parsed["phone"].tolist(), strict=True):
+        if type(value) is Phone and value.warning is not None:
+            warning = value.warning
+            issues.append(Issue(int(row), "phone", warning.code, warning.message, "warning"))
     for row, values in (extra_values or {}).items():
         shown = ", ".join(f"'{value}'" for value in values if value.strip())
         issues.append(
@@ -231,7 +308,9 @@ def validate_chunk(
             )
         )
     issues.sort(key=lambda issue: (issue.row, _field_order(issue.field)))
-    leads = _finish(parsed, {(issue.field, issue.row) for issue in issues})
+    leads = _finish(
+        parsed, {(issue.field, issue.row) for issue in issues if issue.field != "phone"}
+    )
     error_rows = {issue.row for issue in issues if issue.severity == "error"}
     rejected = pd.Series(leads.index.isin(list(error_rows)), index=leads.index)
     return ValidatedChunk(leads=leads, issues=issues, rejected=rejected)
@@ -244,7 +323,7 @@ def _choose_phones(frame: pd.DataFrame, region: str | None, book: PhoneBook) -> 
     rejection names the value the row was meant to be called on.
     """
     if COUNTRY_COLUMN in frame:
-        regions = [normalize_region(cell) or region for cell in frame[COUNTRY_COLUMN]]
+        regions = [country_for(cell, region) for cell in frame[COUNTRY_COLUMN]]
     else:
         regions = [region] * len(frame)
     chosen = []

@@ -27,7 +27,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +269,7 @@ class Suggestion:
 
 
 def _sample(path: Path, read: ReadOptions) -> tuple[SourceInfo, pd.DataFrame]:
-    options = ReadOptions(read.encoding, read.delimiter, read.sheet, chunk_rows=SAMPLE_ROWS)
+    options = replace(read, chunk_rows=SAMPLE_ROWS)
     with open_source(path, options) as source:
         chunk = next(source.chunks(), None)
         info = source.info
@@ -507,7 +507,10 @@ def preview_mapping(
 ) -> Preview:
     """Fill the lead fields of a file's first rows with a mapping, before and after normalizing."""
     mapping = load_mapping(mapping_ref)
-    info, frame = _sample(path, read or ReadOptions())
+    read = read or ReadOptions()
+    if read.header_row is None and mapping.header_row is not None:
+        read = replace(read, header_row=mapping.header_row)
+    info, frame = _sample(path, read)
     bound = bind_mapping(mapping, info.columns, str(path))
     head = frame.head(rows)
     projected = project(head, bound)

@@ -40,13 +40,12 @@ from typing import Any
 
 import pandas as pd
 
-from .countries import normalize_region
 from .issues import Issue, join_messages
 from .mapping import BoundMapping, project
-from .normalize import Phone, Problem
+from .normalize import Phone, PhoneWarning, Problem
 from .reader import Chunk
 from .reports import columns_to_neutralize
-from .schema import PhoneBook, PhoneKey, lead_json_rows, validate_chunk
+from .schema import PhoneBook, PhoneKey, country_for, lead_json_rows, validate_chunk
 
 #: Young-generation threshold of the garbage collector while chunks are validated.
 GC_YOUNG_THRESHOLD = 100_000
@@ -96,12 +95,15 @@ class Verdicts:
         return at not in self.rejected
 
 
-#: A phone result as plain values: (e164, extension) or (code, message, None) for a problem.
-PlainResult = tuple[str, str | None] | tuple[str, str, None]
+#: A phone result as plain values: (e164, extension), (e164, extension, warning code,
+#: warning message) for a phone read with a guess, or (code, message, None) for a problem.
+PlainResult = tuple[str, str | None] | tuple[str, str, None] | tuple[str, str | None, str, str]
 
 
 def _plain(result: Phone | Problem) -> PlainResult:
     if type(result) is Phone:
+        if result.warning is not None:
+            return (result.e164, result.extension, result.warning.code, result.warning.message)
         return (result.e164, result.extension)
     assert isinstance(result, Problem)
     return (result.code, result.message, None)
@@ -110,6 +112,8 @@ def _plain(result: Phone | Problem) -> PlainResult:
 def _result(plain: PlainResult) -> Phone | Problem:
     if len(plain) == 2:
         return Phone(plain[0], plain[1])
+    if len(plain) == 4:
+        return Phone(plain[0], plain[1], PhoneWarning(plain[2], plain[3]))
     return Problem(plain[0], plain[1] or "")
 
 
@@ -320,7 +324,7 @@ class ChunkValidator:
             return {(cell, default): table[cell] for cell in hits}
         found: dict[PhoneKey, PlainResult] = {}
         for row in chunk.rows:
-            region = normalize_region(row[where]) or default
+            region = country_for(row[where], default)
             result = self.known.get(region, {}).get(row[at])
             if result is not None:
                 found[(row[at], region)] = result

@@ -150,6 +150,45 @@ def _fit(text: str) -> str:
     return text[: MAX_CELL_CHARS - 40] + " [... cut: the CSV report has all of it]"
 
 
+def source_lines(source: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Say which sheet and header row a run read, as (label, text), when that is news."""
+    lines = []
+    sheets = source.get("sheets") or []
+    if sheets:
+        others = [
+            f"{sheet['name']} ({'hidden, ' if sheet.get('hidden') else ''}{_count(sheet['rows'])})"
+            for sheet in sheets
+            if sheet["name"] != source.get("sheet")
+        ]
+        text = str(source.get("sheet"))
+        if others:
+            text += f"; other sheets (--sheet to read one): {', '.join(others)}"
+        lines.append(("Sheet", text))
+    skipped = list(source.get("skipped_rows") or [])
+    if skipped or source.get("header_detected"):
+        text = f"row {source.get('header_row')}"
+        if skipped:
+            text += f" ({_row_ranges(skipped)} above it skipped; --header-row N picks another)"
+        lines.append(("Header", text))
+    return lines
+
+
+def _count(rows: int) -> str:
+    return f"{rows:,} row" if rows == 1 else f"{rows:,} rows"
+
+
+def _row_ranges(rows: Sequence[int]) -> str:
+    """Row numbers as spans: 'row 1', 'rows 1-2', 'rows 1-3, 5'."""
+    spans: list[list[int]] = []
+    for row in sorted(rows):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+    return f"{'row' if len(rows) == 1 else 'rows'} {text}"
+
+
 def _summary_sheet(book: Any, sheet: Any, styles: _Styles, summary: Mapping[str, Any]) -> None:
     sheet.set_column(0, 0, 24)
     sheet.set_column(1, 1, 12)
@@ -158,8 +197,10 @@ def _summary_sheet(book: Any, sheet: Any, styles: _Styles, summary: Mapping[str,
     sheet.fit_to_pages(1, 1)
     sheet.write_string(0, 0, "whiteclad-import report", styles.title)
     campaign = summary.get("campaign") or {}
+    source = summary.get("source") or {}
     facts = [
-        ("File", str((summary.get("source") or {}).get("path", ""))),
+        ("File", str(source.get("path", ""))),
+        *source_lines(source),
         ("Mapping", str((summary.get("mapping") or {}).get("name", ""))),
         ("Campaign", f"{campaign.get('name', '')} ({campaign.get('id', '')})" if campaign
          else "none: dry run, nothing was sent" if summary.get("dry_run") else ""),

@@ -92,6 +92,7 @@ META_FULLNAME_HEADER = [*META_COMMON, "full_name", "which_product_are_you_intere
 # Canonical order in which rejection codes are listed in expected.json.
 CODE_ORDER = [
     "row_too_many_values",
+    "country_unknown",
     "phone_missing",
     "phone_placeholder",
     "phone_scientific",
@@ -398,10 +399,10 @@ def generic_sheet() -> Sheet:
           "America/Los_Angeles", 'Line one of the note\nLine two, with a comma and "quotes"',
           "", "000150", "", expect="+16465550167"),
         # Unquoted comma inside notes: every field after notes shifts right by one and the
-        # row ends with a non-empty 12th field.
+        # row ends with a non-empty 12th field; the country cell now holds words.
         raw("+1 312 555 0177,Zeynep,Example,zeynep@example.com,medium,webinar,"
             "America/Chicago,Call after lunch, not before 1pm,US,000151,800",
-            expect=["row_too_many_values"]),
+            expect=["row_too_many_values", "country_unknown"]),
         BLANK,
         g("+44 7700 900123", "Ada", "Dramafield", "ada.drama@example.com", "", "", "", "",
           "", "000152", "", expect=["phone_invalid"]),
@@ -732,7 +733,11 @@ def classify_records(
             prio, tags, tz = cells["priority"], cells["tags"], cells["timezone"]
             country = str(cells["country"]).strip()
             row_region = country.upper() if re.fullmatch(r"[A-Za-z]{2}", country) else region
-        e164, pcode = classify_phone(phone, row_region)
+            if country and not re.fullmatch(r"[A-Za-z]{2}", country):
+                codes.append("country_unknown")  # never read in the default region instead
+                row_region = None
+        e164, pcode = (None, None) if row_region is None and codes[-1:] == ["country_unknown"] \
+            else classify_phone(phone, row_region)
         if pcode:
             codes.append(pcode)
         if not email_ok(str(email)):
@@ -755,9 +760,9 @@ def classify_records(
     return out
 
 
-def intended(sheet: Sheet) -> dict[str, dict[str, Any]]:
+def intended(sheet: Sheet, first_row: int = 2) -> dict[str, dict[str, Any]]:
     """Turn the hand-written ``expect`` values into expected.json row entries."""
-    keys = {r.key: i + 2 for i, r in enumerate(sheet.rows) if r.key}
+    keys = {r.key: i + first_row for i, r in enumerate(sheet.rows) if r.key}
     out: dict[str, dict[str, Any]] = {}
     for i, r in enumerate(sheet.rows):
         e = r.expect
@@ -769,7 +774,7 @@ def intended(sheet: Sheet) -> dict[str, dict[str, Any]]:
             v = {"outcome": "duplicate", "of": keys[e[1]]}
         else:
             v = {"outcome": "rejected", "codes": list(e)}
-        out[str(i + 2)] = v
+        out[str(i + first_row)] = v
     return out
 
 
@@ -983,6 +988,68 @@ def meta_english_sheet() -> Sheet:
         row(5, "Kim Example", "kim@example.com", "p:+1 415 555 0190", "$500", dup("kim")),
     ]
     return sheet
+
+
+# --- Numbers that must never reach the dialer as someone else's -----------------------
+
+#: Lines above the header of wrong_numbers.csv: a title and a blank line, as many CRM
+#: and reporting exports write them. The header is row 3, the first data row row 4.
+WRONG_NUMBERS_PREAMBLE = ["Lead list export - November 2026", ""]
+
+
+def wrong_numbers_sheet() -> Sheet:
+    """wrong_numbers.csv: typos, annotations, country cells, zone abbreviations, hidden marks."""
+    def w(phone: str, first: str, country: str = "", timezone: str = "", notes: str = "", *,
+          expect: Any, key: str | None = None) -> Row:
+        n = len(rows) + 1
+        return g(phone, first, "Example", f"{first.lower()}.{n}@example.com", "", "", timezone,
+                 notes, country, f"{900 + n:06d}", "", expect=expect, key=key)
+    rows: list[Row] = []
+    specs: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        # One digit too many, written in national format: a typo, not a foreign number.
+        (("415-555-01234", "Abel"), {"expect": ["phone_ambiguous"]}),
+        (("(202) 555-01730", "Bea"), {"expect": ["phone_ambiguous"]}),
+        (("312.555.01981", "Cai"), {"expect": ["phone_ambiguous"]}),
+        (("7911 1234567", "Dov", "GB"), {"expect": ["phone_ambiguous"]}),
+        # Bare digits one digit away from a number of the row's country: a typo too.
+        (("41555501234", "Dee"), {"expect": ["phone_ambiguous"]}),
+        # A number cell that lost its "+": read with its country code, with a warning.
+        (("447911123456", "Eli"), {"expect": "+447911123456"}),
+        # Words beside the number are cut, never turned into digits; a fax is not called.
+        (("089 12345 Fax", "Fay", "DE"), {"expect": ["phone_fax"]}),
+        (("+49 30 23125128 privat", "Gus"), {"expect": "+493023125128"}),
+        (("(415) 555-0613 (cell)", "Hal"), {"expect": "+14155550613"}),
+        (("0151 12345681 mobil", "Ivo", "Deutschland"), {"expect": "+4915112345681"}),
+        (("Fax: +1 415 555 0179", "Jan"), {"expect": ["phone_fax"]}),
+        (("1-800-FLOWERS", "Kim"), {"expect": "+18003569377"}),
+        (("415 555 0180 call after 5", "Lea"), {"expect": ["phone_invalid"]}),
+        # Country cells: ISO alpha-3 codes and the names CRMs export; unknown ones reject.
+        (("55 1234 5679", "Mo", "MEX"), {"expect": "+525512345679"}),
+        (("(912) 345-67-89", "Nia", "Russian Federation"), {"expect": "+79123456789"}),
+        (("020 7946 0153", "Oz", "GBR"), {"expect": "+442079460153"}),
+        (("030 23125129", "Pia", "DEU"), {"expect": "+493023125129"}),
+        (("06 12 34 56 71", "Quin", "The Netherlands"), {"expect": "+31612345671"}),
+        (("(415) 555-0177", "Rae", "Narnia"), {"expect": ["country_unknown"]}),
+        # Zone abbreviations and Outlook names mean the zone with daylight saving.
+        (("(415) 555-0181", "Sol", "", "PST"), {"expect": "+14155550181"}),
+        (("(212) 555-0182", "Tia", "", "EST"), {"expect": "+12125550182"}),
+        (("(312) 555-0183", "Uri", "", "CST"), {"expect": "+13125550183"}),
+        (("(212) 555-0184", "Val", "", "(GMT-05:00) Eastern Time (US & Canada)"),
+         {"expect": "+12125550184"}),
+        (("(212) 555-0185", "Wim", "", "GMT-5"), {"expect": ["timezone_offset"]}),
+        # Invisible marks, full-width characters, tel: and (+44) forms.
+        (("\u202a+44 20 7946 0154\u202c", "Xia"), {"expect": "+442079460154"}),
+        (("\u200b+1 415 555 0186", "Yan"), {"expect": "+14155550186"}),
+        (("\uff0b\uff14\uff14 \uff12\uff10 \uff17\uff19\uff14\uff16 \uff10\uff11\uff15\uff15",
+          "Zed"), {"expect": "+442079460155"}),
+        (("tel:+1-415-555-0187", "Ada"), {"expect": "+14155550187"}),
+        (("(+44) 20 7946 0156", "Bo"), {"expect": "+442079460156"}),
+        # A spreadsheet error is not a number.
+        (("#N/A", "Cy"), {"expect": ["phone_cell_error"]}),
+    ]
+    for args, kwargs in specs:
+        rows.append(w(*args, **kwargs))
+    return Sheet(GENERIC_HEADER, rows)
 
 
 def vendor_exports() -> list[tuple[str, str, Sheet]]:
@@ -1268,7 +1335,20 @@ def main(argv: Iterable[str] | None = None) -> int:
         assert header == sheet.header, name
         expected[name] = {"mapping": mapping, "region": None, "rows": intended(sheet)}
 
-    # 10. Broken inputs.
+    # 10. Wrong numbers: a title and a blank line above the header; UTF-8 with a BOM.
+    wrong = wrong_numbers_sheet()
+    preamble = "".join(line + "\r\n" for line in WRONG_NUMBERS_PREAMBLE)
+    text = preamble + csv_text(wrong, ",", "\r\n")
+    (out / "wrong_numbers.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    header_row = len(WRONG_NUMBERS_PREAMBLE) + 1
+    with (out / "wrong_numbers.csv").open(encoding="utf-8-sig", newline="") as fh:
+        back = list(csv.reader(fh))
+    assert back[header_row - 1] == wrong.header
+    expected["wrong_numbers.csv"] = {"mapping": "generic", "region": "US",
+                                     "header_row": header_row,
+                                     "rows": intended(wrong, header_row + 1)}
+
+    # 11. Broken inputs.
     (tdata / "empty.csv").write_bytes(b"")
     (tdata / "header_only.csv").write_bytes((",".join(GENERIC_HEADER) + "\n").encode())
     (tdata / "not_a_spreadsheet.csv").write_bytes(tiny_png(random.Random(SEED)))

@@ -143,3 +143,29 @@ def test_no_mapping_anywhere_is_a_usage_error(run_cli: Run, tmp_path: Path) -> N
     result = run_cli(source, "--dry-run", "--out", tmp_path / "out")
     assert result.exit_code == ExitStatus.CANNOT_START
     assert "no mapping: pass --mapping" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("where", "named"),
+    [("environment", "WHITECLAD_REGION 'UK'"), ("profile", "profile 'nightly' in ")],
+)
+def test_a_region_from_the_settings_is_refused_naming_where_it_came_from(
+    run_cli: Run, profile_env: Path, monkeypatch: pytest.MonkeyPatch, where: str, named: str
+) -> None:
+    if where == "environment":
+        monkeypatch.setenv("WHITECLAD_REGION", "UK")
+    else:
+        profile_env.write_text(profile_env.read_text().replace("region: US", "region: UK"))
+    source = leads_file(profile_env.parent / "leads.csv", us_numbers(1))
+    for args in ([source, "--dry-run"], ["drain", profile_env.parent / "inbox"]):
+        result = run_cli(*args)
+        assert result.exit_code == ExitStatus.CANNOT_START, args
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"Error: {named}"), line
+        assert line.endswith(
+            "'UK' is not a country code phone numbers know; use GB (the ISO code of the "
+            "United Kingdom)"
+        )
+    result = run_cli("config", "check")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "region 'UK' is not a country code phone numbers know; use GB" in result.stderr

@@ -10,10 +10,19 @@ from pathlib import Path
 import pytest
 
 from importer import cli as cli_module
+from importer.reader import ReadOptions, SourceFile
 from importer.status import ExitStatus
 
 from . import test_cli_send, test_ledger
-from .conftest import SAMPLES, TEST_DATA, CliResult, read_report, read_summary, write_csv
+from .conftest import (
+    SAMPLES,
+    TEST_DATA,
+    CliResult,
+    assert_every_row_once,
+    read_report,
+    read_summary,
+    write_csv,
+)
 
 Run = Callable[..., CliResult]
 GOOD = [["phone", "first_name"], ["+14155550123", "Ana"], ["(212) 555-0102", "Bo"]]
@@ -296,3 +305,178 @@ def test_progress_bar_only_when_asked(tmp_path: Path) -> None:
     off.update(50, {})
     off.close()
     assert quiet.getvalue() == ""
+
+
+UK_ADVICE = "is not a country code phone numbers know; use GB (the ISO code of the United Kingdom)"
+
+
+def test_a_mapping_with_region_uk_exits_2_before_reading_rows(run_cli: Run, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("fields:\n  phone: phone\nregion: UK\n")
+    # The file does not exist: the mapping is refused before the file is opened.
+    result = run_cli(tmp_path / "missing.csv", "-m", mapping, "--dry-run", "--out", tmp_path / "o")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert _one_error_line(result) == f"Error: mapping {mapping}: region 'UK' {UK_ADVICE}"
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--region", "UK"], {}, "--region"),
+        ([], {"WHITECLAD_REGION": "UK"}, "WHITECLAD_REGION"),
+    ],
+)
+def test_region_uk_is_refused_with_the_iso_code(
+    run_cli: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    named: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    source = write_csv(tmp_path / "leads.csv", GOOD)
+    result = run_cli(source, "-m", "generic", *args, "--dry-run", "--out", tmp_path / "o")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert _one_error_line(result) == f"Error: {named} 'UK' {UK_ADVICE}"
+
+
+TITLED = [
+    ["Leads from the spring fair"],
+    ["phone", "first_name"],
+    ["+14155550123", "Ana"],
+    ["(212) 555-0102", "Bo"],
+    ["N/A", "Cy"],
+    ["+14155550123", "Ana again"],
+]
+
+
+def _titled(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "titled.csv", TITLED)
+
+
+def test_header_row_option_skips_a_title_row(run_cli: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(_titled(tmp_path), "-m", "generic", "--region", "US", "--header-row", "2",
+                     "--dry-run", "--out", out)  # fmt: skip
+    assert result.exit_code == ExitStatus.ROWS_REJECTED, result.stderr
+    reports = assert_every_row_once(out, 4)
+    assert {name: [row["source_row"] for row in rows] for name, rows in reports.items()} == {
+        "accepted": ["3", "4"], "rejected": ["5"], "duplicates": ["6"], "pending": []
+    }  # fmt: skip
+    summary = read_summary(out)
+    assert summary["source"]["header_row"] == 2  # type: ignore[index]
+    assert summary["source"]["columns"] == ["phone", "first_name"]  # type: ignore[index]
+    lines = result.stderr.splitlines()
+    assert lines[-2:] == [
+        "Header: row 2 (row 1 above it skipped; --header-row N picks another)",
+        f"Reports: {out}",
+    ]
+
+
+def test_header_row_of_the_mapping_and_the_option_overrides_it(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    source = _titled(tmp_path)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields:\n  phone: phone\n  firstName: first_name\nregion: US\nheader_row: 2\n"
+    )
+    result = run_cli(source, "-m", mapping, "--dry-run", "--out", tmp_path / "a")
+    assert result.exit_code == ExitStatus.ROWS_REJECTED, result.stderr
+    assert read_summary(tmp_path / "a")["source"]["header_row"] == 2  # type: ignore[index]
+    mapping.write_text(
+        "fields:\n  phone: phone\n  firstName: first_name\nregion: US\nheader_row: 5\n"
+    )
+    result = run_cli(
+        source, "-m", mapping, "--header-row", "2", "--dry-run", "--out", tmp_path / "b"
+    )
+    assert result.exit_code == ExitStatus.ROWS_REJECTED, result.stderr
+    assert_every_row_once(tmp_path / "b", 4)
+
+
+def test_a_header_on_row_1_adds_no_header_line(run_cli: Run, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "leads.csv", GOOD)
+    result = run_cli(source, "-m", "generic", "--region", "US", "--header-row", "1", "--dry-run",
+                     "--out", tmp_path / "o")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert "Header:" not in result.stderr
+    assert "Sheet:" not in result.stderr
+    source_info = read_summary(tmp_path / "o")["source"]
+    assert source_info["sheets"] == []  # type: ignore[index]
+    assert source_info["header_row"] == 1  # type: ignore[index]
+
+
+def _workbook(path: Path) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    leads = book.active
+    assert leads is not None
+    leads.title = "Leads"
+    leads.append(["phone", "first_name"])
+    leads.append(["+14155550123", "Ana"])
+    leads.append(["+12125550102", "Bo"])
+    old = book.create_sheet("Old")
+    old.append(["phone"])
+    for number in range(3):
+        old.append([f"+1415555020{number}"])
+    old.sheet_state = "hidden"
+    archive = book.create_sheet("Archive")
+    archive.append(["phone"])
+    archive.append(["+14155550300"])
+    archive.append(["+14155550301"])
+    book.active = 0
+    book.save(path)
+    return path
+
+
+def test_the_sheet_read_and_the_others_are_named(run_cli: Run, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(_workbook(tmp_path / "leads.xlsx"), "-m", "generic", "--region", "US",
+                     "--dry-run", "--out", out)  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    source = read_summary(out)["source"]
+    assert source["sheet"] == "Leads"  # type: ignore[index]
+    sheets = source["sheets"]  # type: ignore[index]
+    assert [(s["name"], s["hidden"]) for s in sheets] == [
+        ("Leads", False), ("Old", True), ("Archive", False)
+    ]  # fmt: skip
+    rows = {s["name"]: s["rows"] for s in sheets}
+    line = (
+        f"Sheet: Leads; other sheets (--sheet to read one): Old (hidden, {rows['Old']} rows), "
+        f"Archive ({rows['Archive']} rows)"
+    )
+    assert line in result.stderr.splitlines()
+    assert rows["Old"] > rows["Archive"]
+    from openpyxl import load_workbook
+
+    facts = {row[0]: row[1] for row in load_workbook(out / "report.xlsx")["Summary"].iter_rows(
+        values_only=True) if row[0]}  # fmt: skip
+    assert facts["Sheet"] == line.removeprefix("Sheet: ")
+
+
+def test_reader_notices_are_shown_and_kept(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from importer import pipeline
+
+    said = "this file looks like Mac Roman; check the accented names"
+    real = pipeline.open_source
+
+    def open_with_a_notice(path: Path, read: ReadOptions) -> SourceFile:
+        source = real(path, read)
+        source.info = replace(source.info, notices=(said,))
+        return source
+
+    monkeypatch.setattr(pipeline, "open_source", open_with_a_notice)
+    out = tmp_path / "out"
+    source = write_csv(tmp_path / "leads.csv", GOOD)
+    result = run_cli(source, "-m", "generic", "--region", "US", "--dry-run", "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert f"Warning: {said}" in result.stderr.splitlines()
+    assert read_summary(out)["notices"] == [said]

@@ -79,3 +79,43 @@ def test_import_without_a_mapping_names_the_builtin_that_fits(run_cli: Run) -> N
     result = run_cli(SAMPLES / "hubspot_contacts.csv", "--dry-run")
     assert result.exit_code == ExitStatus.CANNOT_START
     assert "looks like a 'hubspot' export: add --mapping hubspot" in result.stderr
+
+
+TITLED = [
+    ["Export of 3 March", ""],
+    ["Phone Number", "First Name"],
+    ["+14155550123", "Ana"],
+    ["(212) 555-0102", "Bo"],
+]
+
+
+def test_suggest_and_check_take_the_header_row(run_cli: Run, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "titled.csv", TITLED)
+    mine = tmp_path / "mine.yaml"
+    suggested = run_cli("mapping", "suggest", path, "--header-row", "2", "--out", mine)
+    assert suggested.exit_code == ExitStatus.SUCCESS, suggested.stderr
+    assert load_mapping(mine).fields["phone"].column == "Phone Number"
+    result = run_cli("mapping", "check", path, "-m", mine, "--region", "US", "--header-row", "2")
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    assert "row 3" in result.stdout and "-> +14155550123" in result.stdout
+    assert "-> +12125550102" in result.stdout
+    assert "0 of these 2 rows would be rejected." in result.stdout
+
+
+def test_check_takes_the_header_row_of_the_mapping(run_cli: Run, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "titled.csv", TITLED)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("fields:\n  phone: Phone Number\nregion: US\nheader_row: 2\n")
+    result = run_cli("mapping", "check", path, "-m", mapping)
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    assert "0 of these 2 rows would be rejected." in result.stdout
+
+
+def test_check_refuses_region_uk_like_the_import(run_cli: Run) -> None:
+    result = run_cli("mapping", "check", SAMPLES / "generic_leads.csv", "-m", "generic",
+                     "--region", "UK")  # fmt: skip
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert result.stderr.strip() == (
+        "Error: --region 'UK' is not a country code phone numbers know; use GB (the ISO code "
+        "of the United Kingdom)"
+    )

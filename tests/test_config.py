@@ -201,3 +201,12 @@ def test_check_settings_reports_unusable_values(tmp_path: Path) -> None:
         "base_url", "mapping", "region", "no"
     ]  # fmt: skip
     assert "(command line)" in problems[0]
+
+
+def test_origin_names_the_option_the_variable_or_the_profile(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    found = settings(tmp_path, {"campaign": "X"}, {"WHITECLAD_BATCH_SIZE": "5"})
+    assert found.origin("campaign") == "--campaign"
+    assert found.origin("batch_size") == "WHITECLAD_BATCH_SIZE"
+    assert found.origin("region") == f"profile 'nightly' in {path}: region"
+    assert found.origin("notify_url") == "notify_url"

@@ -131,8 +131,13 @@ def test_formulas_and_external_links_are_never_evaluated(run_cli: Run, tmp_path:
     book.save(path)
     with open_source(path) as source:
         rows = [row for chunk in source.chunks() for row in chunk.rows]
-    # Only the values the file holds (none were ever calculated here): no formula text.
-    assert rows == [["", "Ana", ""], ["+14155550123", "", ""], ["+14155550124", "Bo", ""]]
+    # Only the values the file holds: none were ever calculated here, so each formula
+    # reads as the marker of a formula saved without its result, never as its text.
+    assert rows == [
+        ["#NO_VALUE!", "Ana", "#NO_VALUE!"],
+        ["+14155550123", "#NO_VALUE!", "#NO_VALUE!"],
+        ["+14155550124", "Bo", "#NO_VALUE!"],
+    ]
     result = _import(run_cli, path)
     assert result.exit_code == ExitStatus.ROWS_REJECTED
 

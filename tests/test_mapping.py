@@ -8,11 +8,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from importer.errors import MappingColumnError, MappingError
+from importer.errors import MappingColumnError, MappingError, UsageError
 from importer.mapping import (
     PHONE_FALLBACKS,
     bind_mapping,
     builtin_mappings,
+    check_region,
     load_mapping,
     project,
 )
@@ -175,7 +176,10 @@ def test_unknown_lead_field(tmp_path: Path) -> None:
         ("- a\n- b\n", "must be a YAML mapping"),
         ("fields:\n  email: e\n", "'phone' is a required property"),
         ("fields:\n  phone: {colum: x}\n", "is not a column name"),
-        ("fields:\n  phone: p\nregion: USA\n", "at region"),
+        ("fields:\n  phone: p\nregion: USA\n", "region 'USA' is not a country code"),
+        ("fields:\n  phone: p\nregion: 1\n", "at region"),
+        ("fields:\n  phone: p\nheader_row: 0\n", "at header_row"),
+        ("fields:\n  phone: p\nheader_row: third\n", "at header_row"),
         ("fields:\n  phone: p\nfoo: 1\n", "check the spelling"),
         ("fields:\n  phone: p\ncampaign: 123\n", "put it in quotes"),
         ("fields:\n  phone: !!python/object:os.system {}\n", "not valid YAML"),
@@ -227,3 +231,42 @@ def test_defaults_and_template_escapes(tmp_path: Path) -> None:
     projected = project(_frame(["p", "prio"], ["1", ""], ["2", "low"]), bound)
     assert projected["priority"].tolist() == ["high", "low"]
     assert projected["notes"].tolist() == ["{id} 1", "{id} 2"]
+
+
+@pytest.mark.parametrize(
+    ("region", "advice"),
+    [
+        ("UK", "use GB (the ISO code of the United Kingdom)"),
+        ("uk", "use GB (the ISO code of the United Kingdom)"),
+        ("Germany", "use DE (the ISO code for 'Germany')"),
+        ("USA", "use US (the ISO code for 'USA')"),
+        ("XX", "use a two-letter ISO code such as US, GB, DE or IN"),
+    ],
+)
+def test_a_mapping_region_is_checked_like_the_option(
+    tmp_path: Path, region: str, advice: str
+) -> None:
+    path = _mapping(tmp_path, f"fields:\n  phone: p\nregion: {region}\n")
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path)
+    assert caught.value.message == (
+        f"mapping {path}: region '{region}' is not a country code phone numbers know; {advice}"
+    )
+    with pytest.raises(UsageError) as option:
+        check_region(region)
+    assert option.value.message == (
+        f"--region '{region}' is not a country code phone numbers know; {advice}"
+    )
+
+
+@pytest.mark.parametrize(("region", "code"), [("gb", "GB"), (" us ", "US"), (None, None)])
+def test_good_regions_come_back_as_codes(tmp_path: Path, region: str | None, code: str) -> None:
+    assert check_region(region) == code
+    if region is not None:
+        path = _mapping(tmp_path, f"fields:\n  phone: p\nregion: '{region}'\n")
+        assert load_mapping(path).region == code
+
+
+def test_header_row_in_a_mapping(tmp_path: Path) -> None:
+    assert load_mapping(_mapping(tmp_path, "fields:\n  phone: p\nheader_row: 3\n")).header_row == 3
+    assert load_mapping(_mapping(tmp_path, "fields:\n  phone: p\n")).header_row is None

@@ -136,6 +136,7 @@ def test_phone_never_raises_and_returns_e164_or_a_problem(raw: str, region: str 
         assert result.e164.startswith("+")
         assert result.e164[1:].isdigit()
         assert phonenumbers.is_valid_number(phonenumbers.parse(result.e164))
+        assert len(result.e164) <= 16
     else:
         assert isinstance(result, Problem)
         assert result.code.startswith("phone_")
@@ -237,7 +238,8 @@ def test_tags_properties(values: list[str]) -> None:
     [
         ("America/New_York", "America/New_York"),
         ("america/chicago", "America/Chicago"),
-        ("US/Eastern", "US/Eastern"),
+        ("US/Eastern", "America/New_York"),
+        ("+05:30", "Asia/Kolkata"),
         ("Eastern", "America/New_York"),
         ("pacific time", "America/Los_Angeles"),
         ("america_slash_new_york", "America/New_York"),
@@ -251,11 +253,19 @@ def test_timezone_names_and_aliases(raw: str, expected: str | None) -> None:
     assert normalize_timezone(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["Mars/Olympus", "IST", "localtime", "+05:30"])
-def test_timezone_rejects_unknown_and_ambiguous(raw: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("Mars/Olympus", "timezone_unknown"),
+        ("localtime", "timezone_unknown"),
+        ("IST", "timezone_ambiguous"),
+        ("GMT-5", "timezone_offset"),
+    ],
+)
+def test_timezone_rejects_unknown_and_ambiguous(raw: str, code: str) -> None:
     result = normalize_timezone(raw)
     assert isinstance(result, Problem)
-    assert result.code == "timezone_unknown"
+    assert result.code == code
 
 
 @settings(max_examples=200)
@@ -437,3 +447,225 @@ def test_every_problem_is_a_sentence_with_the_value_and_the_fix(
     assert f"'{raw}'" in problem.message
     statement, _, fix = problem.message.partition("; ")
     assert statement and len(fix.split()) >= 3, problem.message
+
+
+# --- never send a wrong number --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "foreign"),
+    [
+        ("415-555-01234", "US", "+41555501234"),
+        ("(202) 555-01730", "US", "+20255501730"),
+        ("312.555.01981", "US", "+31255501981"),
+        ("7911 1234567", "GB", "+79111234567"),
+        ("4155550123 4", "US", "+41555501234"),
+    ],
+)
+def test_one_digit_too_many_in_a_national_number_is_never_sent_abroad(
+    raw: str, region: str, foreign: str
+) -> None:
+    result = normalize_phone(raw, region)
+    assert isinstance(result, Problem), result
+    assert result.code == "phone_ambiguous"
+    assert f"'{raw}'" in result.message
+    written = phonenumbers.format_number(
+        phonenumbers.parse(foreign), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    assert written in result.message  # says what it would have been read as
+
+
+def test_bare_digits_that_lost_their_plus_are_read_with_a_warning() -> None:
+    for raw in ("447911123456", "44 7911 123456"):
+        result = normalize_phone(raw, "US")
+        assert isinstance(result, Phone)
+        assert result.e164 == "+447911123456"
+        assert result.warning is not None
+        assert result.warning.code == "phone_country_guessed"
+        assert "+44 7911 123456" in result.warning.message
+    # Digits that begin with the region's own country code are that country: no guess.
+    assert normalize_phone("14155550123", "US") == Phone("+14155550123")
+    assert normalize_phone("447911123456", "GB") == Phone("+447911123456")
+
+
+def test_bare_digits_one_digit_away_from_a_number_of_the_region_are_rejected() -> None:
+    result = normalize_phone("33612345678", "US")  # (361) 234-5678 with a 3 too many?
+    assert isinstance(result, Problem)
+    assert result.code == "phone_ambiguous"
+    assert "(361) 234-5678" in result.message
+
+
+def test_a_doubled_first_zero_does_not_dial_abroad() -> None:
+    rejected = normalize_phone("001512 3456308", "DE")  # 01512 3456308 grouped as written
+    assert isinstance(rejected, Problem)
+    assert rejected.code == "phone_ambiguous"
+    warned = normalize_phone("0033612345678", "DE")
+    assert isinstance(warned, Phone)
+    assert warned.e164 == "+33612345678"
+    assert warned.warning is not None
+    assert warned.warning.code == "phone_dialled_abroad"
+    assert normalize_phone("0044 7911 123456", "US") == Phone("+447911123456")
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("+49 30 12345 privat", "DE", "+493012345"),
+        ("(415) 555-0613 (cell)", "US", "+14155550613"),
+        ("Mobile: +44 7911 123456", None, "+447911123456"),
+        ("Tel.: 030 23125129", "DE", "+493023125129"),
+        ("Handy 0171 1234567", "DE", "+491711234567"),
+        ("0171 1234567 (mobil)", "DE", "+491711234567"),
+        ("030 23125129 Büro", "DE", "+493023125129"),
+        ("030 23125129 geschäftlich", "DE", "+493023125129"),
+        ("01 42 68 53 00 (portable)", "FR", "+33142685300"),
+        ("01 42 68 53 00 privé", "FR", "+33142685300"),
+        ("móvil: 612 34 56 78", "ES", "+34612345678"),
+        ("celular (11) 91234-5678", "BR", "+5511912345678"),
+        ("06 1234 5678 ufficio", "IT", "+390612345678"),
+        ("CASA 91 123 45 67", "ES", "+34911234567"),
+        ("(415) 555-0123 [Work]", "US", "+14155550123"),
+        ("HOME: (415) 555-0123", "US", "+14155550123"),
+        ("office (415) 555-0123 ext. 12", "US", "+14155550123"),
+        ("T: +44 20 7946 0123", None, "+442079460123"),
+    ],
+)
+def test_words_that_label_a_number_are_cut(raw: str, region: str | None, e164: str) -> None:
+    result = normalize_phone(raw, region)
+    assert isinstance(result, Phone), result
+    assert result.e164 == e164
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [("089 12345 Fax", "DE"), ("Fax: 089 12345", "DE"), ("(fax) 415-555-0123", "US"),
+     ("Telefax 030 23125129", "DE"), ("F: +44 20 7946 0123", None), ("FAX 4155550123", "US")],
+)  # fmt: skip
+def test_a_fax_number_is_not_sent(raw: str, region: str | None) -> None:
+    result = normalize_phone(raw, region)
+    assert isinstance(result, Problem)
+    assert result.code == "phone_fax"
+    assert f"'{raw}'" in result.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "words"),
+    [
+        ("415-555-0123 ask for Bob", "US", ["'ask'", "'for'", "'Bob'"]),
+        ("(415) 555-012A", "US", ["'A'"]),
+        ("1-800-flowers", "US", ["'flowers'"]),
+        ("0891234 abends", "DE", ["'abends'"]),
+    ],
+)
+def test_other_words_never_become_digits(raw: str, region: str, words: list[str]) -> None:
+    result = normalize_phone(raw, region)
+    assert isinstance(result, Problem)
+    assert result.code == "phone_invalid"
+    for word in words:
+        assert word in result.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [("1-800-FLOWERS", "+18003569377"), ("1-800-GO-FEDEX", "+18004633339"),
+     ("+1 800 FLOWERS", "+18003569377"), ("(800) FLOWERS", "+18003569377")],
+)  # fmt: skip
+def test_vanity_numbers_in_capitals_are_dialled(raw: str, e164: str) -> None:
+    assert normalize_phone(raw, "US") == Phone(e164)
+
+
+@pytest.mark.parametrize(
+    "mark",
+    ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
+     "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200e", "\u200f"],
+)  # fmt: skip
+def test_invisible_marks_do_not_hide_the_plus(mark: str) -> None:
+    for raw in (f"{mark}+44 20 7946 0123", f"+{mark}44 20 7946 0123{mark}",
+                f"{mark}+44 20 7946 0123{mark}"):  # fmt: skip
+        assert normalize_phone(raw, None) == Phone("+442079460123"), repr(raw)
+
+
+def _full_width(text: str) -> str:
+    return "".join(ch if ch == " " else chr(ord(ch) + 0xFEE0) for ch in text)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [_full_width("+44 20 7946 0123"), _full_width("+") + "44 20 7946 0123",
+     "tel:+44-20-7946-0123", "TEL:+442079460123", "(+44) 20 7946 0123",
+     "+44\u00a020\u00a07946\u00a00123", "+44 20 7946 0123"],
+)  # fmt: skip
+def test_a_plus_written_in_other_ways_is_read(raw: str) -> None:
+    assert normalize_phone(raw, None) == Phone("+442079460123")
+
+
+def test_rfc3966_number_with_extension() -> None:
+    assert normalize_phone("tel:+1-415-555-0123;ext=12", None) == Phone("+14155550123", "12")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["#N/A", "#n/a", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!",
+     "#CALC!", "Err:502"],
+)  # fmt: skip
+def test_a_spreadsheet_error_is_its_own_problem(raw: str) -> None:
+    result = normalize_phone(raw, "US")
+    assert isinstance(result, Problem)
+    assert result.code == "phone_cell_error"
+    assert f"'{raw}'" in result.message
+    assert "spreadsheet error" in result.message
+    assert "formula" in result.message
+
+
+def _valid_nationals(region: str) -> list[str]:
+    """Valid numbers of a region in national format, built from its example numbers."""
+    found = []
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+        example = phonenumbers.example_number_for_type(region, kind)
+        if example is None:
+            continue
+        for tail in range(0, 10_000, 97):
+            digits = str(example.national_number)
+            number = phonenumbers.PhoneNumber(
+                country_code=example.country_code,
+                national_number=int(digits[:-4] + f"{tail:04d}"),
+                italian_leading_zero=example.italian_leading_zero,
+                number_of_leading_zeros=example.number_of_leading_zeros,
+            )
+            if phonenumbers.is_valid_number(number):
+                found.append(
+                    phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+                )
+    return found
+
+
+TYPO_REGIONS = ["US", "GB", "DE", "FR", "IN", "BR", "AU", "MX", "ES", "IT"]
+NATIONALS = [(region, text) for region in TYPO_REGIONS for text in _valid_nationals(region)]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    national=st.sampled_from(NATIONALS),
+    kind=st.sampled_from(["add", "remove", "double"]),
+    bare=st.booleans(),
+    at=st.integers(min_value=0, max_value=30),
+    digit=st.sampled_from("0123456789"),
+)
+def test_a_one_digit_typo_never_calls_another_country_without_a_warning(
+    national: tuple[str, str], kind: str, bare: bool, at: int, digit: str
+) -> None:
+    region, text = national
+    if bare:
+        text = "".join(ch for ch in text if ch.isdigit())
+    positions = [i for i, ch in enumerate(text) if ch.isdigit()]
+    where = positions[at % len(positions)]
+    typo = {
+        "add": text[:where] + digit + text[where:],
+        "remove": text[:where] + text[where + 1 :],
+        "double": text[:where] + text[where] + text[where:],
+    }[kind]
+    result = normalize_phone(typo, region)
+    if isinstance(result, Problem) or result.warning is not None:
+        return
+    country = phonenumbers.parse(result.e164).country_code
+    assert country == phonenumbers.country_code_for_region(region), (typo, region, result)

@@ -6,18 +6,22 @@ import csv
 import gc
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from importer import validation
+from importer.client import Credentials
+from importer.ledger import LEDGER_FILE, Ledger, run_key
 from importer.mapping import bind_mapping, load_mapping
 from importer.pipeline import ImportOptions, run_import
 from importer.reader import ReadOptions, open_source
 from importer.reports import restore
+from importer.sandbox import SandboxServer
 from importer.validation import ChunkValidator, ValidationContext
 
-from .conftest import SAMPLES, read_report, read_summary
+from .conftest import SAMPLES, SPRING, leads_file, read_report, read_summary, us_numbers
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
 REPORTS = ("accepted", "rejected", "duplicates")
@@ -209,3 +213,64 @@ def test_collector_thresholds_come_back(tmp_path: Path, workers: int) -> None:
     assert gc.get_threshold() == before
     with ChunkValidator(validator.context, workers):
         assert gc.get_threshold()[0] == max(before[0], validation.GC_YOUNG_THRESHOLD)
+
+
+def test_a_given_header_row_is_part_of_the_run_identity_and_none_changes_nothing(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2, start=9_410))
+    state = tmp_path / "ledger"
+    base = ImportOptions(
+        path=source,
+        mapping="generic",
+        region="US",
+        dry_run=False,
+        campaign=SPRING,
+        base_url=sandbox.base_url,
+        credentials=Credentials(sandbox.config.client_id, sandbox.config.client_secret),
+        state_dir=state,
+        workbook=False,
+    )
+    first = run_import(replace(base, out_dir=tmp_path / "a"))
+    given = run_import(replace(base, out_dir=tmp_path / "b", read=ReadOptions(header_row=1)))
+    assert first.run_id != given.run_id
+    parts = {
+        "source": hashlib.sha256(source.read_bytes()).hexdigest(),
+        "mapping": load_mapping("generic").sha256,
+        "region": "US",
+        "lenient": "False",
+        "campaign": SPRING,
+        "base_url": str(first.base_url),
+    }
+    with Ledger(state / LEDGER_FILE) as ledger:
+        keys = {run.id: run.key for run in ledger.runs()}
+    assert keys[first.run_id] == run_key(**parts)  # as before header rows could be given
+    assert keys[given.run_id] == run_key(**parts, header_row="1")
+    again = run_import(replace(base, out_dir=tmp_path / "c"))
+    assert again.run_id == first.run_id
+
+
+def test_the_python_api_takes_the_header_row(
+    tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importer.api import drain_folder, import_file
+
+    def titled(path: Path, phones: list[str]) -> Path:
+        rows = ["Leads of the week", "phone,first_name", *(f"{p},Lead" for p in phones)]
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        return path
+
+    one = titled(tmp_path / "one.csv", us_numbers(2, start=9_420))
+    checked = import_file(one, "generic", region="US", dry_run=True, out_dir=tmp_path / "one",
+                          header_row=2)  # fmt: skip
+    assert (checked.accepted, checked.source["header_row"]) == (2, 2)
+    monkeypatch.setenv("WHITECLAD_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("WHITECLAD_CLIENT_ID", sandbox.config.client_id)
+    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", sandbox.config.client_secret)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    titled(inbox / "drop.csv", us_numbers(3, start=9_430))
+    drained = drain_folder(inbox, "generic", campaign=SPRING, region="US", settle_seconds=0,
+                           header_row=2)  # fmt: skip
+    (only,) = drained.files
+    assert (only.outcome, only.counts["accepted"]) == ("imported", 3), only

@@ -6,8 +6,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from importer.cells import NO_CACHED_VALUE, is_cell_error
 from importer.errors import EmptyFileError, EncodingError, InputFileError, UnsupportedFileError
-from importer.reader import ReadOptions, detect_encoding, open_source, read_all, sniff_delimiter
+from importer.reader import (
+    ReadOptions,
+    SheetInfo,
+    detect_encoding,
+    open_source,
+    read_all,
+    sniff_delimiter,
+)
+from importer.reports import ReportWriter
 
 from .conftest import SAMPLES, TEST_DATA
 
@@ -236,3 +245,302 @@ def test_empty_sheet(tmp_path: Path) -> None:
     workbook.save(path)
     with pytest.raises(EmptyFileError, match="empty"):
         open_source(path)
+
+
+# --- the sheet read -------------------------------------------------------------
+
+
+def _hidden_first_sheet(path: Path, *, active: int = 1) -> Path:
+    workbook = openpyxl.Workbook()
+    old = workbook.active
+    assert old is not None
+    old.title = "Old"
+    old.append(["phone", "first_name"])
+    old.append(["+14155550100", "Stale"])
+    old.sheet_state = "hidden"
+    leads = workbook.create_sheet("Leads")
+    leads.append(["phone", "first_name"])
+    leads.append(["+14155550123", "Ana"])
+    leads.append(["+14155550124", "Bo"])
+    archive = workbook.create_sheet("Archive")
+    archive.append(["phone"])
+    archive.append(["+14155550199"])
+    workbook.active = active
+    workbook.save(path)
+    return path
+
+
+def test_a_hidden_first_sheet_is_not_read(tmp_path: Path) -> None:
+    path = _hidden_first_sheet(tmp_path / "book.xlsx")
+    with open_source(path) as source:
+        assert source.info.sheet == "Leads"
+        assert source.info.sheets == (
+            SheetInfo("Old", 2, hidden=True),
+            SheetInfo("Leads", 3, hidden=False),
+            SheetInfo("Archive", 2, hidden=False),
+        )
+        rows = [row for chunk in source.chunks() for row in chunk.rows]
+    assert rows == [["+14155550123", "Ana"], ["+14155550124", "Bo"]]
+    # Named, a hidden sheet is read all the same.
+    with open_source(path, ReadOptions(sheet="Old")) as source:
+        assert next(source.chunks()).rows == [["+14155550100", "Stale"]]
+
+
+def test_the_active_sheet_is_read_or_else_the_first_visible(tmp_path: Path) -> None:
+    with open_source(_hidden_first_sheet(tmp_path / "a.xlsx", active=2)) as source:
+        assert source.info.sheet == "Archive"
+    # A workbook saved on its hidden sheet: the first visible one.
+    with open_source(_hidden_first_sheet(tmp_path / "b.xlsx", active=0)) as source:
+        assert source.info.sheet == "Leads"
+
+
+def test_a_csv_has_no_sheets(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone\n+14155550123\n")
+    with open_source(path) as source:
+        assert source.info.sheets == ()
+        assert source.info.sheet is None
+
+
+# --- invisible characters -------------------------------------------------------
+
+
+def test_invisible_characters_are_stripped_from_every_cell(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    marks = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"
+    path.write_text(
+        "\u200bphone,first_\ufeffname,email\u2060\n"
+        f"\u202a+1 415 555 0123\u202c,Ana\u200d,{marks}ana@example.com\n"
+        "\u200b,\ufeff,\u200e\n"
+        "+14155550124,Bo,bo@example.com\n",
+        encoding="utf-8",
+    )
+    with open_source(path, ReadOptions(chunk_rows=2)) as source:
+        assert source.info.columns == ("phone", "first_name", "email")
+        chunks = list(source.chunks())
+    rows = [row for chunk in chunks for row in chunk.rows]
+    numbers = [number for chunk in chunks for number in chunk.numbers]
+    assert rows == [
+        ["+1 415 555 0123", "Ana", "ana@example.com"],
+        ["+14155550124", "Bo", "bo@example.com"],
+    ]
+    assert numbers == [2, 4]  # the row of invisible characters only is blank
+    assert sum(chunk.blank_rows for chunk in chunks) == 1
+
+
+def test_invisible_characters_in_workbook_cells(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["phone\u200f", "name"])
+    sheet.append(["\u2066+14155550123\u2069", "\u200eAna"])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    with open_source(path) as source:
+        assert source.info.columns == ("phone", "name")
+        assert next(source.chunks()).rows == [["+14155550123", "Ana"]]
+
+
+# --- a report of this tool, imported again ----------------------------------------
+
+
+def test_a_fixed_rejected_report_gives_back_the_original_cells(tmp_path: Path) -> None:
+    columns = ("phone", "first_name", "notes", "score")
+    original = [
+        ["+14155550123", "-Cy-", "+ interested in premium", "=1+1"],
+        ["4155550124", "@ana", "\tindented", "-5"],
+        ["'=kept as typed", "Bo", "plain", ""],
+    ]
+    with ReportWriter(tmp_path, columns, write_leads=False) as writer:
+        writer.write(
+            {"rejected": [[*row, n, "bad", "phone_invalid"] for n, row in enumerate(original, 2)]}
+        )
+    written = (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig")
+    assert "'+ interested in premium" in written and "'-Cy-" in written
+    with open_source(tmp_path / "rejected.csv") as source:
+        assert source.info.columns == columns
+        rows = next(source.chunks()).rows
+    assert rows[:2] == original[:2]
+    # A cell that began with ' and a formula character in the user's file is ambiguous:
+    # it comes back as what the report's reader (a spreadsheet) shows.
+    assert rows[2] == ["=kept as typed", "Bo", "plain", ""]
+
+
+def test_formula_marks_stay_in_files_that_are_not_reports(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone,notes\n+14155550123,'+ kept\n")
+    assert read_all(path)["notes"].tolist() == ["'+ kept"]
+
+
+# --- where the header is --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("above", "skipped"),
+    [
+        ("Leads export 2026-11-01\n", (1,)),
+        ("Leads export 2026-11-01\n\n", (1,)),
+        ('"Leads export, November"\n,,,\n', (1,)),
+        ("Leads export\n\nContact,,,Company,\n", (1, 3)),
+        ("Contact,,,Company,\n", (1,)),
+    ],
+    ids=["title", "title-blank", "title-with-comma", "title-group", "group"],
+)
+def test_rows_above_the_header_are_skipped(
+    tmp_path: Path, above: str, skipped: tuple[int, ...]
+) -> None:
+    path = tmp_path / "leads.csv"
+    header = "phone,first_name,last_name,company,city\n"
+    body = "+14155550123,Ana,Lee,Acme,Paris\n+14155550124,Bo,,Initech,\n"
+    path.write_text(above + header + body)
+    header_row = above.count("\n") + 1
+    with open_source(path) as source:
+        assert source.info.delimiter == ","
+        assert source.info.columns == ("phone", "first_name", "last_name", "company", "city")
+        assert source.info.header_row == header_row
+        assert source.info.header_detected
+        assert source.info.skipped_rows == skipped
+        chunk = next(source.chunks())
+    assert chunk.numbers == [header_row + 1, header_row + 2]
+    assert chunk.rows[1] == ["+14155550124", "Bo", "", "Initech", ""]
+
+
+def test_the_first_row_stays_the_header_when_it_looks_like_one(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone,name\n+14155550123,Ana\n")
+    with open_source(path) as source:
+        assert (source.info.header_row, source.info.header_detected) == (1, False)
+        assert source.info.skipped_rows == ()
+
+
+def test_excel_sep_line_sets_the_delimiter_and_is_not_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_bytes(b"sep=;\r\nphone;name,title\r\n+14155550123;Ana, PhD\r\n")
+    with open_source(path) as source:
+        assert source.info.delimiter == ";"
+        assert source.info.columns == ("phone", "name,title")
+        assert source.info.header_row == 1  # as Excel shows it: the sep= line is hidden
+        assert not source.info.header_detected
+        assert next(source.chunks()).rows == [["+14155550123", "Ana, PhD"]]
+
+
+def test_sniffing_copes_with_a_title_line() -> None:
+    assert sniff_delimiter("Leads export\nphone;name;city\n1;Ana;Paris\n2;Bo;Rome\n") == ";"
+    assert sniff_delimiter("sep=|\na|b\n") == "|"
+
+
+def test_header_found_in_a_workbook(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Leads export 2026-11-01"])
+    sheet.append([])
+    sheet.append(["Contact", None, None, "Company"])
+    sheet.append(["phone", "first_name", "email", "company"])
+    sheet.append([14155550123, "Ana", "ana@example.com", "Acme"])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    with open_source(path) as source:
+        assert source.info.header_row == 4
+        assert source.info.skipped_rows == (1, 3)
+        assert next(source.chunks()).rows == [["14155550123", "Ana", "ana@example.com", "Acme"]]
+
+
+def test_header_row_option_names_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone,name\nmobile,first\n+14155550123,Ana\n")
+    with open_source(path, ReadOptions(header_row=2)) as source:
+        assert source.info.columns == ("mobile", "first")
+        assert source.info.skipped_rows == (1,)
+        assert source.info.header_detected
+        assert next(source.chunks()).numbers == [3]
+    with pytest.raises(InputFileError, match="has 3 rows"):
+        open_source(path, ReadOptions(header_row=9))
+
+
+def test_no_header_says_what_was_looked_at(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "Leads export\n+14155550123,Ana,ana@example.com\n+14155550124,Bo,b@example.com\n"
+    )
+    with pytest.raises(InputFileError) as caught:
+        open_source(path)
+    message = str(caught.value)
+    assert "rows 1-3 were looked at" in message
+    assert "row 1 fills 1 of 3 columns" in message
+    assert "row 2 holds values ('+14155550123', 'ana@example.com')" in message
+    assert "--header-row" in message
+
+
+def test_a_first_row_of_values_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("4155550123,Ana,ana@example.com\n4155550124,Bo,bo@example.com\n")
+    with pytest.raises(InputFileError, match="first row holds values"):
+        open_source(path)
+
+
+# --- encodings --------------------------------------------------------------------
+
+
+def test_mac_roman_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    text = "phone,first_name,last_name\r+14155550123,José,Müller\r+14155550124,Ángel,Björk\r"
+    path.write_bytes(text.encode("mac_roman"))
+    assert b"\x8e" in path.read_bytes()  # é, which cp1252 reads as Ž
+    with open_source(path) as source:
+        assert source.info.encoding == "mac_roman"
+        assert source.info.notices and "Mac Roman" in source.info.notices[0]
+        rows = next(source.chunks()).rows
+    assert rows == [["+14155550123", "José", "Müller"], ["+14155550124", "Ángel", "Björk"]]
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["José", "Müller", "Zoë"],
+        ["O\u2019Brien", "don\u2019t", "\u201cquoted\u201d"],
+        ["Crème brûlée", "Cœur"],
+    ],
+)
+def test_cp1252_is_not_taken_for_mac_roman(tmp_path: Path, names: list[str]) -> None:
+    path = tmp_path / "leads.csv"
+    lines = ["phone,name", *(f"+1415555012{n},{name}" for n, name in enumerate(names))]
+    path.write_bytes("\n".join(lines).encode("cp1252"))
+    with open_source(path) as source:
+        assert source.info.encoding == "cp1252"
+        assert [row[1] for row in next(source.chunks()).rows] == names
+
+
+def test_a_few_mac_roman_letters_in_a_cp1252_file_make_a_notice(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    body = "phone,name\n+14155550123,Renée\n+14155550124,Zoë\n+14155550125,Ana\x8e\n"
+    path.write_bytes(body.encode("latin-1"))
+    with open_source(path) as source:
+        assert source.info.encoding == "cp1252"
+        assert "--encoding mac_roman" in source.info.notices[0]
+
+
+# --- error cells ------------------------------------------------------------------
+
+
+def test_error_cells_and_formulas_without_a_result_are_not_empty(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet["B1"], sheet["C1"], sheet["D1"] = "phone", "name", "total"
+    sheet["B2"], sheet["C2"], sheet["D2"] = "#N/A", "Ana", "=1+1"
+    sheet["B3"], sheet["C3"], sheet["D3"] = "#VALUE!", "Bo", ""
+    sheet["B2"].data_type = "e"
+    sheet["B3"].data_type = "e"
+    sheet["B4"], sheet["C4"] = "+14155550123", "Cy"
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    with open_source(path) as source:
+        rows = next(source.chunks()).rows
+    assert rows == [
+        ["#N/A", "Ana", NO_CACHED_VALUE],
+        ["#VALUE!", "Bo", ""],
+        ["+14155550123", "Cy", ""],
+    ]
+    assert all(is_cell_error(cell) for cell in ("#N/A", "#value!", NO_CACHED_VALUE))
+    assert not is_cell_error("#1 fan")

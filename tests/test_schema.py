@@ -6,9 +6,10 @@ import math
 import pandas as pd
 import pytest
 
+from importer.countries import normalize_region
 from importer.mapping import PHONE_FALLBACKS
-from importer.normalize import MAX_TAGS
-from importer.schema import lead_json_rows, lead_payload, validate_chunk
+from importer.normalize import MAX_TAGS, Phone
+from importer.schema import PhoneBook, lead_json_rows, lead_payload, validate_chunk
 
 
 def _projected(**columns: list[object]) -> pd.DataFrame:
@@ -68,8 +69,72 @@ def test_row_country_beats_default_region() -> None:
                        country=["GB", "", "Narnia"])  # fmt: skip
     result = validate_chunk(frame, region="US")
     assert result.leads["phone"].tolist()[:2] == ["+442079460958", "+14155550123"]
-    # An unknown country falls back to the default region: a German number fails as US.
-    assert [(issue.row, issue.field) for issue in result.issues] == [(4, "phone")]
+    # An unknown country never falls back to the default region: the row is rejected.
+    assert [(issue.row, issue.field, issue.code) for issue in result.issues] == [
+        (4, "country", "country_unknown")
+    ]
+    assert result.rejected.tolist() == [False, False, True]
+
+
+def test_an_unknown_country_is_never_replaced_by_the_default_region() -> None:
+    frame = _projected(phone=["55 1234 5679", "+15125550123", "N/A"],
+                       country=["MEX", "Narnia", "Narnia"])  # fmt: skip
+    result = validate_chunk(frame, region="US")
+    assert "+15512345679" not in result.leads["phone"].tolist()
+    codes = {(issue.row, issue.code) for issue in result.issues}
+    if normalize_region("MEX") is None:
+        assert (2, "country_unknown") in codes
+        assert result.rejected.tolist()[0]
+    else:  # read as the country the cell names
+        assert result.leads["phone"].tolist()[0] == "+525512345679"
+    # A number with its own country code is still rejected: the cell must be fixed.
+    assert (3, "country_unknown") in codes
+    # The phone's own problems are still reported, its missing country code is not.
+    assert {(4, "country_unknown"), (4, "phone_placeholder")} <= codes
+    message = next(issue.message for issue in result.issues if issue.row == 3)
+    assert "'Narnia'" in message
+    assert result.rejected.tolist()[1:] == [True, True]
+
+
+def test_fallback_phones_are_not_read_in_the_default_region_for_an_unknown_country() -> None:
+    frame = _projected(phone=["55 1234 5679"], country=["Narnia"])
+    frame[PHONE_FALLBACKS] = [("(212) 555-0100",)]
+    result = validate_chunk(frame, region="US")
+    assert [issue.code for issue in result.issues] == ["country_unknown"]
+    assert result.rejected.tolist() == [True]
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+def test_a_phone_read_with_a_guess_is_a_warning_that_keeps_the_row(lenient: bool) -> None:
+    frame = _projected(phone=["447911123456", "(415) 555-0123"])
+    result = validate_chunk(frame, region="US", lenient=lenient)
+    assert result.rejected.tolist() == [False, False]
+    assert result.leads["phone"].tolist() == ["+447911123456", "+14155550123"]
+    assert [(issue.row, issue.field, issue.code, issue.severity) for issue in result.issues] == [
+        (2, "phone", "phone_country_guessed", "warning")
+    ]
+    assert "+44 7911 123456" in result.issues[0].message
+
+
+def test_phone_results_cross_processes_as_plain_tuples_with_their_warning() -> None:
+    import marshal
+
+    from importer.normalize import normalize_phone
+    from importer.validation import _plain, _result
+
+    for raw in ["447911123456", "(415) 555-0123 x12", "N/A", "0015123456308"]:
+        region = "DE" if raw.startswith("00") else "US"
+        result = normalize_phone(raw, region)
+        assert _result(marshal.loads(marshal.dumps(_plain(result)))) == result
+
+
+def test_a_warned_phone_in_the_phone_book_keeps_its_warning() -> None:
+    book = PhoneBook()
+    first = book.normalize("447911123456", "US")
+    again = PhoneBook(dict(book.learned)).normalize("447911123456", "US")
+    assert isinstance(again, Phone)
+    assert again == first
+    assert again.warning is not None
 
 
 def test_first_valid_phone_of_several_columns_wins() -> None:

@@ -1,0 +1,86 @@
+"""Cell text shared by the reader and the reports.
+
+- Formula marks: a report cell that a spreadsheet would read as a formula is written
+  with a leading ``'`` (:func:`neutralize`); reading a report back takes it off
+  (:func:`restore`).
+- Invisible characters: bidirectional marks, zero-width characters and byte-order
+  marks are not part of any name, phone or e-mail; the reader strips them from every
+  cell (:data:`INVISIBLE`, :func:`strip_invisible`).
+- Spreadsheet errors: a workbook cell holding an error comes out as its error text
+  (:data:`SPREADSHEET_ERRORS`), and a formula cell saved without its result as
+  :data:`NO_CACHED_VALUE`, so that a later stage can say so instead of "empty".
+"""
+
+from __future__ import annotations
+
+import re
+
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = frozenset("=+-@\t\r")
+E164 = re.compile(r"\+[1-9]\d{5,14}")
+
+#: Characters that show nothing: bidirectional marks and isolates, zero-width
+#: space/joiners, word joiners and invisible operators, the byte-order mark, the soft
+#: hyphen and the Mongolian vowel separator. Copying from a web page, Outlook or a
+#: right-to-left document brings them along, often around a "+".
+INVISIBLE = "".join(
+    map(
+        chr,
+        [0x00AD, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+         *range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF],
+    )
+)  # fmt: skip
+_INVISIBLE_TABLE = dict.fromkeys(map(ord, INVISIBLE))
+HAS_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+#: The error texts a spreadsheet shows in a cell whose formula failed.
+SPREADSHEET_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#EXTERNAL!",
+        "#PYTHON!",
+    }
+)
+#: The text of a formula cell saved without its result (written by a program, not
+#: by a spreadsheet, which always saves the result): the value was never computed.
+NO_CACHED_VALUE = "#NO_VALUE!"
+
+
+def neutralize(cell: str) -> str:
+    """Prefix a cell a spreadsheet would read as a formula with ``'``; E.164 phones stay."""
+    if cell and cell[0] in FORMULA_STARTS and not E164.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def restore(cell: str) -> str:
+    """Undo :func:`neutralize`: the cell as the user's file had it."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
+
+
+def strip_invisible(cell: str) -> str:
+    """Remove the characters of :data:`INVISIBLE` from a cell."""
+    return cell.translate(_INVISIBLE_TABLE)
+
+
+def is_cell_error(cell: str) -> bool:
+    """Whether a cell holds a spreadsheet error or a formula result never computed."""
+    text = cell.strip()
+    text = text.upper()
+    return text in SPREADSHEET_ERRORS or text == NO_CACHED_VALUE
