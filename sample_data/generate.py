@@ -1052,6 +1052,42 @@ def wrong_numbers_sheet() -> Sheet:
     return Sheet(GENERIC_HEADER, rows)
 
 
+def hidden_sheet_sheets() -> tuple[Sheet, Sheet]:
+    """hidden_sheet.xlsx: a hidden first sheet with last month's list, then the one to read."""
+    old = Sheet(GENERIC_HEADER, [
+        g("(415) 555-0190", "Old", "Copy", "old.copy@example.com", expect="+14155550190"),
+        g("(415) 555-0191", "Stale", "Copy", "stale.copy@example.com", expect="+14155550191"),
+    ])
+    leads = Sheet(GENERIC_HEADER, [
+        g("(415) 555-0192", "Ana", "Current", "ana.current@example.com", timezone="PST",
+          expect="+14155550192"),
+        g("020 7946 0157", "Ben", "Current", "ben.current@example.org", country="GBR",
+          expect="+442079460157"),
+        g("#N/A", "Cy", "Current", "cy.current@example.net", expect=["phone_cell_error"]),
+    ])
+    return old, leads
+
+
+def write_hidden_sheet_xlsx(old: Sheet, leads: Sheet, path: Path) -> None:
+    """Write the workbook with its first sheet hidden and the second one active."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    wb.properties.creator = "whiteclad sample_data/generate.py"
+    wb.properties.created = FIXED_DOC_TIME
+    for name, sheet in (("Last month", old), ("Leads", leads)):
+        ws = wb.create_sheet(name)
+        ws.append(sheet.header)
+        for r in sheet.rows:
+            ws.append([v if v != "" else None for v in r.values])
+    wb["Last month"].sheet_state = "hidden"
+    wb.active = 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.write_bytes(normalize_zip(buf.getvalue(), _fix_core))
+
+
 def vendor_exports() -> list[tuple[str, str, Sheet]]:
     """(file name, built-in mapping, sheet) of every vendor export sample."""
     return [
@@ -1348,7 +1384,15 @@ def main(argv: Iterable[str] | None = None) -> int:
                                      "header_row": header_row,
                                      "rows": intended(wrong, header_row + 1)}
 
-    # 11. Broken inputs.
+    # 11. A workbook whose hidden first sheet holds an old copy: the active sheet is read.
+    old_sheet, current = hidden_sheet_sheets()
+    write_hidden_sheet_xlsx(old_sheet, current, out / "hidden_sheet.xlsx")
+    back = read_workbook_back(out / "hidden_sheet.xlsx", "Leads")
+    assert back is None or back[0] == current.header
+    expected["hidden_sheet.xlsx"] = {"mapping": "generic", "region": "US", "sheet": "Leads",
+                                     "rows": intended(current)}
+
+    # 12. Broken inputs.
     (tdata / "empty.csv").write_bytes(b"")
     (tdata / "header_only.csv").write_bytes((",".join(GENERIC_HEADER) + "\n").encode())
     (tdata / "not_a_spreadsheet.csv").write_bytes(tiny_png(random.Random(SEED)))
