@@ -2,23 +2,34 @@
 
 These take the same settings as the command line, resolved the same way (keyword
 arguments, then ``WHITECLAD_*`` variables, then the profile of the config file,
-then defaults; see :mod:`importer.config`), return the same summary objects the
-CLI writes to summary.json and drain-summary.json, and raise the typed exceptions
-of :mod:`importer.errors` instead of exiting.
+then defaults; see :mod:`importer.config`), build their options with the same
+functions (:func:`importer.options.import_options`, :func:`importer.drain.drain_options`),
+return the same summary objects the CLI writes to summary.json and drain-summary.json,
+and raise the typed exceptions of :mod:`importer.errors` instead of exiting.
+
+To try them without the real service, run :class:`importer.sandbox.SandboxServer`
+and pass its address as ``base_url`` (its credentials in ``WHITECLAD_CLIENT_ID`` and
+``WHITECLAD_CLIENT_SECRET``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from .client import resolve_base_url
-from .config import load_settings
-from .drain import DrainOptions, DrainSummary, drain_inbox
-from .errors import UsageError
-from .mapping import check_region
-from .pipeline import ImportOptions, Summary, run_import
+from .client import RetryPolicy, resolve_base_url
+from .config import Settings, load_settings
+from .drain import DrainSummary, FileOutcome, drain_inbox, drain_options
+from .events import emit
+from .options import API_MAPPING, import_options
+from .pipeline import Progress, Summary, run_import
 from .reader import ReadOptions
+from .services import insecure_http_warning
+
+__all__ = ["drain_folder", "import_file"]
 
 
 def import_file(
@@ -31,43 +42,56 @@ def import_file(
     region: str | None = None,
     lenient: bool = False,
     workbook: bool = True,
+    read: ReadOptions | None = None,
     header_row: int | None = None,
+    progress: Progress | None = None,
+    batch_size: int | None = None,
+    rate_limit: int | None = None,
+    base_url: str | None = None,
+    state_dir: str | Path | None = None,
+    fresh: bool = False,
+    workers: int | None = None,
+    write_leads: bool = False,
+    max_retries: int | None = None,
+    retry_backoff: float | None = None,
+    insecure_http: bool = False,
     profile: str | None = None,
     config: str | Path | None = None,
     stop_requested: Callable[[], bool] | None = None,
 ) -> Summary:
     """Import one file (or check it, with ``dry_run``); return its summary.
 
-    ``header_row`` is the header's row number as a spreadsheet shows it (1 = first);
-    None takes the mapping's ``header_row``, else finds it. Raises ``ImportIncomplete``
+    ``read`` says how to read the file (encoding, delimiter, sheet, header row, chunk
+    size, largest file); ``header_row``, when given, replaces ``read``'s: the header's
+    row number as a spreadsheet shows it (1 = first); None takes the mapping's
+    ``header_row``, else finds it. ``progress`` receives the progress of each stage
+    (see :class:`importer.pipeline.Progress`). ``max_retries`` and ``retry_backoff``
+    are those of the command line (3 and 1 s by default). Raises ``ImportIncomplete``
     (carrying the summary) when the API stopped the run part-way; calling again with
     the same arguments resumes it.
     """
-    settings = load_settings(
-        {"mapping": None if mapping is None else str(mapping), "campaign": campaign,
-         "region": region},
-        config=None if config is None else Path(config), profile=profile,
+    settings = _settings(
+        {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
+         "rate_limit": rate_limit, "base_url": base_url, "state_dir": state_dir},
+        config, profile,
     )  # fmt: skip
-    if not settings["mapping"]:
-        raise UsageError("no mapping: pass mapping= or set mapping: in the profile")
-    check_region(settings["region"], settings.origin("region"))
-    options = ImportOptions(
-        path=Path(path),
-        mapping=settings["mapping"],
-        out_dir=None if out_dir is None else Path(out_dir),
-        region=settings["region"],
-        lenient=lenient,
+    options = import_options(
+        settings,
+        Path(path),
         dry_run=dry_run,
-        campaign=settings["campaign"],
-        batch_size=settings["batch_size"],
-        base_url=resolve_base_url(settings["base_url"]),
-        credentials=None if dry_run else settings.credentials(),
-        rate_limit=settings["rate_limit"],
-        state_dir=settings["state_dir"],
+        out_dir=None if out_dir is None else Path(out_dir),
+        lenient=lenient,
+        read=_read(read, header_row),
+        retry=_retry(max_retries, retry_backoff),
+        fresh=fresh,
+        workers=workers,
+        write_leads=write_leads,
         workbook=workbook,
-        read=ReadOptions(header_row=header_row),
+        insecure_http=insecure_http,
+        mapping_option=API_MAPPING,
     )
-    return run_import(options, None, stop_requested)
+    _warn_insecure(options.base_url, options.insecure_http)
+    return run_import(options, progress, stop_requested)
 
 
 def drain_folder(
@@ -80,39 +104,72 @@ def drain_folder(
     out: str | Path | None = None,
     settle_seconds: float | None = None,
     region: str | None = None,
+    lenient: bool = False,
+    read: ReadOptions | None = None,
     header_row: int | None = None,
+    batch_size: int | None = None,
+    rate_limit: int | None = None,
+    base_url: str | None = None,
+    state_dir: str | Path | None = None,
+    insecure_http: bool = False,
+    progress: Progress | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
+    stop_requested: Callable[[], bool] | None = None,
     profile: str | None = None,
     config: str | Path | None = None,
 ) -> DrainSummary:
-    """Import every ready file of ``inbox`` and file each away; return the drain's summary."""
-    settings = load_settings(
-        {"mapping": None if mapping is None else str(mapping), "campaign": campaign,
-         "region": region, "settle_seconds": settle_seconds},
-        config=None if config is None else Path(config), profile=profile,
+    """Import every ready file of ``inbox`` and file each away; return the drain's summary.
+
+    ``read``, ``header_row`` and ``progress`` apply to each file's import as in
+    :func:`import_file`; ``on_file`` is called with each file's outcome as soon as the
+    file is filed away; ``stop_requested`` is asked between files.
+    """
+    settings = _settings(
+        {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
+         "rate_limit": rate_limit, "base_url": base_url, "state_dir": state_dir,
+         "settle_seconds": settle_seconds},
+        config, profile,
     )  # fmt: skip
-    if not settings["mapping"]:
-        raise UsageError("no mapping: pass mapping= or set mapping: in the profile")
-    check_region(settings["region"], settings.origin("region"))
-    template = ImportOptions(
-        path=Path(inbox),
-        mapping=settings["mapping"],
-        region=settings["region"],
-        dry_run=False,
-        campaign=settings["campaign"],
-        batch_size=settings["batch_size"],
-        base_url=resolve_base_url(settings["base_url"]),
-        credentials=settings.credentials(),
-        rate_limit=settings["rate_limit"],
-        state_dir=settings["state_dir"],
-        read=ReadOptions(header_row=header_row),
-    )
-    options = DrainOptions(
+    options = drain_options(
+        settings,
         Path(inbox),
-        template,
-        settings["state_dir"],
         archive=None if archive is None else Path(archive),
         failed=None if failed is None else Path(failed),
         out=None if out is None else Path(out),
-        settle_seconds=settings["settle_seconds"],
+        lenient=lenient,
+        read=_read(read, header_row),
+        insecure_http=insecure_http,
+        mapping_option=API_MAPPING,
     )
-    return drain_inbox(options)
+    _warn_insecure(options.template.base_url, options.template.insecure_http)
+    return drain_inbox(options, stop_requested, progress=progress, on_file=on_file)
+
+
+def _settings(given: dict[str, Any], config: str | Path | None, profile: str | None) -> Settings:
+    for name in ("mapping", "state_dir"):
+        if given.get(name) is not None:
+            given[name] = str(given[name]) if name == "mapping" else Path(given[name])
+    return load_settings(given, config=None if config is None else Path(config), profile=profile)
+
+
+def _read(read: ReadOptions | None, header_row: int | None) -> ReadOptions:
+    read = read or ReadOptions()
+    return read if header_row is None else replace(read, header_row=header_row)
+
+
+def _retry(max_retries: int | None, retry_backoff: float | None) -> RetryPolicy:
+    default = RetryPolicy()
+    return RetryPolicy(
+        attempts=default.attempts if max_retries is None else max_retries + 1,
+        backoff=default.backoff if retry_backoff is None else retry_backoff,
+    )
+
+
+def _warn_insecure(base_url: str | None, insecure_http: bool) -> None:
+    """Log the warning the command line prints when the secret crosses the network."""
+    if not insecure_http:
+        return
+    url = resolve_base_url(base_url)
+    warning = insecure_http_warning(url, insecure_http)
+    if warning is not None:
+        emit("insecure_http", warning, logging.WARNING, base_url=url)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from .client import CAMPAIGN_ID, ApiClient, Campaign
 from .errors import ApiError, CampaignError, NotFoundError, StartError
 
+__all__ = [
+    "resolve_campaign",
+]
+
 
 def resolve_campaign(client: ApiClient, ref: str) -> Campaign:
     """Return the campaign ``ref`` names, confirmed by GET /campaigns/:id.

@@ -15,6 +15,19 @@ from __future__ import annotations
 
 import re
 
+__all__ = [
+    "E164",
+    "FORMULA_STARTS",
+    "HAS_INVISIBLE",
+    "INVISIBLE",
+    "NO_CACHED_VALUE",
+    "SPREADSHEET_ERRORS",
+    "is_cell_error",
+    "neutralize",
+    "restore",
+    "strip_invisible",
+]
+
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r")
 E164 = re.compile(r"\+[1-9]\d{5,14}")

@@ -12,43 +12,66 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import click
 
 from . import __version__
-from .client import (
-    MAX_BATCH,
-    ApiClient,
-    Credentials,
-    RetryPolicy,
-    is_loopback,
-    resolve_base_url,
-)
-from .config import Settings, check_settings, load_settings
-from .drain import DrainOptions, drain_inbox
+from .client import MAX_BATCH, ApiClient, RetryPolicy, resolve_base_url
+from .config import load_settings
+from .drain import drain_inbox, drain_options
 from .drain import notify as drain_notify
 from .drain import watch as drain_watch
-from .errors import ApiError, ImporterError, ImportIncomplete, StartError, UsageError
-from .events import FORMATS, LOGGER, log_handler
+from .errors import ImporterError, ImportIncomplete, UsageError
+from .events import FORMATS, event_log
 from .interrupt import graceful_stop
-from .ledger import LEDGER_FILE, Ledger
-from .mapping import builtin_mappings, check_region, load_mapping
-from .pipeline import ImportOptions, Summary, run_import
-from .reader import ReadOptions, open_source
+from .mapping import check_region
+from .options import import_options
+from .pipeline import Summary, run_import
+from .reader import ReadOptions
 from .render import ProgressBar, campaign_table, run_table, summary_text
+from .services import (
+    api_client,
+    ask,
+    builtin_mapping_list,
+    config_report,
+    embedded_sandbox,
+    insecure_http_warning,
+    ledger_run,
+    recent_runs,
+)
 from .status import ExitStatus
-from .suggest import BuiltinFit, best_builtin, preview_mapping, suggest_mapping
+from .suggest import preview_mapping, suggest_mapping
 from .workbook import source_lines
 
-T = TypeVar("T")
+__all__ = [
+    "ByteSize",
+    "DefaultCommandGroup",
+    "campaign_command",
+    "campaigns_command",
+    "cli",
+    "config_check_command",
+    "config_group",
+    "drain_command",
+    "end_of_run_text",
+    "exit_status",
+    "import_command",
+    "main",
+    "mapping_check_command",
+    "mapping_group",
+    "mapping_suggest_command",
+    "mappings_command",
+    "rate_limits_command",
+    "runs_group",
+    "runs_show_command",
+    "sandbox_command",
+    "status_command",
+]
 
 
 class DefaultCommandGroup(click.Group):
@@ -114,17 +137,10 @@ def _debug_option(function: Any) -> Any:
     )(function)
 
 
-def _remember_insecure(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
-    ctx.meta["insecure_http"] = value
-    return value
-
-
 def _base_url_option(function: Any) -> Any:
     function = click.option(
         "--insecure-http",
         is_flag=True,
-        expose_value=False,
-        callback=_remember_insecure,
         help="Allow a plain http:// API address on another machine (test servers only).",
     )(function)
     return click.option(
@@ -134,16 +150,12 @@ def _base_url_option(function: Any) -> Any:
     )(function)
 
 
-def _insecure_http(base_url: str) -> bool:
-    """Whether --insecure-http was given; warn when it lets a secret cross the network."""
-    allowed = bool(click.get_current_context().meta.get("insecure_http"))
-    if allowed and base_url.startswith("http://") and not is_loopback(base_url):
-        click.echo(
-            f"Warning: --insecure-http: the client secret goes unencrypted to {base_url}; "
-            "use this with test servers only",
-            err=True,
-        )
-    return allowed
+def _warn_insecure(base_url: str | None, insecure_http: bool) -> None:
+    """Warn when --insecure-http lets the client secret cross the network."""
+    if insecure_http:
+        warning = insecure_http_warning(resolve_base_url(base_url), insecure_http)
+        if warning is not None:
+            click.echo(f"Warning: {warning}", err=True)
 
 
 def _state_dir_option(function: Any) -> Any:
@@ -190,15 +202,8 @@ def _event_log(log_file: Path | None, log_format: str | None, always: bool) -> I
     if log_file is None and log_format is None and not always:
         yield
         return
-    handler = log_handler(log_file, log_format or "text", sys.stderr)
-    LOGGER.addHandler(handler)
-    LOGGER.setLevel(logging.INFO)
-    LOGGER.propagate = False
-    try:
+    with event_log(log_file, log_format or "text", sys.stderr):
         yield
-    finally:
-        LOGGER.removeHandler(handler)
-        handler.close()
 
 
 def _json_option(function: Any) -> Any:
@@ -352,6 +357,7 @@ def import_command(
     batch_size: int | None,
     use_sandbox: bool,
     base_url: str | None,
+    insecure_http: bool,
     out_dir: Path | None,
     region: str | None,
     lenient: bool,
@@ -401,38 +407,25 @@ def import_command(
         chunk_rows=chunk_rows,
         max_file_size=max_file_size,
     )
-    mapping_ref = _required_mapping(settings, file, read)
-    check_region(settings["region"], settings.origin("region"))
-    with _maybe_sandbox(use_sandbox and not dry_run) as sandbox:
-        credentials = None
-        base_url = settings["base_url"]
-        if sandbox is not None:
-            base_url = sandbox.base_url
-            credentials = Credentials(sandbox.config.client_id, sandbox.config.client_secret)
-            click.echo(f"Sandbox: {base_url} (temporary data)", err=True)
-        elif not dry_run:
-            credentials = settings.credentials()
-        options = ImportOptions(
-            path=file,
-            mapping=mapping_ref,
-            out_dir=out_dir,
-            region=settings["region"],
-            lenient=lenient,
+    with embedded_sandbox(use_sandbox and not dry_run) as sandbox:
+        options = import_options(
+            settings,
+            file,
             dry_run=dry_run,
+            out_dir=out_dir,
+            lenient=lenient,
             read=read,
-            campaign=settings["campaign"],
-            batch_size=settings["batch_size"],
-            base_url=base_url,
-            credentials=credentials,
             retry=RetryPolicy(attempts=max_retries + 1, backoff=retry_backoff),
-            rate_limit=settings["rate_limit"],
-            insecure_http=not dry_run and _insecure_http(resolve_base_url(base_url)),
-            state_dir=settings["state_dir"],
             fresh=fresh,
+            workers=workers,
             write_leads=write_leads,
             workbook=not no_workbook,
-            workers=workers,
+            insecure_http=insecure_http,
+            endpoint=sandbox,
         )
+        if sandbox is not None:
+            click.echo(f"Sandbox: {sandbox.base_url} (temporary data)", err=True)
+        _warn_insecure(options.base_url, options.insecure_http)
         progress = ProgressBar(stderr, enabled=not no_progress and stderr.isatty())
         with _event_log(log_file, log_format, always=False), graceful_stop(stderr) as stop:
             summary = run_import(options, progress, stop)
@@ -446,47 +439,6 @@ def end_of_run_text(summary: Summary) -> str:
     extra = [f"{label}: {text}" for label, text in source_lines(summary.source)]
     at = next((i for i, line in enumerate(lines) if line.startswith("Reports: ")), len(lines))
     return "\n".join([*lines[:at], *extra, *lines[at:]])
-
-
-def _required_mapping(
-    settings: Settings, file: Path | None = None, read: ReadOptions | None = None
-) -> str:
-    mapping = settings["mapping"]
-    if not mapping:
-        builtins = ", ".join(builtin_mappings())
-        hint = f"; or run 'whiteclad-import mapping suggest {file or 'FILE'}' to get one written"
-        fit = _builtin_for(file, read or ReadOptions()) if file is not None else None
-        if fit is not None:
-            hint = (
-                f". This file looks like a '{fit.name}' export: add --mapping {fit.name} "
-                f"(it reads {fit.columns_read} of the file's {fit.columns} columns)"
-            )
-        raise UsageError(
-            f"no mapping: pass --mapping with a YAML file or a built-in name ({builtins}), "
-            f"or set mapping: in the profile{hint}"
-        )
-    return str(mapping)
-
-
-def _builtin_for(file: Path, read: ReadOptions) -> BuiltinFit | None:
-    """The built-in mapping that fits a file, when its header can be read at all."""
-    try:
-        with open_source(file, replace(read, chunk_rows=1)) as source:
-            return best_builtin(source.info.columns)
-    except ImporterError:
-        return None  # the import itself reports what is wrong with the file
-
-
-@contextlib.contextmanager
-def _maybe_sandbox(wanted: bool) -> Iterator[Any]:
-    """Run an embedded sandbox with a temporary database for the length of a command."""
-    if not wanted:
-        yield None
-        return
-    from .sandbox import SandboxConfig, SandboxServer
-
-    with SandboxServer(SandboxConfig(), host="127.0.0.1", port=0) as server:
-        yield server
 
 
 @cli.command("sandbox")
@@ -571,7 +523,7 @@ def runs_group(
     if ctx.invoked_subcommand is not None:
         return
     settings = load_settings({"state_dir": state_dir}, config=config_path, profile=profile)
-    runs = _open_ledger(settings["state_dir"], lambda ledger: ledger.runs(limit))
+    runs = recent_runs(settings["state_dir"], limit)
     if as_json:
         _print_json([run.__dict__ for run in runs])
     else:
@@ -593,18 +545,7 @@ def runs_show_command(
       whiteclad-import runs show 3
     """
     settings = load_settings({"state_dir": state_dir}, config=config_path, profile=profile)
-    run = _open_ledger(settings["state_dir"], lambda ledger: ledger.run(run_id))
-    if run is None:
-        raise UsageError(f"no run #{run_id} in the ledger; list them with 'whiteclad-import runs'")
-    _print_json(run.__dict__)
-
-
-def _open_ledger(state_dir: Path, read: Callable[[Ledger], T]) -> T:
-    path = state_dir / LEDGER_FILE
-    if not path.exists():
-        raise UsageError(f"no ledger at {path} yet: no import has been sent from this state dir")
-    with Ledger(path) as ledger:
-        return read(ledger)
+    _print_json(ledger_run(settings["state_dir"], run_id).__dict__)
 
 
 @cli.command("drain")
@@ -658,6 +599,7 @@ def drain_command(
     rate_limit: int | None,
     header_row: int | None,
     base_url: str | None,
+    insecure_http: bool,
     max_file_size: int,
     state_dir: Path | None,
     log_file: Path | None,
@@ -683,27 +625,17 @@ def drain_command(
          "settle_seconds": settle_seconds, "notify_url": notify_url},
         config=config_path, profile=profile,
     )  # fmt: skip
-    mapping_ref = _required_mapping(settings)
-    check_region(settings["region"], settings.origin("region"))
-    template = ImportOptions(
-        path=inbox,
-        mapping=mapping_ref,
-        region=settings["region"],
+    options = drain_options(
+        settings,
+        inbox,
+        archive=archive_dir,
+        failed=failed_dir,
+        out=out_dir,
         lenient=lenient,
-        dry_run=False,
-        campaign=settings["campaign"],
-        batch_size=settings["batch_size"],
-        base_url=resolve_base_url(settings["base_url"]),
-        credentials=settings.credentials(),
-        rate_limit=settings["rate_limit"],
-        state_dir=settings["state_dir"],
         read=ReadOptions(max_file_size=max_file_size, header_row=header_row),
-        insecure_http=_insecure_http(resolve_base_url(settings["base_url"])),
+        insecure_http=insecure_http,
     )
-    options = DrainOptions(
-        inbox, template, settings["state_dir"], archive_dir, failed_dir, out_dir,
-        settings["settle_seconds"],
-    )  # fmt: skip
+    _warn_insecure(options.template.base_url, options.template.insecure_http)
     status = 0
     message = "Stopping after the file in hand (Ctrl-C again to stop at once)..."
     with _event_log(log_file, log_format, always=True), graceful_stop(sys.stderr, message) as stop:
@@ -742,19 +674,10 @@ def config_check_command(as_json: bool, config_path: Path | None, profile: str |
       whiteclad-import config check --profile nightly --json
     """
     settings = load_settings(config=config_path, profile=profile)
-    problems = check_settings(settings)
+    report = config_report(settings)
+    problems: list[str] = report["problems"]
     if as_json:
-        _print_json(
-            {
-                "config_file": str(settings.config_path) if settings.config_path else None,
-                "profile": settings.profile,
-                "settings": {
-                    name: {"value": value, "source": source}
-                    for name, value, source in settings.describe()
-                },
-                "problems": problems,
-            }
-        )
+        _print_json(report)
     else:
         click.echo(f"config file  {settings.config_path or '(none found)'}")
         click.echo(f"profile      {settings.profile or '(none)'}")
@@ -794,14 +717,13 @@ def mappings_command(as_json: bool) -> None:
     Example:
       whiteclad-import mappings
     """
-    found = {name: load_mapping(name) for name in builtin_mappings()}
+    found = builtin_mapping_list()
     if as_json:
-        _print_json({name: {"description": m.description, "path": str(m.path)}
-                     for name, m in found.items()})  # fmt: skip
+        _print_json(found)
         return
     width = max(len(name) for name in found)
     for name, mapping in found.items():
-        click.echo(f"{name.ljust(width)}  {mapping.description}")
+        click.echo(f"{name.ljust(width)}  {mapping['description']}")
 
 
 @cli.group("mapping")
@@ -919,18 +841,13 @@ def _clip(text: str, width: int = 32) -> str:
 # --- API information commands -------------------------------------------------------
 
 
-def _client(base_url: str | None, config_path: Path | None, profile: str | None) -> ApiClient:
+def _client(
+    base_url: str | None, insecure_http: bool, config_path: Path | None, profile: str | None
+) -> ApiClient:
     settings = load_settings({"base_url": base_url}, config=config_path, profile=profile)
-    url = resolve_base_url(settings["base_url"])
-    return ApiClient(url, settings.credentials(), insecure_http=_insecure_http(url))
-
-
-def _ask(call: Callable[[], T]) -> T:
-    """Run an API call for an information command; any API failure means nothing was done."""
-    try:
-        return call()
-    except ApiError as exc:
-        raise StartError(exc.message) from exc
+    client = api_client(settings, insecure_http=insecure_http)
+    _warn_insecure(client.base_url, insecure_http)
+    return client
 
 
 def _print_json(data: Any) -> None:
@@ -949,6 +866,7 @@ def campaigns_command(
     search: str | None,
     as_json: bool,
     base_url: str | None,
+    insecure_http: bool,
     config_path: Path | None,
     profile: str | None,
 ) -> None:
@@ -958,8 +876,8 @@ def campaigns_command(
     Example:
       whiteclad-import campaigns --status active --search spring
     """
-    with _client(base_url, config_path, profile) as client:
-        found = _ask(lambda: list(client.iter_campaigns(status=status, search=search)))
+    with _client(base_url, insecure_http, config_path, profile) as client:
+        found = ask(lambda: list(client.iter_campaigns(status=status, search=search)))
     if as_json:
         _print_json([campaign.raw for campaign in found])
     else:
@@ -976,6 +894,7 @@ def campaign_command(
     campaign_id: str,
     as_json: bool,
     base_url: str | None,
+    insecure_http: bool,
     config_path: Path | None,
     profile: str | None,
 ) -> None:
@@ -985,8 +904,8 @@ def campaign_command(
     Example:
       whiteclad-import campaign 65f2a1b2c3d4e5f6a7b8c9d0
     """
-    with _client(base_url, config_path, profile) as client:
-        campaign = _ask(lambda: client.get_campaign(campaign_id))
+    with _client(base_url, insecure_http, config_path, profile) as client:
+        campaign = ask(lambda: client.get_campaign(campaign_id))
     if as_json:
         _print_json(campaign.raw)
     else:
@@ -999,7 +918,11 @@ def campaign_command(
 @_settings_options
 @_debug_option
 def status_command(
-    as_json: bool, base_url: str | None, config_path: Path | None, profile: str | None
+    as_json: bool,
+    base_url: str | None,
+    insecure_http: bool,
+    config_path: Path | None,
+    profile: str | None,
 ) -> None:
     """Check the connection, the organization and the credit balance.
 
@@ -1007,8 +930,8 @@ def status_command(
     Example:
       whiteclad-import status
     """
-    with _client(base_url, config_path, profile) as client:
-        status = _ask(client.status)
+    with _client(base_url, insecure_http, config_path, profile) as client:
+        status = ask(client.status)
     if as_json:
         _print_json(status.raw)
     else:
@@ -1025,7 +948,11 @@ def status_command(
 @_settings_options
 @_debug_option
 def rate_limits_command(
-    as_json: bool, base_url: str | None, config_path: Path | None, profile: str | None
+    as_json: bool,
+    base_url: str | None,
+    insecure_http: bool,
+    config_path: Path | None,
+    profile: str | None,
 ) -> None:
     """Show the current consumption of the API's rate limit.
 
@@ -1033,8 +960,8 @@ def rate_limits_command(
     Example:
       whiteclad-import rate-limits --json
     """
-    with _client(base_url, config_path, profile) as client:
-        body = _ask(client.rate_limits)
+    with _client(base_url, insecure_http, config_path, profile) as client:
+        body = ask(client.rate_limits)
     if as_json:
         _print_json(body)
     else:
@@ -1078,8 +1005,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return ExitStatus.CANNOT_START
     except ImportIncomplete as exc:
-        if isinstance(exc.summary, Summary):
-            click.echo(end_of_run_text(exc.summary), err=True)
+        click.echo(end_of_run_text(exc.summary), err=True)
         if debug:
             traceback.print_exc()
         click.echo(f"Error: {exc.message}", err=True)

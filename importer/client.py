@@ -57,6 +57,25 @@ from .errors import (
 from .events import emit
 from .pacing import Pacer
 
+__all__ = [
+    "BASE_URL_ENV",
+    "CAMPAIGN_ID",
+    "CLIENT_ID_ENV",
+    "CLIENT_SECRET_ENV",
+    "DEFAULT_BASE_URL",
+    "MAX_BATCH",
+    "ApiClient",
+    "ApiStatus",
+    "Campaign",
+    "CreateLeadsResult",
+    "Credentials",
+    "LeadResult",
+    "RetryPolicy",
+    "check_transport",
+    "is_loopback",
+    "resolve_base_url",
+]
+
 DEFAULT_BASE_URL = "https://api-serve.cllr.ai/api/v1/client"
 BASE_URL_ENV = "WHITECLAD_BASE_URL"
 CLIENT_ID_ENV = "WHITECLAD_CLIENT_ID"

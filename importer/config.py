@@ -39,6 +39,21 @@ from .ledger import default_state_dir
 from .resources import data_dir
 from .yamlfile import read_yaml
 
+__all__ = [
+    "CONFIG_ENV",
+    "CONFIG_FILE",
+    "CREDENTIALS",
+    "ENV_PREFIX",
+    "MASK",
+    "PROFILE_ENV",
+    "SETTINGS",
+    "Setting",
+    "Settings",
+    "check_settings",
+    "find_config",
+    "load_settings",
+]
+
 CONFIG_FILE = "whiteclad.yaml"
 CONFIG_ENV = "WHITECLAD_CONFIG"
 PROFILE_ENV = "WHITECLAD_PROFILE"

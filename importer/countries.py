@@ -24,6 +24,11 @@ from functools import cache, lru_cache
 
 import phonenumbers
 
+__all__ = [
+    "country_name",
+    "normalize_region",
+]
+
 # ISO 3166-1: alpha-3, alpha-2, then the English short name and official names.
 _ISO_3166 = """\
 ABW AW Aruba

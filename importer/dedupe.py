@@ -8,6 +8,10 @@ is carried across chunks, so the result does not depend on the chunk size.
 
 from __future__ import annotations
 
+__all__ = [
+    "InFileDuplicates",
+]
+
 
 class InFileDuplicates:
     """Remembers the first row of every phone seen so far in the run."""

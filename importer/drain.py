@@ -27,7 +27,11 @@ files' (0 when the inbox is empty). One drain per inbox at a time: a second one
 exits at once with ``LockedError`` (exit 4).
 
 Each drain writes ``drain-summary.json`` (every file and its outcome counts) in its
-own folder under ``out``, beside the report folder of each file.
+own folder under ``out``, beside the report folder of each file. That folder's name
+(``drain-YYYYmmdd-HHMMSS``) is the drain's id: the ``run_id`` of the drain's events.
+
+:func:`drain_options` builds a drain's options from the settings, the same way for
+every face.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .client import RetryPolicy
+from .config import Settings
 from .errors import (
     ImporterError,
     ImportIncomplete,
@@ -51,10 +57,29 @@ from .errors import (
     LedgerError,
     MappingColumnError,
 )
-from .events import emit
+from .events import emit, run_context
 from .ledger import ExclusiveLock, run_key
-from .pipeline import ImportOptions, Summary, run_import
+from .options import CLI_MAPPING, MappingOption, import_options, required_mapping
+from .pipeline import ImportOptions, Progress, Summary, run_import
+from .reader import ReadOptions
 from .status import ExitStatus
+
+__all__ = [
+    "COUNTS",
+    "DELIVERIES_FILE",
+    "DRAIN_SUMMARY",
+    "SUPPORTED_SUFFIXES",
+    "Deliveries",
+    "DrainOptions",
+    "DrainSummary",
+    "FileOutcome",
+    "drain_inbox",
+    "drain_lock",
+    "drain_options",
+    "notify",
+    "ready_files",
+    "watch",
+]
 
 SUPPORTED_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"})
 DRAIN_SUMMARY = "drain-summary.json"
@@ -125,6 +150,45 @@ class DrainSummary:
     def totals(self) -> dict[str, int]:
         """Row counts added over the files."""
         return {name: sum(f.counts.get(name, 0) for f in self.files) for name in COUNTS}
+
+    @property
+    def drain_id(self) -> str | None:
+        """The drain's id: the name of the folder holding drain-summary.json."""
+        return Path(self.summary_path).parent.name if self.summary_path else None
+
+
+def drain_options(
+    settings: Settings,
+    inbox: Path,
+    *,
+    archive: Path | None = None,
+    failed: Path | None = None,
+    out: Path | None = None,
+    lenient: bool = False,
+    read: ReadOptions | None = None,
+    retry: RetryPolicy | None = None,
+    insecure_http: bool = False,
+    mapping_option: MappingOption = CLI_MAPPING,
+) -> DrainOptions:
+    """Turn the effective settings and a drain's own values into the drain's options.
+
+    Each file is imported with :func:`importer.options.import_options` of these
+    settings; ``settle_seconds`` and ``state_dir`` come from the settings too.
+    """
+    required_mapping(settings, option=mapping_option)  # the files are not known yet
+    template = import_options(
+        settings, inbox, dry_run=False, lenient=lenient, read=read, retry=retry,
+        insecure_http=insecure_http, mapping_option=mapping_option,
+    )  # fmt: skip
+    return DrainOptions(
+        inbox,
+        template,
+        settings["state_dir"],
+        archive=archive,
+        failed=failed,
+        out=out,
+        settle_seconds=settings["settle_seconds"],
+    )
 
 
 class Deliveries:
@@ -198,15 +262,34 @@ def drain_inbox(
     options: DrainOptions,
     stop_requested: Callable[[], bool] | None = None,
     skip: Callable[[Path], bool] | None = None,
+    progress: Progress | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
 ) -> DrainSummary:
     """Import every ready file of the inbox and file it away; return the drain's summary.
 
     ``stop_requested`` is asked between files (the file in hand is always finished);
     ``skip`` leaves chosen files for later (``--watch`` uses it for files that just
-    failed to import). Raises :class:`LockedError` when another drain holds the inbox.
+    failed to import). ``progress`` follows each file's import, as in
+    :func:`~importer.pipeline.run_import`; ``on_file`` is called with each file's
+    outcome as soon as the file is filed away. Raises :class:`LockedError` when
+    another drain holds the inbox.
     """
-    stop = stop_requested or (lambda: False)
     started = datetime.now(UTC)
+    run_dir = options.out_dir / f"drain-{started.strftime('%Y%m%d-%H%M%S')}"
+    with run_context(run_dir.name, drain_id=run_dir.name):
+        return _drain(options, started, run_dir, stop_requested, skip, progress, on_file)
+
+
+def _drain(
+    options: DrainOptions,
+    started: datetime,
+    run_dir: Path,
+    stop_requested: Callable[[], bool] | None,
+    skip: Callable[[Path], bool] | None,
+    progress: Progress | None,
+    on_file: Callable[[FileOutcome], None] | None,
+) -> DrainSummary:
+    stop = stop_requested or (lambda: False)
     summary = DrainSummary(str(options.inbox), started.isoformat(timespec="seconds"))
     with drain_lock(options.state_dir, options.inbox):
         ready, waiting = ready_files(options.inbox, options.settle_seconds)
@@ -218,7 +301,6 @@ def drain_inbox(
             emit("file_skipped", f"{path.name}: modified in the last "
                  f"{options.settle_seconds:g} s, left for the next drain",
                  file=path.name)  # fmt: skip
-        run_dir = options.out_dir / f"drain-{started.strftime('%Y%m%d-%H%M%S')}"
         deliveries = Deliveries(options.state_dir / DELIVERIES_FILE)
         try:
             for path in ready:
@@ -226,11 +308,13 @@ def drain_inbox(
                     break
                 if skip is not None and skip(path):
                     continue
-                outcome = _drain_file(path, options, run_dir, deliveries)
+                outcome = _drain_file(path, options, run_dir, deliveries, progress)
                 if outcome is None:
                     summary.not_ready.append(path.name)
                     continue
                 summary.files.append(outcome)
+                if on_file is not None:
+                    on_file(outcome)
                 summary.exit_status = max(summary.exit_status, outcome.exit_status)
                 if outcome.outcome == "left":
                     break  # the settings or the API are at fault: the next files would fail too
@@ -247,7 +331,11 @@ def drain_inbox(
 
 
 def _drain_file(
-    path: Path, options: DrainOptions, run_dir: Path, deliveries: Deliveries
+    path: Path,
+    options: DrainOptions,
+    run_dir: Path,
+    deliveries: Deliveries,
+    progress: Progress | None = None,
 ) -> FileOutcome | None:
     """Import one file and move it; None when it changed while it was read."""
     before = path.stat()
@@ -272,7 +360,7 @@ def _drain_file(
                            moved_to=str(moved), message=note)  # fmt: skip
     report_dir = _unique(run_dir / path.name)
     try:
-        result = run_import(replace(template, path=path, out_dir=report_dir))
+        result = run_import(replace(template, path=path, out_dir=report_dir), progress)
     except ImportIncomplete as exc:
         return _left(path, sha256, exc.exit_status, exc.message, exc.summary, report_dir)
     except (InputFileError, MappingColumnError) as exc:
@@ -287,7 +375,8 @@ def _drain_file(
     counts = _counts(result)
     emit("file_archived", f"{path.name}: {counts['accepted']} accepted, {counts['rejected']} "
          f"rejected, {counts['duplicates']} duplicates; archived to {moved}",
-         file=path.name, moved_to=str(moved), **counts)  # fmt: skip
+         file=path.name, moved_to=str(moved), ledger_run_id=result.run_id,
+         **counts)  # fmt: skip
     return FileOutcome(path.name, "imported", int(result.exit_status), sha256, counts,
                        str(moved), result.out_dir)  # fmt: skip
 
@@ -301,8 +390,10 @@ def _left(
     report_dir: Path | None,
 ) -> FileOutcome:
     counts = _counts(summary) if isinstance(summary, Summary) else {}
+    ledger_run_id = summary.run_id if isinstance(summary, Summary) else None
     emit("file_left", f"{path.name}: {message}; left in the inbox for the next drain",
-         logging.ERROR, file=path.name, exit_status=status, **counts)  # fmt: skip
+         logging.ERROR, file=path.name, exit_status=status, ledger_run_id=ledger_run_id,
+         **counts)  # fmt: skip
     reports = str(report_dir) if report_dir is not None and report_dir.exists() else None
     return FileOutcome(path.name, "left", status, sha256, counts, None, reports, message)
 
@@ -370,11 +461,13 @@ def watch(
     poll_seconds: float = 30.0,
     retry_seconds: float = 600.0,
     sleep: Callable[[float], None] = time.sleep,
+    progress: Progress | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
 ) -> Iterator[DrainSummary]:
     """Drain the inbox again and again, every ``poll_seconds``, until a stop is asked for.
 
     A file left in the inbox after a problem is tried again after ``retry_seconds``,
-    not at every poll.
+    not at every poll. ``progress`` and ``on_file`` are passed to each drain.
     """
     left_at: dict[Path, float] = {}
 
@@ -382,7 +475,7 @@ def watch(
         return time.monotonic() - left_at.get(path, -retry_seconds) < retry_seconds
 
     while not stop_requested():
-        summary = drain_inbox(options, stop_requested, skip)
+        summary = drain_inbox(options, stop_requested, skip, progress, on_file)
         for outcome in summary.files:
             if outcome.outcome == "left":
                 left_at[options.inbox / outcome.name] = time.monotonic()
@@ -416,6 +509,7 @@ def notify(url: str, summary: DrainSummary, timeout: float = 10.0) -> bool:
         answer.raise_for_status()
     except requests.RequestException as exc:
         emit("notify_failed", f"the webhook did not take the drain summary ({type(exc).__name__})",
-             logging.WARNING, error=type(exc).__name__)  # fmt: skip
+             logging.WARNING, error=type(exc).__name__, run_id=summary.drain_id,
+             drain_id=summary.drain_id)  # fmt: skip
         return False
     return True

@@ -22,7 +22,8 @@ catch this tree. The CLI maps each branch to an exit code in one place
     ├── StartError                the API check before sending failed; nothing was sent
     ├── LedgerError               the ledger in the state directory cannot be used
     ├── LockedError               another import into the campaign holds the lock (exit BUSY)
-    ├── ImportIncomplete          the API stopped the run part-way (exit INCOMPLETE);
+    ├── ImportIncomplete          the run stopped part-way: the API stopped it (exit
+    │                             INCOMPLETE) or a stop was asked for (exit INTERRUPTED);
     │                             carries the summary, the rows not sent are in pending.csv
     └── ApiError                  the API refused a request or could not be reached
         ├── ApiValidationError    400: the request was malformed (a batch rejected whole)
@@ -45,7 +46,40 @@ rendered at the end.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .status import ExitStatus
+
+__all__ = [
+    "ApiError",
+    "ApiValidationError",
+    "AuthenticationError",
+    "AuthorizationError",
+    "CampaignError",
+    "ConfigError",
+    "EmptyFileError",
+    "EncodingError",
+    "ImportIncomplete",
+    "ImporterError",
+    "InputFileError",
+    "LedgerError",
+    "LockedError",
+    "MappingColumnError",
+    "MappingError",
+    "NotFoundError",
+    "PaymentRequiredError",
+    "RateLimitError",
+    "ReportError",
+    "ResponseError",
+    "ServerError",
+    "StartError",
+    "TransportError",
+    "UnsupportedFileError",
+    "UsageError",
+]
+
+if TYPE_CHECKING:  # the pipeline imports this module: no import at run time
+    from .pipeline import Summary
 
 
 class ImporterError(Exception):
@@ -181,7 +215,7 @@ class ImportIncomplete(ImporterError):
 
     exit_status = ExitStatus.INCOMPLETE
 
-    def __init__(self, message: str, summary: object) -> None:
+    def __init__(self, message: str, summary: Summary) -> None:
         super().__init__(message)
         self.summary = summary
 

@@ -9,24 +9,70 @@ application installs a handler: the CLI does, with :func:`log_handler`, as text
 Events: ``run_started``, ``run_finished`` (a drain), ``file_started``,
 ``file_skipped``, ``file_archived``, ``file_failed``, ``file_left``,
 ``duplicate_delivery``, ``import_finished``, ``batch_sent``, ``batch_result``,
-``retry``, ``notify_failed``.
+``retry``, ``notify_failed``, ``insecure_http``.
+
+Every event carries ``run_id``, the id of the run it belongs to, so that the lines of
+one run can be picked out of a log that holds many:
+
+* inside an import, once the ledger has the run: the ledger's run id (an integer,
+  the one ``whiteclad-import runs show ID`` takes and summary.json holds);
+* inside a drain, for the drain's own events (``run_started``, ``file_*``,
+  ``duplicate_delivery``, ``run_finished``, ``notify_failed``): the drain id, the name
+  of the drain's report folder (``drain-YYYYmmdd-HHMMSS``, the folder holding
+  drain-summary.json). Events of a drain also carry ``drain_id``, so an import's
+  events name the drain they ran in; ``file_archived`` and ``file_left`` add
+  ``ledger_run_id``, the ledger run of that file's import, when there is one;
+* otherwise (a dry run, a retry before the ledger run is opened, an information
+  command): null.
+
+The id is bound once per run with :func:`run_context`, which :func:`emit` reads, so
+the code emitting an event does not pass it along. A ``run_id`` given to
+:func:`emit` wins over the bound one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+__all__ = [
+    "FORMATS",
+    "LOGGER",
+    "JsonFormatter",
+    "TextFormatter",
+    "emit",
+    "event_log",
+    "log_handler",
+    "run_context",
+]
+
 LOGGER = logging.getLogger("importer.events")
 FORMATS = ("text", "json")
+
+#: The fields every event of the current run carries (``run_id``, ``drain_id``).
+_BOUND: ContextVar[dict[str, Any]] = ContextVar("importer_events_bound")
 
 
 def emit(event: str, message: str, level: int = logging.INFO, **data: Any) -> None:
     """Log one event: a sentence and its data (plain JSON values, no secrets)."""
-    LOGGER.log(level, message, extra={"event": event, "data": data})
+    fields = {"run_id": None, **_BOUND.get({}), **data}
+    LOGGER.log(level, message, extra={"event": event, "data": fields})
+
+
+@contextlib.contextmanager
+def run_context(run_id: int | str | None, **fields: Any) -> Iterator[None]:
+    """Make every event emitted inside the block carry ``run_id`` (and ``fields``)."""
+    token = _BOUND.set({**_BOUND.get({}), **fields, "run_id": run_id})
+    try:
+        yield
+    finally:
+        _BOUND.reset(token)
 
 
 def _timestamp(record: logging.LogRecord) -> str:
@@ -69,3 +115,26 @@ def log_handler(
         handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     return handler
+
+
+@contextlib.contextmanager
+def event_log(
+    log_file: Path | None, log_format: str = "text", stream: IO[str] | None = None
+) -> Iterator[logging.Handler]:
+    """Send events to ``log_file`` or ``stream`` inside the block; then put the logger back.
+
+    The logger's handlers, level and propagation are restored as they were, so an
+    application's own logging set-up is untouched once the block ends.
+    """
+    handler = log_handler(log_file, log_format, stream)
+    level, propagate = LOGGER.level, LOGGER.propagate
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(logging.INFO)
+    LOGGER.propagate = False
+    try:
+        yield handler
+    finally:
+        LOGGER.removeHandler(handler)
+        LOGGER.setLevel(level)
+        LOGGER.propagate = propagate
+        handler.close()

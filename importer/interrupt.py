@@ -14,6 +14,10 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import IO, Any
 
+__all__ = [
+    "graceful_stop",
+]
+
 
 @contextmanager
 def graceful_stop(

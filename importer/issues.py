@@ -6,6 +6,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+__all__ = [
+    "CODE_FIELDS",
+    "REJECTION_CODES",
+    "Issue",
+    "Severity",
+    "join_messages",
+]
+
 Severity = Literal["error", "warning"]
 
 #: Every code a rejected row can carry, with what it means; the README's table of

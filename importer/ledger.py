@@ -35,6 +35,22 @@ from typing import Any
 
 from .errors import LedgerError, LockedError
 
+__all__ = [
+    "FINAL_STATES",
+    "LEDGER_FILE",
+    "STATE_DIR_ENV",
+    "CampaignLock",
+    "ExclusiveLock",
+    "Ledger",
+    "LedgerRow",
+    "RowResult",
+    "RunRecord",
+    "ValidRow",
+    "default_state_dir",
+    "payload_hash",
+    "run_key",
+]
+
 LEDGER_FILE = "ledger.sqlite3"
 STATE_DIR_ENV = "WHITECLAD_STATE_DIR"
 _SCHEMA = """

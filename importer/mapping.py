@@ -39,6 +39,24 @@ from .normalize import split_full_name
 from .resources import data_dir
 from .yamlfile import read_yaml
 
+__all__ = [
+    "COUNTRY_COLUMN",
+    "CUSTOM_PREFIX",
+    "EXTRA_FIELDS",
+    "LEAD_FIELDS",
+    "PHONE_FALLBACKS",
+    "BoundMapping",
+    "Mapping",
+    "Source",
+    "bind_mapping",
+    "builtin_mappings",
+    "check_region",
+    "load_mapping",
+    "parse_mapping",
+    "project",
+    "resolve_mapping_path",
+]
+
 LEAD_FIELDS = (
     "phone",
     "firstName",

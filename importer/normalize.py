@@ -57,6 +57,25 @@ from .cells import INVISIBLE, is_cell_error
 from .problems import Problem as Problem
 from .problems import quote as _quote
 
+__all__ = [
+    "CELL_ERROR",
+    "DEFAULT_PRIORITY",
+    "MAX_TAGS",
+    "PRIORITIES",
+    "Phone",
+    "PhoneWarning",
+    "cell_error",
+    "is_valid_number",
+    "normalize_email",
+    "normalize_phone",
+    "normalize_priority",
+    "normalize_tags",
+    "normalize_text",
+    "parse_number",
+    "split_full_name",
+    "split_tags",
+]
+
 PRIORITIES = ("low", "medium", "high", "urgent")
 DEFAULT_PRIORITY = "medium"
 MAX_TAGS = 20

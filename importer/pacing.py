@@ -15,6 +15,11 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
+__all__ = [
+    "MARGIN",
+    "Pacer",
+]
+
 #: Slack added to every wait, for the time a request takes to reach the server.
 MARGIN = 0.25
 

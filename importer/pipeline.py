@@ -4,59 +4,72 @@
 chunk by chunk: the reader yields chunks of source rows, the mapping projects
 them onto lead fields, the schema normalizes and validates them, in-file
 duplicates are set aside with state carried across chunks, and the report
-writer appends each chunk's rows to the report of their outcome. Sending to the
-API slots in between de-duplication and reporting.
+writer appends each chunk's rows to the report of their outcome.
+
+A dry run stops there. A real import owns a :class:`~importer.sending.BatchSender`
+(the API client): the valid rows are queued in the ledger instead of reported,
+sent batch by batch, and reported from the ledger with the API's answers.
+
+A stop asked for while the file is checked ends the run after the chunks in
+flight: the rows not checked yet are reported in pending.csv (a real import then
+sends nothing). A stop asked for while sending ends it after the batch in flight.
+Either way the reports hold every row once and :class:`ImportIncomplete` says so.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import __version__
-from .campaigns import resolve_campaign
-from .client import MAX_BATCH, ApiClient, Campaign, Credentials, RetryPolicy, resolve_base_url
+from .answers import ledger_rows
+from .client import MAX_BATCH, Credentials, RetryPolicy
 from .dedupe import InFileDuplicates
 from .errors import (
     ApiError,
-    ApiValidationError,
     ImportIncomplete,
     LedgerError,
     PaymentRequiredError,
     ReportError,
-    ResponseError,
-    TransportError,
     UsageError,
 )
-from .events import emit
+from .events import run_context
 from .ledger import (
     LEDGER_FILE,
     QUEUED,
     CampaignLock,
     Ledger,
-    LedgerRow,
     RunRecord,
     ValidRow,
     default_state_dir,
     run_key,
 )
-from .mapping import BoundMapping, Mapping, Source, bind_mapping, check_region, load_mapping
-from .pacing import Pacer
+from .mapping import Mapping, Source, bind_mapping, check_region, load_mapping
 from .reader import Chunk, ReadOptions, SourceFile, open_source
 from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
-from .sender import UNMENTIONED, answer_results, batch_rejected, ledger_rows
+from .sending import NOT_SENT_STOPPED, BatchSender
 from .status import ExitStatus
 from .validation import ChunkValidator, ValidationContext
 from .workbook import MAX_WORKBOOK_ROWS, write_workbook
+
+__all__ = [
+    "DEFAULT_REPORTS_ROOT",
+    "MAX_WORKERS",
+    "NOT_CHECKED",
+    "PARALLEL_MIN_BYTES",
+    "ImportOptions",
+    "Progress",
+    "Summary",
+    "default_out_dir",
+    "run_import",
+]
 
 DEFAULT_REPORTS_ROOT = Path("whiteclad-reports")
 
@@ -175,14 +188,11 @@ def default_out_dir(path: Path, now: datetime | None = None) -> Path:
     return DEFAULT_REPORTS_ROOT / f"{path.stem}-{stamp}"
 
 
-#: The price of one lead in the API document's example, used only to warn early.
-ESTIMATED_CREDITS_PER_LEAD = 0.01
-
-
-DEFAULT_RATE_LIMIT = 60
 #: Files smaller than this are validated in this process: starting workers costs more.
 PARALLEL_MIN_BYTES = 4 << 20
 MAX_WORKERS = 2
+#: Why a row is in pending.csv when the run stopped before validating it.
+NOT_CHECKED = "not checked: the import was stopped before this row was validated"
 
 
 def run_import(
@@ -195,32 +205,29 @@ def run_import(
     A real import is recorded in the ledger of the state directory; running the same
     command again resumes it (see :mod:`importer.ledger`). ``stop_requested`` is
     polled between chunks and batches: when it answers True, the run stops after the
-    batch in flight is recorded. Returns the summary; raises :class:`ImportIncomplete`
-    (carrying it) when the run stopped part-way, and other :class:`ImporterError`
-    subclasses when it could not start.
+    chunks or the batch in flight are recorded, and raises :class:`ImportIncomplete`
+    with the exit status ``INTERRUPTED``. Returns the summary; raises
+    :class:`ImportIncomplete` (carrying it) when the run stopped part-way, and other
+    :class:`ImporterError` subclasses when it could not start.
     """
-    if not 1 <= options.batch_size <= MAX_BATCH:
-        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}")
-    if options.rate_limit is not None and options.rate_limit < 0:
-        raise UsageError("--rate-limit must be 0 (no pacing) or more requests per minute")
-    if options.read.header_row is not None and options.read.header_row < 1:
-        raise UsageError(
-            "--header-row must be 1 or more: the header's row as a spreadsheet shows it"
-        )
-    region_option = check_region(options.region)
+    _check_options(options)
+    region = check_region(options.region)
     mapping = load_mapping(options.mapping)
     if options.read.header_row is None and mapping.header_row is not None:
         options = replace(options, read=replace(options.read, header_row=mapping.header_row))
-    client, campaign = _connect(options, mapping)
-    try:
+    stop = stop_requested or _never
+    if options.dry_run:
         with open_source(options.path, options.read) as source:
-            bound = bind_mapping(mapping, source.info.columns, str(options.path))
-            run = _Run(options, mapping, bound, region_option or mapping.region, source,
-                       client, campaign, progress, stop_requested or (lambda: False))  # fmt: skip
-            summary = run.execute()
-    finally:
-        if client is not None:
-            client.close()
+            run = _Run(options, mapping, region, source, progress, stop)
+            summary = _dry_run(run)
+    else:
+        # The credentials and the campaign are checked before any row is read.
+        with (
+            _connect(options, mapping) as sender,
+            open_source(options.path, options.read) as source,
+        ):
+            run = _Run(options, mapping, region, source, progress, stop)
+            summary = _send_run(run, sender)
     if not summary.balanced:  # a defect, never a user error: refuse to look successful
         raise AssertionError(f"row counts do not add up: {summary.to_dict()}")
     if summary.stopped_by:
@@ -231,248 +238,360 @@ def run_import(
     return summary
 
 
-def _connect(options: ImportOptions, mapping: Mapping) -> tuple[ApiClient | None, Campaign | None]:
-    """Check credentials and the campaign before any row is read; nothing on a dry run."""
-    if options.dry_run:
-        return None, None
+def _never() -> bool:
+    return False
+
+
+def _check_options(options: ImportOptions) -> None:
+    if not 1 <= options.batch_size <= MAX_BATCH:
+        raise UsageError(f"--batch-size must be between 1 and {MAX_BATCH}")
+    if options.rate_limit is not None and options.rate_limit < 0:
+        raise UsageError("--rate-limit must be 0 (no pacing) or more requests per minute")
+    if options.read.header_row is not None and options.read.header_row < 1:
+        raise UsageError(
+            "--header-row must be 1 or more: the header's row as a spreadsheet shows it"
+        )
+
+
+def _connect(options: ImportOptions, mapping: Mapping) -> BatchSender:
+    """Check the credentials and find the campaign the leads go to."""
     ref = options.campaign or mapping.campaign
     if not ref:
         raise UsageError(
             "--campaign is needed to send leads: a campaign id or name (list them with "
             "'whiteclad-import campaigns'), or add --dry-run to only check the file"
         )
-    credentials = options.credentials or Credentials.from_env()
-    limit = DEFAULT_RATE_LIMIT if options.rate_limit is None else options.rate_limit
-    client = ApiClient(
-        resolve_base_url(options.base_url),
-        credentials,
+    return BatchSender.connect(
+        ref,
+        options.credentials or Credentials.from_env(),
+        base_url=options.base_url,
         retry=options.retry,
-        pacer=Pacer(limit=limit, window=60.0),
+        rate_limit=options.rate_limit,
         insecure_http=options.insecure_http,
+        batch_size=options.batch_size,
     )
-    try:
-        campaign = resolve_campaign(client, ref)
-        if options.rate_limit is None:
-            _adopt_server_rate_limit(client)
-        return client, campaign
-    except BaseException:
-        client.close()
-        raise
 
 
-def _adopt_server_rate_limit(client: ApiClient) -> None:
-    """Pace to what GET /rate-limits reports, where it answers; a null limit means none."""
-    try:
-        body = client.rate_limits()
-    except ApiError:
-        return  # optional: the default pace stands
-    data = body.get("data", body)
-    if not isinstance(data, dict):
+def _dry_run(run: _Run) -> Summary:
+    """Check every row and report it; nothing is sent."""
+    columns = run.source.info.columns
+    with ReportWriter(run.out_dir, columns, write_leads=run.options.write_leads) as writer:
+        checked = _validate(run, writer, None)
+        if checked.rest is not None:
+            unchecked = _set_aside(run, writer, checked.rest)
+            run.interrupted = True
+            run.stop_message = (
+                f"stopped on request: {unchecked} rows were not checked (see pending.csv); "
+                "run the same command again to check the whole file"
+            )
+    return _finish(run, writer, None)
+
+
+def _send_run(run: _Run, sender: BatchSender) -> Summary:
+    """Check every row into the ledger, send the valid ones, then report every row."""
+    state_dir = run.options.state_dir or default_state_dir()
+    with (
+        CampaignLock(state_dir, sender.campaign.id),
+        Ledger(state_dir / LEDGER_FILE) as ledger,
+        ReportWriter(run.out_dir, run.source.info.columns, write_leads=False) as writer,
+    ):
+        record, resumed = _open_run(run, ledger, sender)
+        run.run_id = record.id
+        with run_context(record.id):  # every event of this run carries its id
+            checked = _validate(run, writer, None if resumed else (ledger, record.id))
+            if checked.rest is None:
+                if resumed and checked.valid != ledger.count(record.id):
+                    raise LedgerError(
+                        f"the ledger's run #{record.id} holds {ledger.count(record.id)} valid "
+                        f"rows but the file now has {checked.valid}; add --fresh to start this "
+                        "import over"
+                    )
+                ledger.set_status(record.id, "sending")
+                _send(run, sender, ledger, record.id, resumed)
+                _report_ledger(run, writer, ledger, record.id)
+            else:
+                _stop_before_sending(run, writer, ledger, record.id, checked.rest, resumed)
+            writer.close()
+            summary = _finish(run, writer, sender)
+            if checked.rest is not None and not resumed:
+                status = "validating"  # stopped while queueing its rows: the next run starts over
+            else:
+                status = "complete" if ledger.count(record.id, QUEUED) == 0 else "stopped"
+            ledger.set_status(record.id, status, summary.to_dict())
+    return summary
+
+
+def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord, bool]:
+    """Find this command's earlier run to resume, or start one; say if it has rows."""
+    info, options = run.source.info, run.options
+    parts = {
+        "source": info.sha256,
+        "mapping": run.mapping.sha256,
+        "region": run.region or "",
+        "lenient": str(options.lenient),
+        "campaign": sender.campaign.id,
+        "base_url": sender.base_url,
+    }
+    # Another header row reads other rows; runs without one keep their identity.
+    if options.read.header_row is not None:
+        parts["header_row"] = str(options.read.header_row)
+    key = run_key(**parts)
+    found = ledger.find_run(key)
+    if found is not None and options.fresh:
+        ledger.supersede(found.id)
+        run.notice(f"starting over: run #{found.id} of this file is set aside (--fresh)")
+        found = None
+    if found is None:
+        return ledger.start_run(
+            key,
+            source_path=str(options.path),
+            source_sha256=info.sha256,
+            mapping_sha256=run.mapping.sha256,
+            campaign_id=sender.campaign.id,
+            campaign_name=sender.campaign.name,
+            base_url=sender.base_url,
+        ), False
+    ledger.resume_run(found.id)
+    if found.status == "validating":  # stopped before anything was sent: redo it
+        ledger.clear_rows(found.id)
+        return found, False
+    return found, True
+
+
+def _send(run: _Run, sender: BatchSender, ledger: Ledger, run_id: int, resumed: bool) -> None:
+    """Send every queued row of the run; say why any are left."""
+    recovered = ledger.recover(run_id)
+    waiting = ledger.count(run_id, QUEUED)
+    done = ledger.count(run_id) - waiting
+    if resumed:
+        again = f" ({recovered} of them got no answer last time)" if recovered else ""
+        run.notice(
+            f"resuming run #{run_id}: {done} leads were already answered for, "
+            f"{waiting} left to send{again}"
+        )
+    if not waiting:
         return
-    limit, window = data.get("limit"), data.get("windowSeconds") or data.get("window")
-    if isinstance(limit, int | float) and limit > 0:
-        seconds = float(window) if isinstance(window, int | float) and window > 0 else 60.0
-        client.pacer.configure(int(limit), seconds)
-    elif "limit" in data and not limit:  # the server says there is no limit
-        client.pacer.configure(0, 60.0)
+
+    def progress(sent: int, tally: Counter[str]) -> None:
+        run.update(sent, {"accepted": tally["accepted"], "rejected": tally["rejected"],
+                          "duplicates": tally["duplicate"]})  # fmt: skip
+
+    with run.stage(waiting, "rows", "sending"):
+        result = sender.send(
+            ledger, run_id, stop_requested=run.stop_requested, on_batch=progress,
+            notice=run.notice,
+        )  # fmt: skip
+    left = ledger.count(run_id, QUEUED)
+    run.interrupted = result.interrupted
+    if result.error is not None:
+        run.stop_message = _stop_message(result.error, left)
+    elif result.interrupted:
+        run.stop_message = (
+            f"stopped on request after the batch in flight: {left} leads were not sent "
+            "(see pending.csv); run the same command again to send them"
+        )
+    elif left:
+        run.stop_message = (
+            f"{left} leads got no clear answer from the API (see pending.csv); run the "
+            "same command again to send them once more"
+        )
+
+
+def _report_ledger(run: _Run, writer: ReportWriter, ledger: Ledger, run_id: int) -> None:
+    """Report every valid row of the run where the ledger says it stands."""
+    for rows in ledger.rows(run_id):
+        run.record(writer, ledger_rows(rows))
+
+
+def _stop_before_sending(
+    run: _Run,
+    writer: ReportWriter,
+    ledger: Ledger,
+    run_id: int,
+    unread: Iterator[Chunk],
+    resumed: bool,
+) -> None:
+    """Report a run stopped while the file was checked: nothing more is sent."""
+    ledger.note_pending(run_id, NOT_SENT_STOPPED)
+    _report_ledger(run, writer, ledger, run_id)
+    # A resumed run's ledger holds every valid row of the file, read or not.
+    _set_aside(run, writer, unread, _source_rows(ledger, run_id) if resumed else ())
+    run.interrupted = True
+    run.stop_message = (
+        f"stopped on request before sending: {run.counts['pending']} rows were not sent "
+        "(see pending.csv); run the same command again to check and send them"
+    )
+
+
+@dataclass
+class _Checked:
+    """What validating the file found."""
+
+    #: Valid rows, not in-file duplicates.
+    valid: int
+    #: The chunks not read because a stop was asked for; None when every chunk was read.
+    rest: Iterator[Chunk] | None
+
+
+class _UntilStopped:
+    """The file's chunks, until a stop is asked for; the chunks left stay unread."""
+
+    def __init__(self, chunks: Iterator[Chunk], stop_requested: Callable[[], bool]) -> None:
+        self.chunks = chunks
+        self.stop_requested = stop_requested
+        self.stopped = False
+
+    def __iter__(self) -> Iterator[Chunk]:
+        while not self.stop_requested():
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return
+            yield chunk
+        self.stopped = True
+
+
+def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None) -> _Checked:
+    """Validate the rows; write rejected and in-file duplicates; queue or report the rest.
+
+    ``queue`` is the ledger run that takes the valid rows; on a dry run they go to
+    accepted.csv, and on a resumed run they are in the ledger already.
+    """
+    info, options, bound = run.source.info, run.options, run.bound
+    sending = not options.dry_run
+    write_leads = options.write_leads
+    context = ValidationContext(
+        bound, info.columns, run.region, options.lenient, leads=sending or write_leads
+    )
+    valid_count = 0
+    # The workers look at the columns the mapping reads for cells the reports must
+    # neutralize; the report writer goes through those and the columns never sent.
+    used_at = [info.columns.index(name) for name in bound.columns_used()]
+    unread_at = sorted(set(range(len(info.columns))) - set(used_at))
+    feed = _UntilStopped(run.source.chunks(), run.stop_requested)
+    with (
+        ChunkValidator(context, _workers(options, info.size_bytes)) as validator,
+        run.stage(info.progress_total, info.progress_unit, "validating"),
+    ):
+        for chunk, verdicts in validator.run(feed):
+            rows = empty_rows()
+            leads: list[str] = []
+            queued: list[ValidRow] = []
+            rejected, phones, warnings = verdicts.rejected, verdicts.phones, verdicts.warnings
+            numbers = chunk.numbers
+            valid_at = [i for i in range(len(numbers)) if i not in rejected]
+            duplicate_of = run.duplicates.find(
+                [numbers[i] for i in valid_at], [phones[i] for i in valid_at]
+            )
+            for i, (number, cells) in enumerate(zip(numbers, chunk.rows, strict=True)):
+                if i in rejected:
+                    rows["rejected"].append([*cells, number, *rejected[i]])
+                elif number in duplicate_of:
+                    rows["duplicates"].append([*cells, number, f"row {duplicate_of[number]}"])
+                elif sending:
+                    queued.append(ValidRow(number, phones[i], verdicts.leads[i], cells,
+                                           warnings.get(i, "")))  # fmt: skip
+                else:
+                    rows["accepted"].append(
+                        [*cells, number, phones[i], warnings.get(i, ""), "", ""]
+                    )
+                    if write_leads:
+                        leads.append(f'{{"source_row": {number}, "lead": {verdicts.leads[i]}}}\n')
+            valid_count += len(valid_at) - len(duplicate_of)
+            if queue is not None and queued:
+                queue[0].add_rows(queue[1], queued)
+            read = [used_at[k] for k in verdicts.formula_columns]
+            run.record(writer, rows, leads, check=[*read, *unread_at])
+            run.counts["total"] += len(chunk)
+            run.counts["blank_rows"] += chunk.blank_rows
+            run.counts["warnings"] += verdicts.warning_count
+            run.reasons.update(verdicts.reasons)
+            run.update(chunk.progress)
+    return _Checked(valid_count, feed.chunks if feed.stopped else None)
+
+
+def _set_aside(
+    run: _Run, writer: ReportWriter, chunks: Iterator[Chunk], skip: Iterable[int] = ()
+) -> int:
+    """Report the rows not validated as pending, except ``skip`` (source rows, ascending).
+
+    Returns how many rows were set aside.
+    """
+    skipped = iter(skip)
+    upcoming = next(skipped, None)
+    count = 0
+    for chunk in chunks:
+        rows = empty_rows()
+        for number, cells in zip(chunk.numbers, chunk.rows, strict=True):
+            while upcoming is not None and upcoming < number:
+                upcoming = next(skipped, None)
+            if upcoming != number:
+                rows["pending"].append([*cells, number, "", NOT_CHECKED])
+        run.record(writer, rows)
+        count += len(rows["pending"])
+        run.counts["total"] += len(chunk)
+        run.counts["blank_rows"] += chunk.blank_rows
+    return count
+
+
+def _source_rows(ledger: Ledger, run_id: int) -> Iterator[int]:
+    """The source rows of a ledger run, ascending."""
+    for rows in ledger.rows(run_id):
+        for row in rows:
+            yield row.valid.source_row
+
+
+def _workers(options: ImportOptions, size_bytes: int) -> int:
+    """How many processes validate: as asked, else all cores for large files."""
+    if options.workers is not None:
+        return options.workers
+    if size_bytes < PARALLEL_MIN_BYTES:
+        return 0
+    return min(os.cpu_count() or 1, MAX_WORKERS)
 
 
 class _Run:
-    """The state of one import while it runs."""
+    """One import while it runs: what it reads, and what it has counted so far."""
 
     def __init__(
         self,
         options: ImportOptions,
         mapping: Mapping,
-        bound: BoundMapping,
         region: str | None,
         source: SourceFile,
-        client: ApiClient | None,
-        campaign: Campaign | None,
         progress: Progress | None,
         stop_requested: Callable[[], bool],
     ) -> None:
         self.options = options
         self.mapping = mapping
-        self.bound = bound
-        self.region = region
         self.source = source
-        self.client = client
-        self.campaign = campaign
+        self.bound = bind_mapping(mapping, source.info.columns, str(options.path))
+        self.region = region or mapping.region
         self.progress = progress
         self.stop_requested = stop_requested
+        self.out_dir = options.out_dir or default_out_dir(options.path)
         self.counts: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
         self.notices: list[str] = []
-        self.balance: float | None = None
-        self.credits = 0.0
-        self.batches = 0
+        self.duplicates = InFileDuplicates()
+        self.stage_seconds: dict[str, float] = {}
         self.stop_message: str | None = None
         self.interrupted = False
         self.run_id: int | None = None
-        self.duplicates = InFileDuplicates()
-        self.stage_seconds: dict[str, float] = {}
         self.started = datetime.now(UTC)
         self.clock = time.perf_counter()
-
-    def execute(self) -> Summary:
-        out_dir = self.options.out_dir or default_out_dir(self.options.path)
-        columns = self.source.info.columns
-        for notice in self.source.info.notices:
-            self._notice(notice)
+        for notice in source.info.notices:
+            self.notice(notice)
         if self.bound.unread:
             shown = ", ".join(f"'{column}'" for column in self.bound.unread)
-            self._notice(
+            self.notice(
                 f"{len(self.bound.unread)} column(s) of the file are not in the mapping and are "
                 f"not imported: {shown}; add them to the mapping's custom_fields, or to "
                 "ignore_columns to silence this"
             )
-        if self.client is None:
-            with ReportWriter(out_dir, columns, write_leads=self.options.write_leads) as writer:
-                self._validate(writer, None)
-            return self._finish(writer)
-        state_dir = self.options.state_dir or default_state_dir()
-        assert self.campaign is not None
-        with (
-            CampaignLock(state_dir, self.campaign.id),
-            Ledger(state_dir / LEDGER_FILE) as ledger,
-            ReportWriter(out_dir, columns, write_leads=False) as writer,
-        ):
-            run, has_rows = self._open_run(ledger)
-            self.run_id = run.id
-            valid = self._validate(writer, None if has_rows else (ledger, run.id))
-            if has_rows and valid != ledger.count(run.id):
-                raise LedgerError(
-                    f"the ledger's run #{run.id} holds {ledger.count(run.id)} valid rows but "
-                    f"the file now has {valid}; add --fresh to start this import over"
-                )
-            ledger.set_status(run.id, "sending")
-            self._send(ledger, run.id, has_rows)
-            for rows in ledger.rows(run.id):
-                self._record(writer, ledger_rows(rows))
-            writer.close()
-            summary = self._finish(writer)
-            done = ledger.count(run.id, QUEUED) == 0
-            ledger.set_status(run.id, "complete" if done else "stopped", summary.to_dict())
-        return summary
-
-    def _open_run(self, ledger: Ledger) -> tuple[RunRecord, bool]:
-        """Find this command's earlier run to resume, or start one; say if it has rows."""
-        assert self.client is not None and self.campaign is not None
-        info = self.source.info
-        parts = {
-            "source": info.sha256,
-            "mapping": self.mapping.sha256,
-            "region": self.region or "",
-            "lenient": str(self.options.lenient),
-            "campaign": self.campaign.id,
-            "base_url": self.client.base_url,
-        }
-        # Another header row reads other rows; runs without one keep their identity.
-        if self.options.read.header_row is not None:
-            parts["header_row"] = str(self.options.read.header_row)
-        key = run_key(**parts)
-        run = ledger.find_run(key)
-        if run is not None and self.options.fresh:
-            ledger.supersede(run.id)
-            self._notice(f"starting over: run #{run.id} of this file is set aside (--fresh)")
-            run = None
-        if run is None:
-            return ledger.start_run(
-                key,
-                source_path=str(self.options.path),
-                source_sha256=info.sha256,
-                mapping_sha256=self.mapping.sha256,
-                campaign_id=self.campaign.id,
-                campaign_name=self.campaign.name,
-                base_url=self.client.base_url,
-            ), False
-        ledger.resume_run(run.id)
-        if run.status == "validating":  # stopped before anything was sent: redo it
-            ledger.clear_rows(run.id)
-            return run, False
-        return run, True
-
-    def _validate(self, writer: ReportWriter, queue: tuple[Ledger, int] | None) -> int:
-        """Validate every row; write rejected and in-file duplicates; queue or report the rest.
-
-        Returns the number of valid rows. ``queue`` is the ledger run that takes them;
-        with a dry run they go to accepted.csv, and on a resumed run they are there already.
-        """
-        info = self.source.info
-        sending = self.client is not None
-        context = ValidationContext(
-            self.bound,
-            info.columns,
-            self.region,
-            self.options.lenient,
-            leads=sending or self.options.write_leads,
-        )
-        valid_count = 0
-        write_leads = self.options.write_leads
-        # The workers look at the columns the mapping reads for cells the reports must
-        # neutralize; the report writer goes through those and the columns never sent.
-        used_at = [info.columns.index(name) for name in self.bound.columns_used()]
-        unread_at = sorted(set(range(len(info.columns))) - set(used_at))
-        with (
-            ChunkValidator(context, self._workers()) as validator,
-            self._stage(info.progress_total, info.progress_unit, "validating"),
-        ):
-            for chunk, verdicts in validator.run(self._chunks()):
-                rows = empty_rows()
-                leads: list[str] = []
-                queued: list[ValidRow] = []
-                rejected, phones, warnings = verdicts.rejected, verdicts.phones, verdicts.warnings
-                numbers = chunk.numbers
-                valid_at = [i for i in range(len(numbers)) if i not in rejected]
-                duplicate_of = self.duplicates.find(
-                    [numbers[i] for i in valid_at], [phones[i] for i in valid_at]
-                )
-                for i, (number, cells) in enumerate(zip(numbers, chunk.rows, strict=True)):
-                    if i in rejected:
-                        rows["rejected"].append([*cells, number, *rejected[i]])
-                    elif number in duplicate_of:
-                        rows["duplicates"].append([*cells, number, f"row {duplicate_of[number]}"])
-                    elif sending:
-                        queued.append(ValidRow(number, phones[i], verdicts.leads[i], cells,
-                                               warnings.get(i, "")))  # fmt: skip
-                    else:
-                        rows["accepted"].append(
-                            [*cells, number, phones[i], warnings.get(i, ""), "", ""]
-                        )
-                        if write_leads:
-                            leads.append(
-                                f'{{"source_row": {number}, "lead": {verdicts.leads[i]}}}\n'
-                            )
-                valid_count += len(valid_at) - len(duplicate_of)
-                if queue is not None and queued:
-                    queue[0].add_rows(queue[1], queued)
-                read = [used_at[k] for k in verdicts.formula_columns]
-                self._record(writer, rows, leads, check=[*read, *unread_at])
-                self.counts["total"] += len(chunk)
-                self.counts["blank_rows"] += chunk.blank_rows
-                self.counts["warnings"] += verdicts.warning_count
-                self.reasons.update(verdicts.reasons)
-                self._update(chunk.progress)
-        return valid_count
-
-    def _chunks(self) -> Iterator[Chunk]:
-        """The file's chunks; stops the run when a stop was asked for."""
-        for chunk in self.source.chunks():
-            if self.stop_requested():
-                raise KeyboardInterrupt
-            yield chunk
-
-    def _workers(self) -> int:
-        """How many processes validate: as asked, else all cores for large files."""
-        if self.options.workers is not None:
-            return self.options.workers
-        if self.source.info.size_bytes < PARALLEL_MIN_BYTES:
-            return 0
-        return min(os.cpu_count() or 1, MAX_WORKERS)
 
     @contextlib.contextmanager
-    def _stage(self, total: int, unit: str, label: str) -> Iterator[None]:
+    def stage(self, total: int, unit: str, label: str) -> Iterator[None]:
+        """Time a stage and show its progress."""
         if self.progress is not None:
             self.progress.start(total, unit, label)
         began = time.perf_counter()
@@ -483,227 +602,122 @@ class _Run:
             if self.progress is not None:
                 self.progress.close()
 
-    def _update(self, position: int, counts: dict[str, int] | None = None) -> None:
+    def update(self, position: int, counts: dict[str, int] | None = None) -> None:
+        """Show the progress of the stage."""
         if self.progress is not None:
             self.progress.update(position, counts or {k: self.counts[k] for k in OUTCOMES})
 
-    def _notice(self, text: str) -> None:
+    def notice(self, text: str) -> None:
+        """Keep a notice for the summary and show it now."""
         self.notices.append(text)
         if self.progress is not None:
             self.progress.notice(text)
 
-    def _record(
+    def record(
         self,
         writer: ReportWriter,
         rows: ReportRows,
         leads: Sequence[str] = (),
         check: Sequence[int] | None = None,
     ) -> None:
+        """Write report rows and count them."""
         writer.write(rows, leads, check)
         self.counts.update({name: len(found) for name, found in rows.items()})
 
-    def _send(self, ledger: Ledger, run_id: int, resumed: bool) -> None:
-        """Send every queued row of the run, batch by batch, recording each step."""
-        assert self.client is not None and self.campaign is not None
-        recovered = ledger.recover(run_id)
-        waiting = ledger.count(run_id, QUEUED)
-        done = ledger.count(run_id) - waiting
-        if resumed:
-            again = f" ({recovered} of them got no answer last time)" if recovered else ""
-            self._notice(
-                f"resuming run #{run_id}: {done} leads were already answered for, "
-                f"{waiting} left to send{again}"
-            )
-        if not waiting:
-            return
-        stop = self._check_credits(waiting)
-        sent = 0
-        tally: Counter[str] = Counter()
-        with self._stage(waiting, "rows", "sending"):
-            after = -1
-            while stop is None:
-                if self.stop_requested():
-                    self.interrupted = True
-                    break
-                rows = ledger.next_batch(run_id, self.options.batch_size, after)
-                if not rows:
-                    break
-                after = rows[-1].valid.source_row
-                stop = self._post(ledger, run_id, rows, tally)
-                sent += len(rows)
-                self._update(sent, {"accepted": tally["accepted"], "rejected": tally["rejected"],
-                                    "duplicates": tally["duplicate"]})  # fmt: skip
-        left = ledger.count(run_id, QUEUED)
-        if stop is not None:
-            ledger.note_pending(run_id, f"not sent: {stop.message}")
-            self.stop_message = _stop_message(stop, left)
-        elif self.interrupted:
-            ledger.note_pending(run_id, "not sent: the import was stopped")
-            self.stop_message = (
-                f"stopped on request after the batch in flight: {left} leads were not sent "
-                "(see pending.csv); run the same command again to send them"
-            )
-        elif left:
-            self.stop_message = (
-                f"{left} leads got no clear answer from the API (see pending.csv); run the "
-                "same command again to send them once more"
-            )
 
-    def _post(
-        self, ledger: Ledger, run_id: int, rows: list[LedgerRow], tally: Counter[str]
-    ) -> ApiError | None:
-        """Send one batch and record the answer; return the error that stops the run, if any."""
-        assert self.client is not None and self.campaign is not None
-        batch_id = ledger.begin_batch(run_id, rows)
-        self.batches += 1
-        emit("batch_sent", f"batch {self.batches}: sending {len(rows)} leads",
-             batch=self.batches, leads=len(rows), run_id=run_id)  # fmt: skip
-        try:
-            leads = [json.loads(row.valid.lead) for row in rows]
-            result = self.client.create_leads(self.campaign.id, leads)
-        except ApiValidationError as exc:
-            results = batch_rejected(rows, exc.message)
-            ledger.finish_batch(run_id, batch_id, results, exc.body, UNMENTIONED)
-            tally["rejected"] += len(results)
-            emit("batch_result", f"batch {self.batches}: rejected whole ({exc.message})",
-                 batch=self.batches, run_id=run_id, rejected=len(results))  # fmt: skip
-            return None
-        except ApiError as exc:
-            # A dropped connection or an unreadable answer may hide created leads.
-            unknown = isinstance(exc, ResponseError) or (
-                isinstance(exc, TransportError) and exc.sent
+def _finish(run: _Run, writer: ReportWriter, sender: BatchSender | None) -> Summary:
+    """With the CSV reports closed: write the workbook, then summary.json."""
+    workbook = None
+    if run.options.workbook:
+        if run.counts["total"] > MAX_WORKBOOK_ROWS:
+            run.notice(
+                f"report.xlsx is not written: {run.counts['total']:,} rows is more than a "
+                f"spreadsheet shows ({MAX_WORKBOOK_ROWS:,}); the CSV reports have every row"
             )
-            ledger.refuse_batch(run_id, batch_id, f"not sent: {exc.message}", uncertain=unknown)
-            emit("batch_result", f"batch {self.batches}: not sent ({exc.message})",
-                 logging.WARNING, batch=self.batches, run_id=run_id, pending=len(rows),
-                 error=type(exc).__name__)  # fmt: skip
-            return exc
-        results = answer_results(rows, result)
-        ledger.finish_batch(run_id, batch_id, results, result.raw, UNMENTIONED)
-        self.credits += result.credits_deducted
-        states = Counter(r.state for r in results.values())
-        tally.update(states)
-        emit("batch_result", f"batch {self.batches}: " + ", ".join(
-            f"{count} {state}" for state, count in sorted(states.items())),
-             batch=self.batches, run_id=run_id, **dict(states))  # fmt: skip
-        return None
+        else:
+            started = time.perf_counter()
+            bound = run.bound
+            field_columns = {key: source.columns() for key, source in bound.fields.items()}
+            if "fullName" in field_columns:
+                for name in ("firstName", "lastName"):
+                    field_columns.setdefault(name, field_columns["fullName"])
+            if bound.country is not None:  # marked on a country_unknown rejection
+                field_columns["country"] = bound.country.columns()
+            try:
+                workbook = write_workbook(
+                    writer.out_dir, _summary(run, writer, sender).to_dict(),
+                    run.source.info.columns, field_columns,
+                )  # fmt: skip
+            except ReportError as exc:  # the CSVs are complete: the run did not fail
+                run.notice(exc.message)
+            run.stage_seconds["workbook"] = round(time.perf_counter() - started, 3)
+    summary = _summary(run, writer, sender)
+    if workbook is not None:
+        summary.reports["workbook"] = str(workbook)
+    writer.write_summary(summary.to_dict())
+    return summary
 
-    def _check_credits(self, waiting: int) -> ApiError | None:
-        """Read the balance; stop before sending when it is visibly empty."""
-        assert self.client is not None
-        try:
-            status = self.client.status()
-        except ApiError as exc:
-            return exc
-        self.balance = status.balance
-        if status.balance is None:
-            return None
-        if status.balance <= 0:
-            return PaymentRequiredError(f"out of credits (balance {status.balance:g})")
-        needed = waiting * ESTIMATED_CREDITS_PER_LEAD
-        if status.balance < needed:
-            self._notice(
-                f"credit balance {status.balance:g} may not cover {waiting} leads (about "
-                f"{needed:g} at {ESTIMATED_CREDITS_PER_LEAD} per lead); leads not sent when it "
-                "runs out will be in pending.csv"
-            )
-        return None
 
-    def _finish(self, writer: ReportWriter) -> Summary:
-        """With the CSV reports closed: write the workbook, then summary.json."""
-        workbook = None
-        if self.options.workbook:
-            if self.counts["total"] > MAX_WORKBOOK_ROWS:
-                self._notice(
-                    f"report.xlsx is not written: {self.counts['total']:,} rows is more than a "
-                    f"spreadsheet shows ({MAX_WORKBOOK_ROWS:,}); the CSV reports have every row"
-                )
-            else:
-                started = time.perf_counter()
-                field_columns = {key: source.columns() for key, source in self.bound.fields.items()}
-                if "fullName" in field_columns:
-                    for name in ("firstName", "lastName"):
-                        field_columns.setdefault(name, field_columns["fullName"])
-                if self.bound.country is not None:  # marked on a country_unknown rejection
-                    field_columns["country"] = self.bound.country.columns()
-                try:
-                    workbook = write_workbook(
-                        writer.out_dir, self._summary(writer).to_dict(), self.source.info.columns,
-                        field_columns,
-                    )  # fmt: skip
-                except ReportError as exc:  # the CSVs are complete: the run did not fail
-                    self._notice(exc.message)
-                self.stage_seconds["workbook"] = round(time.perf_counter() - started, 3)
-        summary = self._summary(writer)
-        if workbook is not None:
-            summary.reports["workbook"] = str(workbook)
-        writer.write_summary(summary.to_dict())
-        return summary
-
-    def _summary(self, writer: ReportWriter) -> Summary:
-        options, info, mapping, bound = self.options, self.source.info, self.mapping, self.bound
-        counts = self.counts
-        return Summary(
-            total=counts["total"],
-            accepted=counts["accepted"],
-            rejected=counts["rejected"],
-            duplicates=counts["duplicates"],
-            pending=counts["pending"],
-            dry_run=options.dry_run,
-            warnings=counts["warnings"],
-            blank_rows=counts["blank_rows"],
-            source={
-                "path": str(options.path),
-                "sha256": info.sha256,
-                "format": info.format,
-                "encoding": info.encoding,
-                "delimiter": info.delimiter,
-                "sheet": info.sheet,
-                "sheets": [
-                    {"name": sheet.name, "rows": sheet.rows, "hidden": sheet.hidden}
-                    for sheet in info.sheets
-                ],
-                "header_row": info.header_row,
-                "header_detected": info.header_detected,
-                "skipped_rows": list(info.skipped_rows),
-                "columns": list(info.columns),
-                "size_bytes": info.size_bytes,
-            },
-            mapping={
-                "name": mapping.name,
-                "path": str(mapping.path),
-                "sha256": mapping.sha256,
-                "fields": {key: _describe(src) for key, src in bound.fields.items()},
-                "custom_fields": {key: _describe(src) for key, src in bound.custom_fields.items()},
-                "absent_optional_columns": list(bound.absent_optional),
-                "unread_columns": list(bound.unread),
-            },
-            region=self.region,
-            lenient=options.lenient,
-            rejection_reasons=dict(
-                sorted(self.reasons.items(), key=lambda item: (-item[1], item[0]))
-            ),
-            out_dir=str(writer.out_dir),
-            reports={**writer.written(), "summary": str(writer.out_dir / "summary.json")},
-            started_at=self.started.isoformat(timespec="seconds"),
-            finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            duration_seconds=round(time.perf_counter() - self.clock, 3),
-            stage_seconds=dict(self.stage_seconds),
-            campaign=(
-                {"id": self.campaign.id, "name": self.campaign.name}
-                if self.campaign is not None
-                else None
-            ),
-            base_url=self.client.base_url if self.client is not None else None,
-            requests=self.client.requests_made if self.client is not None else 0,
-            batches=self.batches,
-            credits_deducted=round(self.credits, 6),
-            credits_balance=self.balance,
-            paced_seconds=round(self.client.pacer.waited, 3) if self.client is not None else 0.0,
-            notices=self.notices,
-            stopped_by=self.stop_message,
-            run_id=self.run_id,
-        )
+def _summary(run: _Run, writer: ReportWriter, sender: BatchSender | None) -> Summary:
+    options, info, mapping, bound = run.options, run.source.info, run.mapping, run.bound
+    counts = run.counts
+    return Summary(
+        total=counts["total"],
+        accepted=counts["accepted"],
+        rejected=counts["rejected"],
+        duplicates=counts["duplicates"],
+        pending=counts["pending"],
+        dry_run=options.dry_run,
+        warnings=counts["warnings"],
+        blank_rows=counts["blank_rows"],
+        source={
+            "path": str(options.path),
+            "sha256": info.sha256,
+            "format": info.format,
+            "encoding": info.encoding,
+            "delimiter": info.delimiter,
+            "sheet": info.sheet,
+            "sheets": [
+                {"name": sheet.name, "rows": sheet.rows, "hidden": sheet.hidden}
+                for sheet in info.sheets
+            ],
+            "header_row": info.header_row,
+            "header_detected": info.header_detected,
+            "skipped_rows": list(info.skipped_rows),
+            "columns": list(info.columns),
+            "size_bytes": info.size_bytes,
+        },
+        mapping={
+            "name": mapping.name,
+            "path": str(mapping.path),
+            "sha256": mapping.sha256,
+            "fields": {key: _describe(src) for key, src in bound.fields.items()},
+            "custom_fields": {key: _describe(src) for key, src in bound.custom_fields.items()},
+            "absent_optional_columns": list(bound.absent_optional),
+            "unread_columns": list(bound.unread),
+        },
+        region=run.region,
+        lenient=options.lenient,
+        rejection_reasons=dict(sorted(run.reasons.items(), key=lambda item: (-item[1], item[0]))),
+        out_dir=str(writer.out_dir),
+        reports={**writer.written(), "summary": str(writer.out_dir / "summary.json")},
+        started_at=run.started.isoformat(timespec="seconds"),
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_seconds=round(time.perf_counter() - run.clock, 3),
+        stage_seconds=dict(run.stage_seconds),
+        campaign=(
+            {"id": sender.campaign.id, "name": sender.campaign.name} if sender is not None else None
+        ),
+        base_url=sender.base_url if sender is not None else None,
+        requests=sender.requests if sender is not None else 0,
+        batches=sender.batches if sender is not None else 0,
+        credits_deducted=round(sender.credits, 6) if sender is not None else 0.0,
+        credits_balance=sender.balance if sender is not None else None,
+        paced_seconds=round(sender.paced_seconds, 3) if sender is not None else 0.0,
+        notices=run.notices,
+        stopped_by=run.stop_message,
+        run_id=run.run_id,
+    )
 
 
 def _stop_message(exc: ApiError, pending: int) -> str:

@@ -96,6 +96,20 @@ from .cells import (
     strip_invisible,
 )
 from .errors import EmptyFileError, EncodingError, InputFileError, UnsupportedFileError
+from .process_wide import ProcessWideSetting
+
+__all__ = [
+    "Chunk",
+    "ReadOptions",
+    "SheetInfo",
+    "SourceFile",
+    "SourceInfo",
+    "detect_encoding",
+    "file_sha256",
+    "open_source",
+    "read_all",
+    "sniff_delimiter",
+]
 
 #: Columns the tool adds to its reports; ignored when a report is imported again.
 ADDED_COLUMNS = (
@@ -533,11 +547,34 @@ def _open_text(path: Path, options: ReadOptions, size: int) -> SourceFile:
     else:
         encoding, sha, notices = _detect_encoding(path)
     handle = path.open("r", encoding=encoding, newline="")
+    closer = _TextCloser(handle)
     try:
-        return _text_source(path, options, size, handle, encoding, delimiter, sha, notices)
+        return _text_source(path, options, size, handle, encoding, delimiter, sha, notices, closer)
     except BaseException:
-        handle.close()
+        closer.close()
         raise
+
+
+#: The csv module's field size limit, held while a text file is open: MAX_FIELD_CHARS and
+#: one more, for the ``'`` that the reports put before a cell, so that this tool's own
+#: reports read back (the workbook reads them too, under the same hold).
+FIELD_SIZE_LIMIT = ProcessWideSetting(csv.field_size_limit, csv.field_size_limit,
+                                      lambda _: MAX_FIELD_CHARS + 1)  # fmt: skip
+
+
+class _TextCloser:
+    """Closes a text file's handle and lets go of the csv field size limit, once."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle: IO[str] | None = handle
+        FIELD_SIZE_LIMIT.acquire()
+
+    def close(self) -> None:
+        """Close the handle; the last text file closed puts the earlier limit back."""
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+            FIELD_SIZE_LIMIT.release()
 
 
 def _delimiter_option(value: str | None) -> str | None:
@@ -561,6 +598,7 @@ def _text_source(
     delimiter: str | None,
     sha: str,
     notices: tuple[str, ...],
+    closer: _TextCloser,
 ) -> SourceFile:
     try:
         sample = handle.read(_SNIFF_CHARS)
@@ -569,8 +607,8 @@ def _text_source(
         raise _decode_error(path, encoding, exc) from exc
     sep_line = _SEP_LINE.match(sample.lstrip("\ufeff")) is not None
     delimiter = delimiter or sniff_delimiter(sample)
-    # The limit is the csv module's, for the whole process: set it for every file read.
-    csv.field_size_limit(MAX_FIELD_CHARS)
+    # The limit is the csv module's, for the whole process: it is held while a text file
+    # is open and put back when the last one closes (the handle's closer lets go of it).
     reader = csv.reader(handle, delimiter=delimiter)
     # Excel hides its sep= line: the line after it is row 1, as Excel shows it.
     rows = _guard_text_rows(reader, path, encoding, start=0 if sep_line else 1)
@@ -608,7 +646,7 @@ def _text_source(
     chunks = _chunked(
         header.rest, columns, keep, width, options.chunk_rows, position, report=report
     )
-    return SourceFile(info, _require_data(chunks, path), handle)
+    return SourceFile(info, _require_data(chunks, path), closer)
 
 
 def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> EncodingError:

@@ -10,6 +10,13 @@ from .client import Campaign
 from .ledger import RunRecord
 from .pipeline import Summary
 
+__all__ = [
+    "ProgressBar",
+    "campaign_table",
+    "run_table",
+    "summary_text",
+]
+
 
 def summary_text(summary: Summary, reasons: int = 5) -> str:
     """Return the short human summary printed on stderr at the end of a run."""

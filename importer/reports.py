@@ -34,6 +34,17 @@ from .cells import neutralize as neutralize
 from .cells import restore as restore
 from .errors import ReportError
 
+__all__ = [
+    "LEADS_FILE",
+    "OUTCOMES",
+    "REPORT_COLUMNS",
+    "SUMMARY_FILE",
+    "ReportRows",
+    "ReportWriter",
+    "columns_to_neutralize",
+    "empty_rows",
+]
+
 OUTCOMES = ("accepted", "rejected", "duplicates", "pending")
 #: Columns each report adds after the source columns and ``source_row``.
 REPORT_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = [
+    "data_dir",
+]
+
 _PACKAGE = Path(__file__).resolve().parent
 
 

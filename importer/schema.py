@@ -48,6 +48,19 @@ from .normalize import (
 from .problems import quote as _quote
 from .timezones import normalize_timezone
 
+__all__ = [
+    "EXTENSION_COLUMN",
+    "LENIENT_FIELDS",
+    "PhoneBook",
+    "PhoneKey",
+    "ValidatedChunk",
+    "country_for",
+    "lead_json_rows",
+    "lead_payload",
+    "lead_schema",
+    "validate_chunk",
+]
+
 #: Optional fields whose bad values ``--lenient`` drops instead of rejecting the row.
 LENIENT_FIELDS = frozenset({"email", "priority", "tags", "timeZone"})
 _TEXT_FIELDS = ("firstName", "lastName", "leadSource", "notes")

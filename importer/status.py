@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+__all__ = [
+    "ExitStatus",
+]
+
 
 class ExitStatus(IntEnum):
     """Process exit codes; schedulers alert on these, so they never change meaning."""

@@ -56,6 +56,24 @@ from .reader import ReadOptions, SourceInfo, open_source
 from .schema import validate_chunk
 from .timezones import normalize_timezone
 
+__all__ = [
+    "FIELD_NAMES",
+    "MIN_SCORE",
+    "NAME_THRESHOLD",
+    "SAMPLE_ROWS",
+    "VALUE_TESTS",
+    "BuiltinFit",
+    "Choice",
+    "FieldPreview",
+    "Preview",
+    "Suggestion",
+    "best_builtin",
+    "name_score",
+    "preview_mapping",
+    "render_suggestion",
+    "suggest_mapping",
+]
+
 #: Rows read to sniff values and to preview a mapping.
 SAMPLE_ROWS = 200
 

@@ -57,6 +57,10 @@ from zoneinfo import available_timezones
 
 from .problems import Problem, quote
 
+__all__ = [
+    "normalize_timezone",
+]
+
 _NOT_ZONES = {"factory", "localtime", "posixrules"}
 
 # IANA names that are not the zone a person means, and what they mean instead. The US

@@ -29,10 +29,20 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxWriterException
 
+from .cells import restore
 from .errors import ReportError
 from .issues import CODE_FIELDS, REJECTION_CODES
-from .reader import MAX_FIELD_CHARS
-from .reports import OUTCOMES, restore
+from .reader import FIELD_SIZE_LIMIT
+from .reports import OUTCOMES
+
+__all__ = [
+    "MAX_CELL_CHARS",
+    "MAX_WORKBOOK_ROWS",
+    "TOP_REASONS",
+    "WORKBOOK_FILE",
+    "source_lines",
+    "write_workbook",
+]
 
 WORKBOOK_FILE = "report.xlsx"
 #: Runs with more data rows than this get no workbook.
@@ -51,9 +61,9 @@ _OPTIONS = {
 
 
 def _rows(path: Path) -> Iterator[list[str]]:
-    # A report cell is a source cell (at most MAX_FIELD_CHARS) or a message quoting some.
-    csv.field_size_limit(16 * MAX_FIELD_CHARS)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    # A report cell is a source cell, maybe with a ' before it, or a message quoting at
+    # most 60 characters of some: within the limit the reader holds.
+    with FIELD_SIZE_LIMIT.held(), path.open(encoding="utf-8-sig", newline="") as handle:
         yield from csv.reader(handle)
 
 

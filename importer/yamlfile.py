@@ -10,6 +10,11 @@ import yaml
 
 from .errors import ImporterError
 
+__all__ = [
+    "MAX_YAML_BYTES",
+    "read_yaml",
+]
+
 #: A mapping or a config file is a few kilobytes; anything near this is not one.
 MAX_YAML_BYTES = 1 << 20
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -318,3 +319,95 @@ def test_a_file_that_changes_while_it_is_read_is_left_for_later(
     assert summary.files == [] and summary.not_ready == ["growing.csv"]
     assert summary.exit_status == ExitStatus.SUCCESS
     assert path.exists() and not (inbox / "archive").exists()
+
+
+def test_every_event_line_carries_its_run_id(
+    run_cli: Run, inbox: Path, tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    drop(inbox / "a.csv", us_numbers(2, start=8800))
+    drop(inbox / "b.csv", us_numbers(2, start=8810))
+    os.utime(inbox / "b.csv", (OLD + 1, OLD + 1))
+    log = tmp_path / "drain.log"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--log-file", log,
+                     "--log-format", "json")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    (summary_path,) = (inbox / "reports").glob("drain-*/drain-summary.json")
+    drain_id = summary_path.parent.name
+    lines = events(log)
+    assert all("run_id" in line and line["drain_id"] == drain_id for line in lines)
+    for line in lines:
+        if not line["event"].startswith("batch_"):
+            assert line["run_id"] == drain_id, line
+    # Each file's batches carry the ledger run of its import, which file_archived names.
+    archived = [line for line in lines if line["event"] == "file_archived"]
+    ledger_runs = [line["ledger_run_id"] for line in archived]
+    assert len(set(ledger_runs)) == 2 and all(isinstance(run, int) for run in ledger_runs)
+    batches = [line for line in lines if line["event"].startswith("batch_")]
+    assert {line["run_id"] for line in batches} == set(ledger_runs)
+    for path in (Path(f["reports"]) for f in json.loads(summary_path.read_text())["files"]):
+        assert json.loads((path / "summary.json").read_text())["run_id"] in ledger_runs
+
+
+def test_an_import_s_event_lines_carry_the_ledger_run_id(
+    run_cli: Run, inbox: Path, tmp_path: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(3, start=8900))
+    log, out = tmp_path / "import.log", tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "2", "--out", out,
+                     "--log-file", log, "--log-format", "json")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    run_id = json.loads((out / "summary.json").read_text())["run_id"]
+    lines = events(log)
+    assert [line["event"] for line in lines] == ["batch_sent", "batch_result"] * 2
+    assert {line["run_id"] for line in lines} == {run_id}
+
+
+def test_run_context_binds_the_run_id_of_every_event_inside(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from importer.events import emit, run_context
+
+    with caplog.at_level(logging.INFO, logger="importer.events"):
+        emit("retry", "outside")
+        with run_context("drain-x", drain_id="drain-x"):
+            emit("file_started", "in the drain")
+            with run_context(7):
+                emit("retry", "in an import")
+                emit("batch_sent", "explicit", run_id=8)
+            emit("file_archived", "back in the drain")
+        emit("retry", "outside again")
+    seen = [(r.getMessage(), r.data.get("run_id"), r.data.get("drain_id")) for r in caplog.records]  # type: ignore[attr-defined]
+    assert seen == [
+        ("outside", None, None),
+        ("in the drain", "drain-x", "drain-x"),
+        ("in an import", 7, "drain-x"),
+        ("explicit", 8, "drain-x"),
+        ("back in the drain", "drain-x", "drain-x"),
+        ("outside again", None, None),
+    ]
+
+
+def test_the_event_log_puts_the_logger_back(tmp_path: Path) -> None:
+    from importer.events import LOGGER, emit, event_log
+
+    mine = logging.NullHandler()
+    LOGGER.addHandler(mine)
+    before = (LOGGER.level, LOGGER.propagate)
+    LOGGER.setLevel(logging.ERROR)
+    LOGGER.propagate = True
+    try:
+        log = tmp_path / "events.log"
+        with pytest.raises(RuntimeError), event_log(log, "json") as handler:
+            assert LOGGER.handlers == [mine, handler]
+            assert (LOGGER.level, LOGGER.propagate) == (logging.INFO, False)
+            emit("run_started", "inside")
+            raise RuntimeError("the run fails")
+        assert LOGGER.handlers == [mine]
+        assert (LOGGER.level, LOGGER.propagate) == (logging.ERROR, True)
+        assert [line["event"] for line in events(log)] == ["run_started"]
+        emit("run_finished", "after the block")  # goes nowhere near the file
+        assert len(events(log)) == 1
+    finally:
+        LOGGER.removeHandler(mine)
+        LOGGER.setLevel(before[0])
+        LOGGER.propagate = before[1]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from importer.answers import answer_results
 from importer.client import ApiClient, Credentials
 from importer.ledger import LedgerRow, ValidRow
 from importer.sandbox import SandboxConfig, SandboxServer
-from importer.sender import answer_results
 from importer.status import ExitStatus
 
 from .conftest import (

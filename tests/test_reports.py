@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from importer import cells, reports
-from importer.cells import HAS_INVISIBLE
+from importer.cells import HAS_INVISIBLE, neutralize
 from importer.reader import Chunk, open_source
-from importer.reports import ReportWriter, neutralize
+from importer.reports import ReportWriter
 
 _STARTS = st.sampled_from(["", "=", "+", "-", "@", "\t", "\r", "\r\n", "'", '"', ",", "+1", "p:"])
 _CELLS = st.builds(lambda start, rest: start + rest, _STARTS, st.text(max_size=12))

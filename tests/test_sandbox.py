@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -801,7 +801,7 @@ def test_inspection_endpoints_answer_loopback_only() -> None:
     app = create_app(SandboxConfig())
 
     async def get(client: tuple[str, int]) -> int:
-        messages: list[dict[str, Any]] = []
+        messages: list[MutableMapping[str, Any]] = []
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -820,7 +820,7 @@ def test_inspection_endpoints_answer_loopback_only() -> None:
         async def receive() -> dict[str, Any]:
             return {"type": "http.request", "body": b"", "more_body": False}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             messages.append(message)
 
         await app(scope, receive, send)

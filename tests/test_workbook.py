@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 
 from importer import pipeline
+from importer.cells import neutralize, restore
 from importer.pipeline import ImportOptions, run_import
 from importer.reader import ReadOptions
-from importer.reports import neutralize, restore
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 from importer.workbook import WORKBOOK_FILE

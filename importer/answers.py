@@ -20,6 +20,16 @@ from .client import CreateLeadsResult, LeadResult
 from .ledger import ACCEPTED, DUPLICATE, REJECTED, LedgerRow, RowResult
 from .reports import ReportRows, empty_rows
 
+__all__ = [
+    "API_BATCH_REJECTED",
+    "API_REJECTED",
+    "RESENT_NOTE",
+    "UNMENTIONED",
+    "answer_results",
+    "batch_rejected",
+    "ledger_rows",
+]
+
 API_REJECTED = "api_rejected"
 API_BATCH_REJECTED = "api_batch_rejected"
 UNMENTIONED = (

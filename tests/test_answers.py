@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from importer.answers import answer_results, batch_rejected, ledger_rows
 from importer.client import CreateLeadsResult, LeadResult
 from importer.ledger import LedgerRow, ValidRow
-from importer.sender import answer_results, batch_rejected, ledger_rows
 
 COLUMNS = ("phone", "name")
 
