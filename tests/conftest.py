@@ -1,25 +1,17 @@
-"""Shared fixtures: paths to sample data, a CLI runner that goes through main()."""
+"""Shared fixtures: a clean environment, a CLI runner that goes through main(), a sandbox."""
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import phonenumbers
 import pytest
-import requests
 
 from importer.cli import main
 from importer.sandbox import SandboxConfig, SandboxServer
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "sample_data"
-TEST_DATA = Path(__file__).resolve().parent / "data"
+from .helpers import SAMPLES, TEST_DATA, CliResult
 
 
 @pytest.fixture(autouse=True)
@@ -35,13 +27,6 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "state"
     monkeypatch.setenv("WHITECLAD_STATE_DIR", str(folder))
     return folder
-
-
-@dataclass
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture
@@ -66,25 +51,6 @@ def test_data() -> Path:
     return TEST_DATA
 
 
-def read_report(path: Path) -> list[dict[str, str]]:
-    """Read a report CSV (UTF-8 with BOM) into dicts."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def read_summary(out_dir: Path) -> dict[str, object]:
-    return dict(json.loads((out_dir / "summary.json").read_text(encoding="utf-8")))
-
-
-def write_csv(
-    path: Path, rows: list[list[str]], *, encoding: str = "utf-8", delimiter: str = ","
-) -> Path:
-    """Write rows as a CSV file in the given encoding."""
-    with path.open("w", encoding=encoding, newline="") as handle:
-        csv.writer(handle, delimiter=delimiter).writerows(rows)
-    return path
-
-
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[SandboxServer]:
     """One sandbox API server on a free loopback port for the whole session (no rate limit).
@@ -96,60 +62,14 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-# --- helpers for tests that send to a sandbox ------------------------------------
+@pytest.fixture
+def use_server(monkeypatch: pytest.MonkeyPatch) -> Callable[[SandboxServer], SandboxServer]:
+    """Point the environment (base URL and credentials) at a sandbox server, as a user would."""
 
-SPRING = "65f2a1b2c3d4e5f6a7b8c9d0"
-WEBINAR = "65f2a1b2c3d4e5f6a7b8c9d1"
-PAUSED = "65f2a1b2c3d4e5f6a7b8c9d2"
-OUTCOME_FILES = ("accepted", "rejected", "duplicates", "pending")
+    def use(server: SandboxServer) -> SandboxServer:
+        monkeypatch.setenv("WHITECLAD_BASE_URL", server.base_url)
+        monkeypatch.setenv("WHITECLAD_CLIENT_ID", server.config.client_id)
+        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", server.config.client_secret)
+        return server
 
-
-def us_numbers(count: int, start: int = 0) -> list[str]:
-    """Valid, distinct US numbers in the 555 exchange."""
-    numbers = []
-    area_codes = ["212", "312", "415", "646", "718", "917"]
-    for i in range(start, start + count):
-        area, line = area_codes[i // 10_000 % len(area_codes)], i % 10_000
-        number = f"+1{area}555{line:04d}"
-        assert phonenumbers.is_valid_number(phonenumbers.parse(number)), number
-        numbers.append(number)
-    return numbers
-
-
-def leads_file(path: Path, phones: list[str], extra: list[list[str]] | None = None) -> Path:
-    rows = [["phone", "first_name", "email"]]
-    rows += [[phone, f"Lead {i}", f"lead{i}@example.com"] for i, phone in enumerate(phones)]
-    return write_csv(path, rows + (extra or []))
-
-
-def stats(server: SandboxServer) -> dict[str, Any]:
-    root = server.base_url.split("/api/")[0]
-    return dict(requests.get(f"{root}/_sandbox/stats", timeout=5).json())
-
-
-def stored_phones(server: SandboxServer, campaign: str) -> list[str]:
-    root = server.base_url.split("/api/")[0]
-    body = requests.get(f"{root}/_sandbox/leads", params={"campaignId": campaign}, timeout=5).json()
-    leads = body.get("data", body)
-    leads = leads.get("leads", leads) if isinstance(leads, dict) else leads
-    return [lead["phone"] for lead in leads]
-
-
-def posts(server: SandboxServer) -> int:
-    return int(stats(server)["leadPosts"])
-
-
-def assert_every_row_once(out: Path, data_rows: int) -> dict[str, list[dict[str, str]]]:
-    """The invariant: each data row in exactly one report, and the summary adds up."""
-    reports = {
-        name: read_report(out / f"{name}.csv") if (out / f"{name}.csv").exists() else []
-        for name in OUTCOME_FILES
-    }
-    rows = [row["source_row"] for found in reports.values() for row in found]
-    assert len(rows) == len(set(rows)) == data_rows
-    summary = read_summary(out)
-    assert summary["total"] == data_rows
-    for name in OUTCOME_FILES:
-        key = "duplicates" if name == "duplicates" else name
-        assert summary[key] == len(reports[name]), name
-    return reports
+    return use

@@ -18,8 +18,9 @@ from importer.reader import ReadOptions
 from importer.sandbox import SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import (
+from .helpers import (
     SAMPLES,
+    UseServer,
     assert_every_row_once,
     leads_file,
     read_summary,
@@ -52,11 +53,11 @@ class Recorder:
 
 
 @pytest.fixture
-def api_env(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> SandboxServer:
+def api_env(
+    monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, use_server: UseServer
+) -> SandboxServer:
     """The shared sandbox, its address and credentials in the variables."""
-    monkeypatch.setenv("WHITECLAD_BASE_URL", sandbox.base_url)
-    monkeypatch.setenv("WHITECLAD_CLIENT_ID", sandbox.config.client_id)
-    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", sandbox.config.client_secret)
+    use_server(sandbox)
     return sandbox
 
 
@@ -158,6 +159,7 @@ def test_no_mapping_is_the_one_message_in_the_api_s_words(tmp_path: Path) -> Non
     assert caught.value.exit_status == ExitStatus.CANNOT_START
 
 
+@pytest.mark.slow
 def test_insecure_http_is_honoured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 from importer.sandbox import SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import SPRING, CliResult, assert_every_row_once, leads_file, us_numbers
+from .helpers import SPRING, CliResult, assert_every_row_once, leads_file, us_numbers
 
 Run = Callable[..., CliResult]
 SECRET = "profile-secret-4f1c"

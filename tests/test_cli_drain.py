@@ -20,9 +20,10 @@ from importer.pipeline import ImportOptions
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import (
+from .helpers import (
     SPRING,
     CliResult,
+    UseServer,
     assert_every_row_once,
     leads_file,
     stored_phones,
@@ -42,10 +43,10 @@ def drop(path: Path, phones: list[str], extra: list[list[str]] | None = None) ->
 
 
 @pytest.fixture
-def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer) -> Path:
-    monkeypatch.setenv("WHITECLAD_BASE_URL", sandbox.base_url)
-    monkeypatch.setenv("WHITECLAD_CLIENT_ID", sandbox.config.client_id)
-    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", sandbox.config.client_secret)
+def inbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer, use_server: UseServer
+) -> Path:
+    use_server(sandbox)
     folder = tmp_path / "inbox"
     folder.mkdir()
     return folder
@@ -134,12 +135,10 @@ def test_a_second_drain_of_the_same_inbox_exits_4(
 
 
 def test_rows_left_unsent_keep_the_file_for_the_next_drain(
-    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_server: UseServer
 ) -> None:
     with SandboxServer(SandboxConfig(rate_limit=0, credits=0), port=0) as broke:
-        monkeypatch.setenv("WHITECLAD_BASE_URL", broke.base_url)
-        monkeypatch.setenv("WHITECLAD_CLIENT_ID", broke.config.client_id)
-        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", broke.config.client_secret)
+        use_server(broke)
         inbox = tmp_path / "inbox"
         inbox.mkdir()
         drop(inbox / "a.csv", us_numbers(2, start=8200))
@@ -237,12 +236,10 @@ def test_python_api_imports_and_drains(inbox: Path, tmp_path: Path, sandbox: San
 
 
 def test_python_api_raises_instead_of_exiting(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_server: UseServer
 ) -> None:
     with SandboxServer(SandboxConfig(rate_limit=0, credits=0), port=0) as broke:
-        monkeypatch.setenv("WHITECLAD_BASE_URL", broke.base_url)
-        monkeypatch.setenv("WHITECLAD_CLIENT_ID", broke.config.client_id)
-        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", broke.config.client_secret)
+        use_server(broke)
         source = leads_file(tmp_path / "one.csv", us_numbers(2, start=8600))
         with pytest.raises(ImportIncomplete) as caught:
             import_file(source, "generic", campaign=SPRING, out_dir=tmp_path / "out")

@@ -14,7 +14,7 @@ from importer.reader import ReadOptions, SourceFile
 from importer.status import ExitStatus
 
 from . import test_cli_send, test_ledger
-from .conftest import (
+from .helpers import (
     SAMPLES,
     TEST_DATA,
     CliResult,

@@ -6,7 +6,7 @@ from pathlib import Path
 from importer.mapping import builtin_mappings, load_mapping
 from importer.status import ExitStatus
 
-from .conftest import SAMPLES, CliResult, write_csv
+from .helpers import SAMPLES, CliResult, write_csv
 
 Run = Callable[..., CliResult]
 

@@ -15,11 +15,12 @@ from importer.ledger import LedgerRow, ValidRow
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import (
+from .helpers import (
     PAUSED,
     SPRING,
     WEBINAR,
     CliResult,
+    UseServer,
     assert_every_row_once,
     leads_file,
     posts,
@@ -48,10 +49,10 @@ def server() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def api_env(monkeypatch: pytest.MonkeyPatch, server: SandboxServer) -> SandboxServer:
-    monkeypatch.setenv("WHITECLAD_BASE_URL", server.base_url)
-    monkeypatch.setenv("WHITECLAD_CLIENT_ID", server.config.client_id)
-    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", server.config.client_secret)
+def api_env(
+    monkeypatch: pytest.MonkeyPatch, server: SandboxServer, use_server: UseServer
+) -> SandboxServer:
+    use_server(server)
     return server
 
 

@@ -21,7 +21,7 @@ from importer.reader import ReadOptions
 from importer.sandbox import SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import assert_every_row_once, stored_phones, us_numbers, write_csv
+from .helpers import assert_every_row_once, stored_phones, us_numbers, write_csv
 
 ROWS = 1_200
 CHUNK_ROWS = 100

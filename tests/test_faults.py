@@ -21,8 +21,10 @@ from importer.ledger import LEDGER_FILE, Ledger
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import read_report, read_summary
-from .test_cli_send import SPRING, leads_file, us_numbers
+from .helpers import SPRING, leads_file, read_report, read_summary, us_numbers
+
+# Whole runs killed and restarted, against a faulty server: minutes, not seconds.
+pytestmark = pytest.mark.slow
 
 ROWS = 200
 BATCH = 10

@@ -38,7 +38,7 @@ from importer.sandbox import SandboxServer
 from importer.status import ExitStatus
 from importer.timezones import normalize_timezone
 
-from .conftest import SAMPLES, CliResult, read_report, us_numbers, write_csv
+from .helpers import SAMPLES, CliResult, UseServer, read_report, us_numbers, write_csv
 
 Run = Callable[..., CliResult]
 TEST_DATA = Path(__file__).parent / "data"
@@ -104,6 +104,7 @@ def test_a_binary_file_named_xlsx(run_cli: Run, tmp_path: Path) -> None:
     _one_line_exit_2(_import(run_cli, path), str(path))
 
 
+@pytest.mark.slow
 def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(run_cli: Run, tmp_path: Path) -> None:
     path = _bomb(tmp_path / "bomb.xlsx", unpacked_mib=1100)
     assert path.stat().st_size < 20 << 20
@@ -304,7 +305,11 @@ def test_tag_time_zone_and_other_normalizers_never_raise(raw: str, separator: st
 
 
 def test_formula_cells_reach_the_api_as_plain_text(
-    run_cli: Run, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: Run,
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    use_server: UseServer,
 ) -> None:
     campaign = requests.post(
         sandbox.base_url.split("/api/")[0] + "/_sandbox/campaigns",
@@ -316,9 +321,7 @@ def test_formula_cells_reach_the_api_as_plain_text(
         *([n, cell] for n, cell in zip(us_numbers(3, 9500), hostile, strict=True)),
     ]
     source = write_csv(tmp_path / "leads.csv", rows)
-    monkeypatch.setenv("WHITECLAD_BASE_URL", sandbox.base_url)
-    monkeypatch.setenv("WHITECLAD_CLIENT_ID", sandbox.config.client_id)
-    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", sandbox.config.client_secret)
+    use_server(sandbox)
     result = run_cli(source, "-m", "generic", "-c", campaign, "--out", tmp_path / "out")
     assert result.exit_code == ExitStatus.SUCCESS, result.stderr
     root = sandbox.base_url.split("/api/")[0]

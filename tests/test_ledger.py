@@ -14,18 +14,16 @@ from importer.ledger import LEDGER_FILE, CampaignLock, default_state_dir
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import CliResult, read_report, read_summary
+from .helpers import CliResult, UseServer, read_report, read_summary
 from .test_cli_send import SPRING, leads_file, posts, set_credits, stored_phones, us_numbers
 
 Run = Callable[..., CliResult]
 
 
 @pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+def api(monkeypatch: pytest.MonkeyPatch, use_server: UseServer) -> Iterator[SandboxServer]:
     with SandboxServer(SandboxConfig(rate_limit=0), port=0) as server:
-        monkeypatch.setenv("WHITECLAD_BASE_URL", server.base_url)
-        monkeypatch.setenv("WHITECLAD_CLIENT_ID", server.config.client_id)
-        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", server.config.client_secret)
+        use_server(server)
         yield server
 
 
@@ -146,6 +144,7 @@ def test_ledger_holds_no_secret(run_cli: Run, api: SandboxServer, tmp_path: Path
     assert api.config.client_secret.encode() not in data
 
 
+@pytest.mark.slow
 def test_pacing_avoids_429(monkeypatch: pytest.MonkeyPatch, run_cli: Run, tmp_path: Path) -> None:
     config = SandboxConfig(rate_limit=4, rate_window_seconds=1.0)
     with SandboxServer(config, port=0) as server:
@@ -167,6 +166,7 @@ def test_pacing_avoids_429(monkeypatch: pytest.MonkeyPatch, run_cli: Run, tmp_pa
     assert summary["requests"] == 15
 
 
+@pytest.mark.slow
 def test_a_server_without_limit_is_not_paced(
     monkeypatch: pytest.MonkeyPatch, run_cli: Run, tmp_path: Path
 ) -> None:

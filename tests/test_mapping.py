@@ -19,7 +19,7 @@ from importer.mapping import (
 )
 from importer.resources import data_dir
 
-from .conftest import SAMPLES
+from .helpers import SAMPLES
 
 FACEBOOK_HEADER = [
     "id",

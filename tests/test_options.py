@@ -21,7 +21,7 @@ from importer.options import (
 )
 from importer.reader import ReadOptions
 
-from .conftest import SAMPLES
+from .helpers import SAMPLES
 
 PROFILE = """\
 default_profile: nightly

@@ -21,7 +21,7 @@ from importer.reports import restore
 from importer.sandbox import SandboxServer
 from importer.validation import ChunkValidator, ValidationContext
 
-from .conftest import SAMPLES, SPRING, leads_file, read_report, read_summary, us_numbers
+from .helpers import SAMPLES, SPRING, UseServer, leads_file, read_report, read_summary, us_numbers
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
 REPORTS = ("accepted", "rejected", "duplicates")
@@ -251,7 +251,7 @@ def test_a_given_header_row_is_part_of_the_run_identity_and_none_changes_nothing
 
 
 def test_the_python_api_takes_the_header_row(
-    tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sandbox: SandboxServer, use_server: UseServer
 ) -> None:
     from importer.api import drain_folder, import_file
 
@@ -264,9 +264,7 @@ def test_the_python_api_takes_the_header_row(
     checked = import_file(one, "generic", region="US", dry_run=True, out_dir=tmp_path / "one",
                           header_row=2)  # fmt: skip
     assert (checked.accepted, checked.source["header_row"]) == (2, 2)
-    monkeypatch.setenv("WHITECLAD_BASE_URL", sandbox.base_url)
-    monkeypatch.setenv("WHITECLAD_CLIENT_ID", sandbox.config.client_id)
-    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", sandbox.config.client_secret)
+    use_server(sandbox)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     titled(inbox / "drop.csv", us_numbers(3, start=9_430))

@@ -18,7 +18,7 @@ from importer.reader import (
 )
 from importer.reports import ReportWriter
 
-from .conftest import SAMPLES, TEST_DATA
+from .helpers import SAMPLES, TEST_DATA
 
 HEADER = ["phone", "first_name", "customer_id"]
 ROWS = [["+14155550123", "José", "000123"], ["+14155550124", "Zoë", "007"]]

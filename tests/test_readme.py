@@ -16,7 +16,7 @@ from importer.issues import REJECTION_CODES
 from importer.sandbox import SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import ROOT, SAMPLES, CliResult
+from .helpers import ROOT, SAMPLES, CliResult, UseServer
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 Run = Callable[..., CliResult]
@@ -96,15 +96,17 @@ def _sandbox_session_commands() -> list[list[str]]:
 
 
 def test_readme_session_runs_against_a_sandbox(
-    run_cli: Run, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: Run,
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    use_server: UseServer,
 ) -> None:
     commands = _sandbox_session_commands()
     assert len(commands) >= 14
     (tmp_path / "sample_data").symlink_to(SAMPLES)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("WHITECLAD_BASE_URL", sandbox.base_url)
-    monkeypatch.setenv("WHITECLAD_CLIENT_ID", sandbox.config.client_id)
-    monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", sandbox.config.client_secret)
+    use_server(sandbox)
     for args in commands:
         result = run_cli(*args)
         if "--mapping" not in args and args[0].startswith("sample_data/"):

@@ -23,7 +23,7 @@ from importer.pipeline import ImportOptions
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 
-from .conftest import SAMPLES, SPRING, CliResult, us_numbers, write_csv
+from .helpers import SAMPLES, SPRING, CliResult, us_numbers, write_csv
 
 SECRET = "wc_secret_RADIOACTIVE_7a91f3"
 CLIENT = "wc_client_secret_test"
@@ -45,6 +45,7 @@ def _files(root: Path) -> Iterator[Path]:
             yield path
 
 
+@pytest.mark.slow
 def test_the_secret_is_in_no_output_and_no_file(
     run_cli: Run, flaky: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,6 +159,7 @@ def test_credentials_are_refused_over_http_to_other_machines(url: str, allowed: 
         ApiClient(url, credentials, insecure_http=True).close()  # for a test server
 
 
+@pytest.mark.slow
 def test_insecure_http_says_so(run_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WHITECLAD_CLIENT_ID", CLIENT)
     monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", SECRET)

@@ -17,7 +17,7 @@ from importer.ledger import ACCEPTED, DUPLICATE, QUEUED, REJECTED, Ledger, Valid
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.sending import NOT_SENT_STOPPED, BatchSender
 
-from .conftest import PAUSED, SPRING, posts, stored_phones, us_numbers
+from .helpers import PAUSED, SPRING, posts, stored_phones, us_numbers
 
 
 def _credentials(server: SandboxServer) -> Credentials:

@@ -10,7 +10,7 @@ from importer.mapping import bind_mapping, load_mapping
 from importer.pipeline import ImportOptions, run_import
 from importer.suggest import best_builtin, name_score, preview_mapping, suggest_mapping
 
-from .conftest import SAMPLES, assert_every_row_once, read_report, write_csv
+from .helpers import SAMPLES, assert_every_row_once, read_report, write_csv
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
 #: Samples whose suggested mapping must import every row as the curated mapping does.

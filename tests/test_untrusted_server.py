@@ -24,7 +24,7 @@ from importer.errors import ImportIncomplete, ResponseError, TransportError
 from importer.pipeline import ImportOptions, run_import
 from importer.status import ExitStatus
 
-from .conftest import SPRING, assert_every_row_once, read_report, us_numbers, write_csv
+from .helpers import SPRING, assert_every_row_once, read_report, us_numbers, write_csv
 
 SECRET = "wc_secret_UNTRUSTED_4242"
 PostAnswer = Callable[[BaseHTTPRequestHandler, dict[str, Any]], None]

@@ -16,10 +16,11 @@ from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 from importer.workbook import WORKBOOK_FILE
 
-from .conftest import (
+from .helpers import (
     SAMPLES,
     SPRING,
     CliResult,
+    UseServer,
     assert_every_row_once,
     read_report,
     read_summary,
@@ -165,15 +166,16 @@ def test_workbook_can_be_turned_off(tmp_path: Path) -> None:
 
 
 def test_rows_left_unsent_get_a_pending_sheet(
-    run_cli: Callable[..., CliResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: Callable[..., CliResult],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    use_server: UseServer,
 ) -> None:
     rows = [["phone", "first_name"], *([number, "Ana"] for number in us_numbers(3, start=8300))]
     source = write_csv(tmp_path / "leads.csv", [*rows, ["N/A", "Bo"]])
     out = tmp_path / "out"
     with SandboxServer(SandboxConfig(rate_limit=0, credits=0), port=0) as broke:
-        monkeypatch.setenv("WHITECLAD_BASE_URL", broke.base_url)
-        monkeypatch.setenv("WHITECLAD_CLIENT_ID", broke.config.client_id)
-        monkeypatch.setenv("WHITECLAD_CLIENT_SECRET", broke.config.client_secret)
+        use_server(broke)
         result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", out)
     assert result.exit_code == ExitStatus.INCOMPLETE, result.stderr
     book = openpyxl.load_workbook(out / WORKBOOK_FILE)
