@@ -85,6 +85,14 @@ def stored_phones(server: SandboxServer, campaign: str) -> list[str]:
     return [lead["phone"] for lead in leads]
 
 
+def set_credits(server: SandboxServer, balance: float) -> None:
+    """Set the sandbox's credit balance."""
+    root = server.base_url.split("/api/")[0]
+    requests.post(
+        f"{root}/_sandbox/credits", json={"balance": balance}, timeout=5
+    ).raise_for_status()
+
+
 def posts(server: SandboxServer) -> int:
     return int(stats(server)["leadPosts"])
 

@@ -26,19 +26,13 @@ from .helpers import (
     posts,
     read_report,
     read_summary,
+    set_credits,
     stats,
     stored_phones,
     us_numbers,
 )
 
 Run = Callable[..., CliResult]
-
-
-def set_credits(server: SandboxServer, balance: float) -> None:
-    root = server.base_url.split("/api/")[0]
-    requests.post(
-        f"{root}/_sandbox/credits", json={"balance": balance}, timeout=5
-    ).raise_for_status()
 
 
 @pytest.fixture

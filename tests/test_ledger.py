@@ -14,8 +14,18 @@ from importer.ledger import LEDGER_FILE, CampaignLock, default_state_dir
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 
-from .helpers import CliResult, UseServer, read_report, read_summary
-from .test_cli_send import SPRING, leads_file, posts, set_credits, stored_phones, us_numbers
+from .helpers import (
+    SPRING,
+    CliResult,
+    UseServer,
+    leads_file,
+    posts,
+    read_report,
+    read_summary,
+    set_credits,
+    stored_phones,
+    us_numbers,
+)
 
 Run = Callable[..., CliResult]
 
