@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 __all__ = [
     "E164",
@@ -22,6 +23,7 @@ __all__ = [
     "INVISIBLE",
     "NO_CACHED_VALUE",
     "SPREADSHEET_ERRORS",
+    "columns_to_neutralize",
     "is_cell_error",
     "neutralize",
     "restore",
@@ -97,3 +99,19 @@ def is_cell_error(cell: str) -> bool:
     text = cell.strip()
     text = text.upper()
     return text in SPREADSHEET_ERRORS or text == NO_CACHED_VALUE
+
+
+#: The NUL before a cell that :func:`neutralize` would change, in a column joined
+#: with a NUL before each cell. A cell holding a NUL itself can only add a false alarm.
+_NEEDS_MARK = re.compile(r"\x00(?:[=\-@\t\r]|\+(?![1-9]\d{5,14}(?:\x00|$)))")
+
+
+def columns_to_neutralize(columns: Sequence[Sequence[str]]) -> list[int]:
+    """The positions of the columns (given whole) holding a cell that :func:`neutralize` marks.
+
+    The validation workers run this on the columns they get, so that the report
+    writer only goes through the columns that need it, cell by cell.
+    """
+    return [
+        at for at, cells in enumerate(columns) if _NEEDS_MARK.search("\x00" + "\x00".join(cells))
+    ]

@@ -21,8 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -41,7 +40,6 @@ __all__ = [
     "SUMMARY_FILE",
     "ReportRows",
     "ReportWriter",
-    "columns_to_neutralize",
     "empty_rows",
 ]
 
@@ -54,20 +52,6 @@ REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "pending": ("phone_e164", "reason"),
 }
 LEADS_FILE = "leads.jsonl"
-#: The NUL before a cell that :func:`neutralize` would change, in a column joined
-#: with a NUL before each cell. A cell holding a NUL itself can only add a false alarm.
-_NEEDS_MARK = re.compile(r"\x00(?:[=\-@\t\r]|\+(?![1-9]\d{5,14}(?:\x00|$)))")
-
-
-def columns_to_neutralize(columns: Sequence[Sequence[str]]) -> list[int]:
-    """The positions of the columns (given whole) holding a cell that :func:`neutralize` marks.
-
-    The validation workers run this on the columns they get, so that the report
-    writer only goes through the columns that need it, cell by cell.
-    """
-    return [
-        at for at, cells in enumerate(columns) if _NEEDS_MARK.search("\x00" + "\x00".join(cells))
-    ]
 
 
 def _neutralize_rows(rows: list[list[Any]], positions: Iterable[int]) -> None:

@@ -54,12 +54,12 @@ from typing import Any
 
 import pandas as pd
 
+from .cells import columns_to_neutralize
 from .issues import Issue, join_messages
 from .mapping import BoundMapping, project
 from .normalize import Phone, PhoneWarning, Problem
 from .process_wide import ProcessWideSetting
 from .reader import Chunk
-from .reports import columns_to_neutralize
 from .schema import PhoneBook, PhoneKey, country_for, lead_json_rows, validate_chunk
 
 __all__ = [
@@ -114,7 +114,7 @@ class Verdicts:
     #: Phone results this chunk added, by default country and cell, as plain tuples.
     learned: dict[str | None, dict[str, PlainResult]] = field(default_factory=dict)
     #: Positions, among the columns the mapping reads, of those holding a cell that the
-    #: reports must neutralize (see :func:`importer.reports.columns_to_neutralize`).
+    #: reports must neutralize (see :func:`importer.cells.columns_to_neutralize`).
     formula_columns: list[int] = field(default_factory=list)
 
     def is_valid(self, at: int) -> bool:
