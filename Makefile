@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,14 @@ format: $(STAMP)
 	$(BIN)/ruff format importer tests bench
 	$(BIN)/ruff check --fix importer tests bench
 
-test: lint
+# The page's browser tests drive Debian's chromium (no browser download is possible):
+# installed here when it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+test: lint browser
 	$(BIN)/pytest
 
 # Figures, not pass/fail: test machines are too noisy for timed tests.
@@ -36,6 +43,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/bench_dry_run.py
 	$(BIN)/python bench/bench_send.py $(or $(BENCH_SEND_ROWS),100000)
+	$(BIN)/python bench/bench_review.py
 
 clean:
 	rm -rf $(VENV) whiteclad-reports .pytest_cache .mypy_cache .ruff_cache

@@ -71,6 +71,7 @@ __all__ = [
     "runs_show_command",
     "sandbox_command",
     "status_command",
+    "ui_command",
 ]
 
 
@@ -496,6 +497,53 @@ def sandbox_command(
         db_path=db,
     )
     serve(config, host, port)
+
+
+@cli.command("ui")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Loopback address to listen on (127.0.0.1, ::1 or localhost).")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")  # fmt: skip
+@click.option("--no-open", is_flag=True, help="Print the link but do not open a browser.")
+@click.option("--try", "try_mode", is_flag=True,
+              help="Send to a sandbox on this machine (no credentials needed).")  # fmt: skip
+@_max_size_option
+@_state_dir_option
+@_settings_options
+@_debug_option
+def ui_command(
+    host: str,
+    port: int,
+    no_open: bool,
+    try_mode: bool,
+    max_file_size: int,
+    state_dir: Path | None,
+    config_path: Path | None,
+    profile: str | None,
+) -> None:
+    """Open the import page in a browser on this machine, until Ctrl-C.
+
+    It prints a link with a one-time token; upload a file, map its columns, review
+    the rows, send them and download the reports. Settings and credentials come from
+    the same places as for the other commands.
+
+    \b
+    Examples:
+      whiteclad-import ui
+      whiteclad-import ui --try --no-open
+    """
+    from .web.server import serve_ui  # the page's dependencies load only for this command
+
+    serve_ui(
+        host=host,
+        port=port,
+        open_browser=not no_open,
+        try_mode=try_mode,
+        max_file_size=max_file_size,
+        state_dir=state_dir,
+        config=config_path,
+        profile=profile,
+    )
 
 
 @cli.group("runs", invoke_without_command=True)

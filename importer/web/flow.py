@@ -1,0 +1,223 @@
+"""The library calls behind each step, with plain values in and out (no HTTP here).
+
+Each function calls what the command line calls: the reader for what a file holds,
+:func:`importer.options.builtin_for` and :func:`importer.suggest.suggest_mapping`
+for the mapping, :func:`importer.options.import_options` for a run's options, the
+API client for campaigns and the balance, and reads the reports the pipeline wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..client import ApiClient, ApiStatus, Campaign
+from ..errors import ImporterError
+from ..options import Endpoint, import_options
+from ..pipeline import ImportOptions
+from ..reader import ReadOptions, SourceInfo, open_source
+from ..reports import OUTCOMES
+from ..review import Review
+from ..services import api_client
+from .app import WebState
+from .jobs import JobProgress, Work
+from .workspace import ImportState
+
+__all__ = [
+    "REPORT_FILES",
+    "FileFacts",
+    "ReportPage",
+    "campaigns",
+    "client_for",
+    "corrected_file",
+    "file_facts",
+    "mapping_ref",
+    "open_review",
+    "options_for",
+    "read_options",
+    "report_page",
+    "review_folder",
+    "review_work",
+    "run_summary",
+    "status_for",
+]
+
+#: The report files the page lets a person download, in the order shown.
+REPORT_FILES = ("accepted.csv", "rejected.csv", "duplicates.csv", "pending.csv",
+                "report.xlsx", "summary.json")  # fmt: skip
+PREVIEW_ROWS = 8
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What the reader found in a file, and its first rows as they will be imported."""
+
+    info: SourceInfo
+    rows: int
+    first: list[tuple[int, list[str]]]
+
+
+def read_options(web: WebState, state: ImportState) -> ReadOptions:
+    """How to read the import's file: what the person set, within the page's size limit."""
+    given = state.read
+    header = given.get("header_row")
+    return ReadOptions(
+        encoding=given.get("encoding") or None,
+        delimiter=given.get("delimiter") or None,
+        sheet=given.get("sheet") or None,
+        header_row=int(header) if header else None,
+        max_file_size=web.config.max_file_size,
+    )
+
+
+def file_facts(path: Path, read: ReadOptions) -> FileFacts:
+    """Read the whole file once: its facts, its row count, its first rows."""
+    rows = 0
+    first: list[tuple[int, list[str]]] = []
+    with open_source(path, read) as source:
+        for chunk in source.chunks():
+            rows += len(chunk)
+            for number, cells in zip(chunk.numbers, chunk.rows, strict=True):
+                if len(first) >= PREVIEW_ROWS:
+                    break
+                first.append((number, cells))
+        info = source.info
+    return FileFacts(info, rows, first)
+
+
+def mapping_ref(web: WebState, state: ImportState) -> str:
+    """The mapping to run with: a built-in's name or a mapping file's path."""
+    if state.mapping == "custom":
+        return str(web.workspace.folder(state.id) / "mapping.yaml")
+    if not state.mapping:
+        raise ImporterError("choose a mapping first (step 2, Map)")
+    return state.mapping
+
+
+def _endpoint(web: WebState, state: ImportState) -> Endpoint | None:
+    return web.sandbox() if state.sandbox else None
+
+
+def options_for(
+    web: WebState, state: ImportState, *, dry_run: bool, out_dir: Path, path: Path | None = None
+) -> ImportOptions:
+    """The options of a run of this import, built as the command line builds them."""
+    settings = web.settings(
+        {"mapping": mapping_ref(web, state), "campaign": state.campaign, "region": state.region}
+    )
+    return import_options(
+        settings,
+        path or web.workspace.source(state),
+        dry_run=dry_run,
+        out_dir=out_dir,
+        read=read_options(web, state),
+        endpoint=_endpoint(web, state),
+    )
+
+
+def client_for(web: WebState, state: ImportState) -> ApiClient:
+    """A client of the API this import sends to (ConfigError without credentials)."""
+    endpoint = _endpoint(web, state)
+    if endpoint is not None:
+        return ApiClient(endpoint.base_url, endpoint.credentials)
+    return api_client(web.settings())
+
+
+def campaigns(web: WebState, state: ImportState, search: str | None = None) -> list[Campaign]:
+    """The campaigns this import can go to, all pages."""
+    with client_for(web, state) as client:
+        return list(client.iter_campaigns(search=search or None))
+
+
+def status_for(web: WebState, state: ImportState) -> ApiStatus:
+    """GET /status of the API this import sends to."""
+    with client_for(web, state) as client:
+        return client.status()
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One page of one report CSV."""
+
+    outcome: str
+    columns: list[str]
+    rows: list[list[str]]
+    total: int
+    page: int
+    pages: int
+
+
+def report_page(out_dir: Path, outcome: str, page: int, size: int) -> ReportPage:
+    """Rows ``page`` (1 = first) of ``<outcome>.csv`` in a report folder."""
+    if outcome not in OUTCOMES:
+        outcome = "accepted"
+    path = out_dir / f"{outcome}.csv"
+    columns: list[str] = []
+    rows: list[list[str]] = []
+    total = 0
+    start = (max(page, 1) - 1) * size
+    if path.is_file():
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            columns = next(reader, [])
+            for index, row in enumerate(reader):
+                if start <= index < start + size:
+                    rows.append(row)
+                total += 1
+    pages = max(1, -(-total // size))
+    return ReportPage(outcome, columns, rows, total, min(max(page, 1), pages), pages)
+
+
+def run_summary(out_dir: Path) -> dict[str, Any] | None:
+    """The summary.json of a report folder, if written."""
+    path = out_dir / "summary.json"
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def review_folder(web: WebState, state: ImportState) -> Path:
+    """Where the import's review keeps its rows."""
+    return web.workspace.folder(state.id) / "review"
+
+
+def review_work(web: WebState, state: ImportState) -> Work:
+    """The work of reading and checking every row for the review."""
+    folder, source = review_folder(web, state), web.workspace.source(state)
+    mapping, read, region = mapping_ref(web, state), read_options(web, state), state.region
+
+    def work(progress: JobProgress, stop: Callable[[], bool]) -> None:
+        progress.start(0, "rows", "checking")
+
+        def seen(rows: int) -> None:
+            progress.update(rows, {"checked": rows})
+
+        Review.build(folder, source, mapping, region=region, read=read, progress=seen).close()
+
+    return work
+
+
+def open_review(web: WebState, state: ImportState) -> Review | None:
+    """The import's review, when it was built."""
+    try:
+        return Review.open(review_folder(web, state))
+    except FileNotFoundError:
+        return None
+
+
+def corrected_file(web: WebState, state: ImportState) -> Path:
+    """The file to send: the upload as it is, or the corrected file when rows were changed."""
+    review = open_review(web, state)
+    if review is None:
+        return web.workspace.source(state)
+    with review:
+        if not review.history():
+            return web.workspace.source(state)
+        target = web.workspace.folder(state.id) / "corrected" / f"{Path(state.file_name).stem}.csv"
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        return review.export(target)

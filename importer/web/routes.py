@@ -1,0 +1,604 @@
+"""The page's steps, one URL each: upload, map, review, send, results; and the history.
+
+Each handler parses the request, calls :mod:`importer.web.flow` (the library), and
+renders a template. State lives in the import's folder on the server, so reloading
+a step or going back shows the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from ..errors import ImporterError, UsageError
+from ..mapping import builtin_mappings, load_mapping
+from ..options import builtin_for
+from ..reports import OUTCOMES
+from ..review import FILTERS, Review
+from ..sending import ESTIMATED_CREDITS_PER_LEAD
+from ..services import recent_runs
+from ..suggest import suggest_mapping
+from . import flow
+from .app import WebState, web_state
+from .jobs import Job, import_work
+from .mappings import (
+    FORM_FIELDS,
+    PHONE_SLOTS,
+    custom_from_suggestion,
+    fitting_saved,
+    mapping_yaml,
+    save_mapping,
+)
+from .uploads import BadUpload, TooLarge, human_size, receive_upload
+from .workspace import ImportState, private_dir
+
+__all__ = ["STEPS", "router"]
+
+router = APIRouter()
+
+#: The steps, in order: (path part, label).
+STEPS = (("upload", "Upload"), ("map", "Map"), ("review", "Review and fix"),
+         ("send", "Send"), ("results", "Results"))  # fmt: skip
+_RUN = re.compile(r"check|dry-run|send-\d{8}-\d{6}")
+
+
+def _go(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def _load(web: WebState, import_id: str) -> ImportState:
+    return web.workspace.load(import_id)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _step_page(
+    web: WebState, request: Request, name: str, state: ImportState, step: str, **context: Any
+) -> HTMLResponse:
+    return web.page(name, request, state=state, steps=STEPS, step=step, **context)
+
+
+# --- start ---------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> Response:
+    """The first page: upload a file, try a sample, or open an earlier import."""
+    web = web_state(request)
+    samples = []
+    if web.config.samples_dir is not None and web.config.samples_dir.is_dir():
+        samples = sorted(p.name for p in web.config.samples_dir.glob("*.csv"))
+    return web.page(
+        "home.html", request, imports=web.workspace.recent(), samples=samples,
+        max_size=human_size(web.config.max_file_size),
+    )  # fmt: skip
+
+
+async def _receive(request: Request, state: ImportState) -> Response | None:
+    """Stream the uploaded file into the import's folder; an error page when it cannot be."""
+    web = web_state(request)
+    folder = private_dir(web.workspace.folder(state.id) / "upload-in-progress")
+    limit = web.config.max_file_size
+    try:
+        declared = int(request.headers.get("content-length") or 0)
+        if declared > limit + 64 * 1024:
+            raise TooLarge
+        upload = await receive_upload(
+            request.headers.get("content-type", ""), request.stream(), folder, limit
+        )
+    except TooLarge:
+        shutil.rmtree(folder, ignore_errors=True)
+        return web.page(
+            "error.html", request, status=413,
+            error=f"the file is more than the {human_size(limit)} this page reads "
+            "(--max-file-size); start 'whiteclad-import ui' with a larger --max-file-size "
+            "if the file is right",
+            back="/",
+        )  # fmt: skip
+    except BadUpload as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        return web.page("error.html", request, status=400, error=str(exc), back="/")
+    assert upload.path is not None
+    source = web.workspace.folder(state.id) / "source"
+    shutil.rmtree(source, ignore_errors=True)
+    folder.rename(source)
+    state.file_name = upload.file_name
+    state.read = {}
+    web.workspace.save(state)
+    return None
+
+
+@router.post("/imports")
+async def new_import(request: Request) -> Response:
+    """Start an import with an uploaded file."""
+    web = web_state(request)
+    state = web.workspace.create()
+    state.sandbox = web.config.try_mode
+    failed = await _receive(request, state)
+    if failed is not None:
+        web.workspace.delete(state.id)
+        return failed
+    return _go(f"/imports/{state.id}/upload")
+
+
+@router.post("/imports/sample")
+async def sample_import(request: Request) -> Response:
+    """Start an import of a bundled sample export, sent to the sandbox (try it)."""
+    web = web_state(request)
+    form = await request.form()
+    name = _text(form, "sample")
+    folder = web.config.samples_dir
+    if folder is None or name not in {p.name for p in folder.glob("*.csv")}:
+        raise UsageError(f"there is no sample named '{name}'")
+    state = web.workspace.create()
+    state.sandbox = True
+    state.file_name = name
+    if name.startswith("generic"):
+        state.region = "US"
+    source = private_dir(web.workspace.folder(state.id) / "source")
+    shutil.copyfile(folder / name, source / name)
+    web.workspace.save(state)
+    return _go(f"/imports/{state.id}/upload")
+
+
+@router.get("/imports/{import_id}")
+async def open_import(request: Request, import_id: str) -> Response:
+    """An import opens at its upload step."""
+    _load(web_state(request), import_id)
+    return _go(f"/imports/{import_id}/upload")
+
+
+@router.post("/imports/{import_id}/delete")
+async def delete_import(request: Request, import_id: str) -> Response:
+    """Remove the import's folder: the file, the mapping, the reports."""
+    web = web_state(request)
+    job = web.jobs.get(import_id + ":send")
+    if job is not None and job.running:
+        raise UsageError("this import is sending; cancel it first, then delete it")
+    web.workspace.delete(import_id)
+    return _go("/?deleted=1")
+
+
+# --- 1. upload -----------------------------------------------------------------------
+
+
+@router.get("/imports/{import_id}/upload", response_class=HTMLResponse)
+async def upload_page(request: Request, import_id: str) -> Response:
+    """What the reader found in the file, and its first rows."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    facts, error = None, None
+    try:
+        facts = flow.file_facts(web.workspace.source(state), flow.read_options(web, state))
+    except ImporterError as exc:
+        error = _clean(web, exc.message)
+    return _step_page(web, request, "upload.html", state, "upload", facts=facts, error=error,
+                      max_size=human_size(web.config.max_file_size))  # fmt: skip
+
+
+@router.post("/imports/{import_id}/upload")
+async def replace_file(request: Request, import_id: str) -> Response:
+    """Replace the import's file with another upload."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    failed = await _receive(request, state)
+    return failed or _go(f"/imports/{import_id}/upload")
+
+
+@router.post("/imports/{import_id}/read")
+async def set_read(request: Request, import_id: str) -> Response:
+    """Change how the file is read: sheet, header row, encoding, delimiter."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    form = await request.form()
+    header = _text(form, "header_row")
+    if header and not header.isdigit():
+        raise UsageError(
+            "--header-row must be 1 or more: the header's row as a spreadsheet shows it"
+        )
+    state.read = {
+        "sheet": _text(form, "sheet") or None,
+        "header_row": int(header) if header else None,
+        "encoding": _text(form, "encoding") or None,
+        "delimiter": _text(form, "delimiter") or None,
+    }
+    web.workspace.save(state)
+    return _go(f"/imports/{import_id}/upload")
+
+
+def _clean(web: WebState, message: str) -> str:
+    return message.replace(str(web.workspace.root) + "/", "")
+
+
+# --- 2. map --------------------------------------------------------------------------
+
+
+@router.get("/imports/{import_id}/map", response_class=HTMLResponse)
+async def map_page(request: Request, import_id: str) -> Response:
+    """The mapping: a built-in or saved one that fits, or columns picked for each field."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    path, read = web.workspace.source(state), flow.read_options(web, state)
+    suggestion = suggest_mapping(path, read)
+    fit = builtin_for(path, read)
+    saved = fitting_saved(web.mappings_dir, suggestion.columns)
+    if state.mapping is None:
+        state.mapping = str(saved[0].path) if saved else fit.name if fit is not None else "custom"
+        state.custom = custom_from_suggestion(suggestion)
+        web.workspace.save(state)
+    facts = flow.file_facts(path, read)
+    samples = {
+        column: [cells[i] for _, cells in facts.first if cells[i].strip()][:3]
+        for i, column in enumerate(facts.info.columns)
+    }
+    confidence = {
+        target: choices[0].reason() for target, choices in suggestion.fields.items() if choices
+    }
+    query = request.query_params.get("q", "")
+    found, campaign_error = [], None
+    try:
+        found = flow.campaigns(web, state, query)
+    except ImporterError as exc:
+        campaign_error = exc.message
+    return _step_page(
+        web, request, "map.html", state, "map", suggestion=suggestion, fit=fit, saved=saved,
+        builtins=list(builtin_mappings()), samples=samples, confidence=confidence,
+        form_fields=FORM_FIELDS, phone_slots=PHONE_SLOTS, campaigns=found,
+        campaign_error=campaign_error, query=query,
+        saved_as=request.query_params.get("saved"),
+    )  # fmt: skip
+
+
+@router.post("/imports/{import_id}/map")
+async def set_map(request: Request, import_id: str) -> Response:
+    """Keep the mapping choices; save the mapping, or go on to check the file."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    form = await request.form()
+    choice = _text(form, "mapping") or "custom"
+    if choice == "other":
+        choice = _text(form, "mapping_other") or "custom"
+    if choice != "custom" and choice not in builtin_mappings():
+        saved = {str(m.path) for m in fitting_saved(web.mappings_dir, ())} | {
+            str(p) for p in web.mappings_dir.glob("*.yaml")
+        }
+        if choice not in saved:
+            raise UsageError(f"there is no mapping '{choice}'")
+    state.mapping = choice
+    custom: dict[str, Any] = {
+        "phone": [_text(form, f"phone_{n}") for n in range(1, PHONE_SLOTS + 1)],
+        "unmapped": _text(form, "unmapped") or "ignore",
+        "tags_split": state.custom.get("tags_split"),
+    }
+    custom["phone"] = [column for column in custom["phone"] if column]
+    for name in FORM_FIELDS:
+        custom[name] = _text(form, f"field_{name}") or None
+    state.custom = custom
+    state.region = _text(form, "region").upper() or None
+    campaign = _text(form, "campaign")
+    state.campaign = campaign or None
+    state.sandbox = form.get("sandbox") == "on"
+    folder = web.workspace.folder(state.id)
+    text = mapping_yaml(custom, description=f"Made on the page for {state.file_name}")
+    (folder / "mapping.yaml").write_text(text, encoding="utf-8")
+    web.workspace.save(state)
+    if _text(form, "action") == "save":
+        if choice != "custom":
+            raise UsageError("only a mapping made with the column pickers can be saved")
+        try:
+            path = save_mapping(web.mappings_dir, _text(form, "name"), text)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+        load_mapping(path)  # a mapping the command line could not read is not kept quiet
+        return _go(f"/imports/{import_id}/map?saved={path}")
+    load_mapping(flow.mapping_ref(web, state))
+    _start_check(web, state)
+    return _go(f"/imports/{import_id}/review")
+
+
+# --- 3. review -----------------------------------------------------------------------
+
+
+def _start_check(web: WebState, state: ImportState) -> Job:
+    return web.jobs.start(state.id + ":check", flow.review_work(web, state))
+
+
+def _review(web: WebState, state: ImportState) -> Review:
+    review = flow.open_review(web, state)
+    if review is None:
+        raise UsageError("the rows have not been checked yet: choose the mapping (step 2, Map)")
+    return review
+
+
+@router.post("/imports/{import_id}/check")
+async def check(request: Request, import_id: str) -> Response:
+    """Read and check every row again with the chosen mapping (the changes start over)."""
+    web = web_state(request)
+    _start_check(web, _load(web, import_id))
+    return _go(f"/imports/{import_id}/review")
+
+
+@router.get("/imports/{import_id}/review", response_class=HTMLResponse)
+async def review_page(request: Request, import_id: str) -> Response:
+    """Every row checked: counts, a filtered page of rows with their problems, fixes."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    job = web.jobs.get(import_id + ":check")
+    if job is not None and job.running:
+        return _step_page(web, request, "progress_page.html", state, "review",
+                          job=job.snapshot(), kind="check")  # fmt: skip
+    review = flow.open_review(web, state)
+    if review is None:
+        error = job.error if job is not None else None
+        return _step_page(web, request, "review.html", state, "review", review=None,
+                          error=error and _clean(web, error))  # fmt: skip
+    with review:
+        wanted = request.query_params.get("filter", "problems")
+        filter_ = wanted if wanted in FILTERS or wanted.startswith("code:") else "problems"
+        number = max(_int(request, "page", 1), 1)
+        size = web.config.page_rows
+        page = review.page(filter_, (number - 1) * size, size)
+        find = {k: request.query_params.get(k, "") for k in ("column", "find", "replace")}
+        preview = None
+        if find["column"] and find["find"]:
+            preview = review.preview_replace(find["column"], find["find"], find["replace"])
+        # Columns with a problem on this page come first, so the cells to fix are in view.
+        marked = {p.column for row in page.rows for p in row.problems if p.column}
+        columns = [c for c in review.columns if c in marked]
+        columns += [c for c in review.columns if c not in marked]
+        return _step_page(
+            web, request, "review.html", state, "review", review=review, columns=columns,
+            counts=review.counts(), page=page, filter=filter_, filters=FILTERS,
+            number=number, pages=max(1, -(-page.matching // size)),
+            fixes=review.bulk_fixes(), history=review.history(), find=find, preview=preview,
+            message=request.query_params.get("done"),
+        )  # fmt: skip
+
+
+@router.post("/imports/{import_id}/review/rows/{source_row}", response_class=HTMLResponse)
+async def edit_row(request: Request, import_id: str, source_row: int) -> Response:
+    """Change one cell (or skip the row) and show the row checked again."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    form = await request.form()
+    with _review(web, state) as review:
+        action = _text(form, "action")
+        if action in ("skip", "keep"):
+            row = review.skip(source_row, action == "skip")
+        else:
+            column = _text(form, "column")
+            value = form.get("value")
+            row = review.edit(source_row, column, value if isinstance(value, str) else "")
+        if request.headers.get("hx-request"):
+            columns = _text(form, "columns").split("\x1f") if _text(form, "columns") else []
+            if sorted(columns) != sorted(review.columns):
+                columns = list(review.columns)
+            return HTMLResponse(
+                web.render("_row.html", request, state=state, row=row, columns=columns)
+            )
+    return _go(f"/imports/{import_id}/review?{request.url.query}")
+
+
+@router.post("/imports/{import_id}/review/fix")
+async def review_fix(request: Request, import_id: str) -> Response:
+    """Apply a bulk fix, a find-and-replace, a default country, or undo the last change."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    form = await request.form()
+    action = _text(form, "action")
+    with _review(web, state) as review:
+        if action == "apply":
+            changed = review.apply(_text(form, "key"))
+            done = f"{changed} rows changed"
+        elif action == "replace":
+            changed = review.replace(
+                _text(form, "column"), _text(form, "find"), str(form.get("replace") or "")
+            )
+            done = f"{changed} rows changed"
+        elif action == "region":
+            region = _text(form, "region").upper() or None
+            review.set_region(region)
+            state.region = region
+            web.workspace.save(state)
+            done = f"default country: {region or 'none'}"
+        elif action == "undo":
+            undone = review.undo()
+            done = f"undone: {undone}" if undone else "nothing to undo"
+            state.region = review.region
+            web.workspace.save(state)
+        else:
+            raise UsageError(f"unknown action '{action}'")
+    return _go(f"/imports/{import_id}/review?done={quote(done)}")
+
+
+@router.get("/imports/{import_id}/review/corrected.csv")
+async def corrected(request: Request, import_id: str) -> Response:
+    """The corrected file: every row not skipped, with the edits."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    _review(web, state).close()  # says so when the rows were not checked yet
+    path = flow.corrected_file(web, state)
+    name = f"{Path(state.file_name).stem}-corrected.csv"
+    if path == web.workspace.source(state):
+        folder = private_dir(web.workspace.folder(state.id) / "corrected")
+        with _review(web, state) as review:
+            path = review.export(folder / name)
+    return FileResponse(path, filename=name, content_disposition_type="attachment")
+
+
+def _int(request: Request, name: str, default: int) -> int:
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+# --- 4. send -------------------------------------------------------------------------
+
+
+@router.get("/imports/{import_id}/send", response_class=HTMLResponse)
+async def send_page(request: Request, import_id: str) -> Response:
+    """Before sending: where to, how many credits, the balance; or the send in progress."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    job = web.jobs.get(import_id + ":send")
+    if job is not None and job.running:
+        return _step_page(web, request, "progress_page.html", state, "send",
+                          job=job.snapshot(), kind="send")  # fmt: skip
+    review = flow.open_review(web, state)
+    counts = None
+    if review is not None:
+        with review:
+            counts = review.counts()
+    balance, status_error = None, None
+    if state.campaign:
+        try:
+            balance = flow.status_for(web, state).balance
+        except ImporterError as exc:
+            status_error = exc.message
+    leads = counts.valid if counts is not None else None
+    needed = None if leads is None else round(leads * ESTIMATED_CREDITS_PER_LEAD, 2)
+    return _step_page(
+        web, request, "send.html", state, "send", counts=counts, leads=leads, needed=needed,
+        balance=balance, status_error=status_error, price=ESTIMATED_CREDITS_PER_LEAD,
+        error=job.error if job is not None and job.summary is None else None,
+    )  # fmt: skip
+
+
+@router.post("/imports/{import_id}/send")
+async def send(request: Request, import_id: str) -> Response:
+    """Start a dry run or a real send in the background."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    form = await request.form()
+    dry_run = _text(form, "action") != "send"
+    name = "dry-run" if dry_run else time.strftime("send-%Y%m%d-%H%M%S")
+    out = web.workspace.folder(state.id) / name
+    path = flow.corrected_file(web, state)
+    options = flow.options_for(web, state, dry_run=dry_run, out_dir=out, path=path)
+    if not dry_run and not (state.campaign or load_mapping(options.mapping).campaign):
+        raise UsageError("choose the campaign to send to (step 2, Map), or make a dry run")
+    state.last_run, state.last_dry_run = name, dry_run
+    web.workspace.save(state)
+    web.jobs.start(import_id + ":send", import_work(options))
+    return _go(f"/imports/{import_id}/send")
+
+
+@router.get("/imports/{import_id}/progress", response_class=HTMLResponse)
+async def progress(request: Request, import_id: str) -> Response:
+    """The progress fragment the page polls; when the run is done, it sends the page on."""
+    web = web_state(request)
+    kind = "check" if request.query_params.get("kind") == "check" else "send"
+    job = web.jobs.get(f"{import_id}:{kind}")
+    done_at = f"/imports/{import_id}/{'review' if kind == 'check' else 'results'}"
+    if job is None or not job.running:
+        return HTMLResponse("", headers={"HX-Redirect": done_at})
+    return HTMLResponse(
+        web.render(
+            "_progress.html", request, job=job.snapshot(), kind=kind, state=_load(web, import_id)
+        )
+    )
+
+
+@router.post("/imports/{import_id}/cancel")
+async def cancel(request: Request, import_id: str) -> Response:
+    """Stop the running send after the batch in flight."""
+    web = web_state(request)
+    for kind in ("send", "check"):
+        job = web.jobs.get(f"{import_id}:{kind}")
+        if job is not None and job.running:
+            job.cancel()
+    if request.headers.get("hx-request"):
+        return await progress(request, import_id)
+    return _go(f"/imports/{import_id}/send")
+
+
+# --- 5. results ----------------------------------------------------------------------
+
+
+@router.get("/imports/{import_id}/results", response_class=HTMLResponse)
+async def results_page(request: Request, import_id: str) -> Response:
+    """What the API did with every row, paged, with the reports to download."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    run = request.query_params.get("run") or state.last_run
+    if run is None or not _RUN.fullmatch(run):
+        return _step_page(web, request, "results.html", state, "results", run=None)
+    out = web.workspace.folder(state.id) / run
+    outcome = request.query_params.get("outcome", "accepted")
+    page = flow.report_page(out, outcome, _int(request, "page", 1), web.config.page_rows)
+    files = [name for name in flow.REPORT_FILES if (out / name).is_file()]
+    job = web.jobs.get(import_id + ":send")
+    return _step_page(
+        web, request, "results.html", state, "results", run=run, summary=flow.run_summary(out),
+        report=page, files=files, outcomes=OUTCOMES,
+        error=job.error if job is not None and run == state.last_run else None,
+    )  # fmt: skip
+
+
+@router.get("/imports/{import_id}/files/{run}/{name}")
+async def download(request: Request, import_id: str, run: str, name: str) -> Response:
+    """A report file, as the pipeline wrote it."""
+    web = web_state(request)
+    _load(web, import_id)
+    path = web.workspace.folder(import_id) / run / name
+    if not _RUN.fullmatch(run) or name not in flow.REPORT_FILES or not path.is_file():
+        return web.page("error.html", request, status=404, error="no such report", back="/")
+    return FileResponse(path, filename=name, content_disposition_type="attachment")
+
+
+@router.post("/imports/{import_id}/fix")
+async def fix_rejected(request: Request, import_id: str) -> Response:
+    """Start a new import of the rejected rows, with the same mapping, to fix and send again."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    form = await request.form()
+    run = _text(form, "run") or state.last_run or ""
+    rejected = web.workspace.folder(state.id) / run / "rejected.csv"
+    if not _RUN.fullmatch(run) or not rejected.is_file():
+        raise UsageError("this run has no rejected rows to fix")
+    fixed = web.workspace.create()
+    fixed.file_name = f"{Path(state.file_name).stem}-rejected.csv"
+    fixed.mapping, fixed.custom = state.mapping, state.custom
+    fixed.region, fixed.campaign, fixed.sandbox = state.region, state.campaign, state.sandbox
+    fixed.fixes = state.id
+    folder = web.workspace.folder(fixed.id)
+    shutil.copyfile(rejected, private_dir(folder / "source") / fixed.file_name)
+    mapping = web.workspace.folder(state.id) / "mapping.yaml"
+    if mapping.is_file():
+        shutil.copyfile(mapping, folder / "mapping.yaml")
+    web.workspace.save(fixed)
+    _start_check(web, fixed)
+    return _go(f"/imports/{fixed.id}/review")
+
+
+# --- history -------------------------------------------------------------------------
+
+
+@router.get("/history", response_class=HTMLResponse)
+async def history(request: Request) -> Response:
+    """Past imports: the page's own, and every run of the ledger with its counts."""
+    web = web_state(request)
+    try:
+        runs = recent_runs(web.state_dir, 50)
+    except UsageError:
+        runs = []
+    root = str(web.workspace.root) + "/"
+    links: dict[int, str] = {}
+    for run in runs:
+        out = str((run.summary or {}).get("out_dir", ""))
+        if out.startswith(root):
+            parts = out[len(root):].split("/")  # fmt: skip
+            if len(parts) == 2 and web.workspace.exists(parts[0]):
+                links[run.id] = f"/imports/{parts[0]}/results?run={parts[1]}"
+    return web.page("history.html", request, runs=runs, links=links,
+                    imports=web.workspace.recent(50))  # fmt: skip

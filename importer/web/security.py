@@ -1,0 +1,196 @@
+"""The page's guard: only this machine's browser, holding the printed link, may use it.
+
+Every request passes :class:`Guard`, in this order:
+
+1. its ``Host`` header must name the address the server listens on (or
+   ``localhost`` with the same port): a page on another site that rebinds its own
+   name to 127.0.0.1 is refused with 400;
+2. a request carrying the one-time token of the printed link trades it for a
+   ``SameSite=Strict``, ``HttpOnly`` session cookie and is redirected to the same
+   address without the token; a request with neither token nor cookie gets the
+   403 page that says to open the link printed in the terminal;
+3. a request that changes something (POST, PUT, PATCH, DELETE) must come from a
+   page of this server: its ``Origin`` (else its ``Referer``) must be this
+   server's own address, else 403.
+
+Answers carry headers that keep the page out of frames and its addresses (with their ids) out of
+other sites' logs.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["COOKIE", "SAFE_METHODS", "Guard", "Tokens", "is_loopback_host"]
+
+COOKIE = "whiteclad_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_HEADERS = [
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cache-control", b"no-store"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    ),
+]
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is an address of this machine only."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Tokens:
+    """The one-time link tokens and the session cookies they were traded for."""
+
+    def __init__(self) -> None:
+        self._links: set[str] = set()
+        self._sessions: set[str] = set()
+
+    def new_link(self) -> str:
+        """A new one-time token for a link to print."""
+        token = secrets.token_urlsafe(32)
+        self._links.add(token)
+        return token
+
+    def trade(self, token: str) -> str | None:
+        """Use up a link token; return a new session value, or None for an unknown token."""
+        for known in list(self._links):
+            if hmac.compare_digest(known, token):
+                self._links.discard(known)
+                session = secrets.token_urlsafe(32)
+                self._sessions.add(session)
+                return session
+        return None
+
+    def valid(self, session: str) -> bool:
+        """Whether a cookie value is a session this server gave."""
+        return any(hmac.compare_digest(known, session) for known in self._sessions)
+
+
+class Guard:
+    """ASGI middleware that applies the checks of the module docstring."""
+
+    def __init__(
+        self, app: ASGIApp, tokens: Tokens, render: Callable[[int, str], bytes] | None = None
+    ) -> None:
+        self.app = app
+        self.tokens = tokens
+        self.render = render or (lambda status, text: text.encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse the request, trade its token, or pass it on."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        own = _own_hosts(scope)
+        host = headers.get("host", "")
+        if host.lower() not in own:
+            await self._refuse(send, 400, "This page answers only at its own address.")
+            return
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        if "token" in query:
+            session = self.tokens.trade(query.pop("token"))
+            if session is None:
+                await self._refuse(send, 403, _OPEN_LINK)
+                return
+            location = scope["path"] + ("?" + urlencode(query) if query else "")
+            set_cookie = f"{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/".encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [
+                        (b"location", location.encode()),
+                        (b"set-cookie", set_cookie),
+                        *_HEADERS,
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if scope["path"].startswith("/static/") and scope["method"] in SAFE_METHODS:
+            # The style sheet and scripts are public code; the refusal page needs them.
+            await self.app(scope, receive, _with_headers(send))
+            return
+        jar = SimpleCookie()
+        jar.load(headers.get("cookie", ""))
+        morsel = jar.get(COOKIE)
+        if morsel is None or not self.tokens.valid(morsel.value):
+            await self._refuse(send, 403, _OPEN_LINK)
+            return
+        if scope["method"] not in SAFE_METHODS and not _same_origin(headers, host):
+            await self._refuse(
+                send, 403, "This request did not come from this page; it was refused."
+            )
+            return
+        await self.app(scope, receive, _with_headers(send))
+
+    async def _refuse(self, send: Send, status: int, text: str) -> None:
+        body = self.render(status, text)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    *_HEADERS,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+_OPEN_LINK = (
+    "Open the link that 'whiteclad-import ui' printed in the terminal (it works once, in one "
+    "browser); to get a new one, stop the command with Ctrl-C and start it again."
+)
+
+
+def _own_hosts(scope: Scope) -> set[str]:
+    server: Any = scope.get("server") or ("127.0.0.1", 80)
+    address, port = str(server[0]), int(server[1])
+    shown = f"[{address}]" if ":" in address else address
+    return {f"{shown}:{port}".lower(), f"localhost:{port}"}
+
+
+def _same_origin(headers: dict[str, str], host: str) -> bool:
+    own = f"http://{host}".lower()
+    origin = headers.get("origin")
+    if origin is not None:
+        return origin.lower() == own
+    referer = headers.get("referer")
+    if referer is None:
+        return False
+    parts = urlsplit(referer)
+    return f"{parts.scheme}://{parts.netloc}".lower() == own
+
+
+def _with_headers(send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", [])}
+            extra = [(name, value) for name, value in _HEADERS if name not in present]
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
+
+    return wrapped

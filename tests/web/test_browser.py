@@ -1,0 +1,107 @@
+"""The flow in a real browser (Debian's chromium), with a screenshot of each step."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ..helpers import SAMPLES
+from .conftest import Web
+
+EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
+VENDORS = ["facebook_lead_ads.csv", "google_ads_leads.csv", "linkedin_leads.csv",
+           "hubspot_contacts.csv", "salesforce_leads.csv", "mailchimp_audience.csv",
+           "generic_leads.csv"]  # fmt: skip
+
+
+def _expected(name: str) -> dict[str, int]:
+    outcomes = [row["outcome"] for row in EXPECTED[name]["rows"].values()]
+    return {k: outcomes.count(k) for k in ("accepted", "rejected", "duplicates")}
+
+
+def _shot(page: Page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def _upload(page: Page, web: Web, path: Path) -> None:
+    page.goto(web.link())
+    page.set_input_files("#file", str(path))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("heading", name="Upload")).to_be_visible()
+
+
+@pytest.mark.parametrize("sample", VENDORS)
+def test_each_vendor_export_is_read_mapped_and_checked(page: Page, web: Web, sample: str) -> None:
+    _upload(page, web, SAMPLES / sample)
+    page.get_by_role("link", name="Next: map the columns").click()
+    mapping = EXPECTED[sample]["mapping"]
+    expect(page.locator(f"input[name=mapping][value={mapping}]")).to_be_checked()
+    if EXPECTED[sample]["region"]:
+        page.fill("#region", EXPECTED[sample]["region"])
+    page.get_by_role("button", name="Next: check every row").click()
+    expect(page.get_by_test_id("count-total")).to_be_visible(timeout=30_000)
+    wanted = _expected(sample)
+    expect(page.get_by_test_id("count-valid")).to_have_text(str(wanted["accepted"]))
+    expect(page.get_by_test_id("count-rejected")).to_have_text(str(wanted["rejected"]))
+
+
+def test_the_whole_flow_with_a_fix_in_place_and_a_bulk_fix(
+    page: Page, web: Web, screenshots: Path
+) -> None:
+    page.goto(web.link())
+    _shot(page, screenshots, "0-start")
+    page.set_input_files("#file", str(SAMPLES / "facebook_lead_ads.csv"))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_test_id("row-count")).to_have_text("28")
+    _shot(page, screenshots, "1-upload")
+    page.get_by_role("link", name="Next: map the columns").click()
+    page.get_by_label("Send to the sandbox on this machine").check()
+    page.select_option("#campaign", label="Spring Promo 2026 (active)")
+    _shot(page, screenshots, "2-map")
+    page.get_by_role("button", name="Next: check every row").click()
+    expect(page.get_by_test_id("count-rejected")).to_have_text("4", timeout=30_000)
+    _shot(page, screenshots, "3-review")
+    # Fix one rejected row in place: the e-mail cell.
+    cell = page.locator("td.cell-bad input[name=value]").first
+    row = cell.locator("xpath=ancestor::tr")
+    number = row.get_attribute("data-row")
+    label = cell.get_attribute("aria-label") or ""
+    if "email" in label:
+        cell.fill("fixed@example.com")
+    else:
+        cell.fill("+1 415 555 0199")
+    cell.locator("xpath=following-sibling::button").click()
+    expect(page.locator(f"#row-{number} td.status")).to_contain_text("valid")
+    expect(page.get_by_test_id("count-rejected")).to_have_text("4")  # the strip updates on reload
+    page.reload()
+    expect(page.get_by_test_id("count-rejected")).to_have_text("3")
+    # A bulk fix from the list, then back.
+    fixes = page.get_by_test_id("fix")
+    if fixes.count():
+        fixes.first.get_by_role("button", name="Apply").click()
+        expect(page.get_by_role("status")).to_contain_text("rows changed")
+        _shot(page, screenshots, "3b-review-fixed")
+    page.get_by_role("link", name="Next: send").click()
+    expect(page.get_by_test_id("balance")).to_be_visible()
+    _shot(page, screenshots, "4-send")
+    page.get_by_role("button", name=re.compile(r"^Send \d+ leads")).click()
+    expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("report-accepted")).to_be_visible()
+    _shot(page, screenshots, "5-results")
+    page.get_by_role("link", name="History").click()
+    expect(page.get_by_role("heading", name="Past imports")).to_be_visible()
+    _shot(page, screenshots, "6-history")
+
+
+def test_a_script_in_a_cell_is_shown_as_text(page: Page, web: Web, tmp_path: Path) -> None:
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text("phone,first_name\n+14155550123,<script>alert(1)</script>\n")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    _upload(page, web, hostile)
+    expect(page.get_by_role("cell", name="<script>alert(1)</script>")).to_be_visible()
+    assert dialogs == []

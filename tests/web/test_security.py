@@ -1,0 +1,165 @@
+"""What keeps the page private, checked over plain HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import time
+from collections.abc import Callable, Iterator
+from html import unescape
+from pathlib import Path
+
+import requests
+
+from importer.status import ExitStatus
+from importer.web.workspace import RETENTION_DAYS, Workspace
+
+from ..helpers import CliResult
+from .conftest import MAX_FILE_SIZE, Web
+
+
+def _upload(session: requests.Session, url: str, path: Path, **kwargs: object) -> requests.Response:
+    with path.open("rb") as handle:
+        return session.post(url, files={"file": (path.name, handle)}, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_request_without_the_link_or_cookie_is_refused(web: Web) -> None:
+    answer = requests.get(web.url + "/", timeout=5)
+    assert answer.status_code == 403
+    assert "Open the link that 'whiteclad-import ui' printed in the terminal" in unescape(
+        answer.text
+    )
+
+
+def test_the_token_is_traded_for_a_strict_http_only_cookie_once(web: Web) -> None:
+    link = web.link()
+    answer = requests.get(link, timeout=5, allow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/"
+    cookie = answer.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert link.split("token=")[1] not in cookie
+    again = requests.get(link, timeout=5, allow_redirects=False)
+    assert again.status_code == 403  # one-time
+    assert requests.get(web.url + "/?token=made-up", timeout=5).status_code == 403
+
+
+def test_a_foreign_host_header_is_refused(web: Web) -> None:
+    session = web.client()
+    answer = session.get(web.url + "/", headers={"Host": f"evil.example:{web.server.port}"})
+    assert answer.status_code == 400
+    assert session.get(web.url + "/", timeout=5).status_code == 200
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    local = requests.get(
+        web.url + "/", headers={"Host": f"localhost:{web.server.port}", "Cookie": cookie}, timeout=5
+    )
+    assert local.status_code == 200
+
+
+def test_a_state_change_from_another_origin_is_refused(web: Web) -> None:
+    session = web.client()
+    del session.headers["Origin"]
+    url = web.url + "/imports/sample"
+    data = {"sample": "generic_leads.csv"}
+    assert session.post(url, data=data, timeout=5).status_code == 403  # neither header
+    foreign = {"Origin": "http://evil.example"}
+    assert session.post(url, data=data, headers=foreign, timeout=5).status_code == 403
+    referer = {"Referer": "http://evil.example/page"}
+    assert session.post(url, data=data, headers=referer, timeout=5).status_code == 403
+    own = {"Referer": web.url + "/"}
+    assert (
+        session.post(url, data=data, headers=own, timeout=5, allow_redirects=False).status_code
+        == 303
+    )
+    mine = {"Origin": web.url}
+    assert (
+        session.post(url, data=data, headers=mine, timeout=5, allow_redirects=False).status_code
+        == 303
+    )
+
+
+def test_an_upload_over_the_limit_is_refused_with_413(web: Web, tmp_path: Path) -> None:
+    session = web.client()
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"phone\n" + b"+14155550123\n" * (MAX_FILE_SIZE // 13 + 100))
+    before = set(web.state.workspace.root.iterdir())
+    answer = _upload(session, web.url + "/imports", big)
+    assert answer.status_code == 413
+    assert "more than the 2.0 MB this page reads" in answer.text
+    assert set(web.state.workspace.root.iterdir()) == before  # nothing kept
+
+
+def test_a_chunked_upload_over_the_limit_stops_being_read(web: Web) -> None:
+    """Without Content-Length the body is counted as it streams in."""
+    session = web.client()
+
+    def body() -> Iterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="x.csv"\r\n\r\n'
+        for _ in range(MAX_FILE_SIZE // 65536 + 5):
+            yield b"1" * 65536
+        yield b"\r\n--b--\r\n"
+
+    answer = session.post(
+        web.url + "/imports", data=body(), timeout=30,
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )  # fmt: skip
+    assert answer.status_code == 413
+
+
+def test_a_broken_file_gets_the_command_line_sentence(
+    web: Web, tmp_path: Path, run_cli: Callable[..., CliResult]
+) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"phone\n")
+    session = web.client()
+    page = _upload(session, web.url + "/imports", empty)
+    cli = run_cli(empty, "--mapping", "generic", "--dry-run", "--out", tmp_path / "out")
+    sentence = cli.stderr.strip().splitlines()[-1].removeprefix("Error: ")
+    shown = sentence.replace(str(tmp_path) + "/", "")
+    assert cli.exit_code == ExitStatus.CANNOT_START
+    assert shown in unescape(page.text)
+
+
+def test_each_import_folder_is_private_and_deleted_on_request(web: Web) -> None:
+    session = web.client()
+    answer = session.post(
+        web.url + "/imports/sample", data={"sample": "generic_leads.csv"}, timeout=10
+    )
+    import_id = answer.url.rsplit("/", 2)[-2]
+    folder = web.state.workspace.folder(import_id)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(web.state.workspace.root.stat().st_mode) == 0o700
+    session.post(web.url + f"/imports/{import_id}/delete", timeout=10)
+    assert not folder.exists()
+    assert session.get(web.url + f"/imports/{import_id}/upload", timeout=10).status_code == 404
+
+
+def test_imports_older_than_the_retention_period_are_purged(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path)
+    old, new = workspace.create(), workspace.create()
+    assert workspace.purge(now=time.time() + 3600) == 0
+    stale = time.time() - (RETENTION_DAYS + 1) * 86400
+    for path in [workspace.folder(old.id), *workspace.folder(old.id).rglob("*")]:
+        os.utime(path, (stale, stale))
+    assert workspace.purge() == 1
+    assert not workspace.exists(old.id) and workspace.exists(new.id)
+
+
+def test_a_lead_named_like_a_script_is_shown_as_text(web: Web, tmp_path: Path) -> None:
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text(
+        "phone,first_name\n+14155550123,<script>alert(1)</script>\n", encoding="utf-8"
+    )
+    session = web.client()
+    page = _upload(session, web.url + "/imports", hostile)
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<script>alert(1)" not in page.text
+
+
+def test_the_page_refuses_to_listen_beyond_this_machine(run_cli: Callable[..., CliResult]) -> None:
+    result = run_cli("ui", "--host", "0.0.0.0", "--no-open")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "is not a loopback address" in result.stderr
+    assert socket.gethostname()  # nothing started: the command returned at once
