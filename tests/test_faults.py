@@ -100,7 +100,11 @@ def _check_guarantees(server: SandboxServer, out: Path, state: Path, phones: lis
     for rows_of_batch in answered:
         assert not rows_of_batch & seen, "an acknowledged batch was posted again"
         seen |= rows_of_batch
-    assert int(_stats(server)["leadPosts"]) == len(batches), "every POST is in the ledger"  # type: ignore[call-overload]
+    # A batch is recorded before its POST goes out: a process killed between the two
+    # leaves a batch that never reached the server, and its rows are sent again.
+    unanswered = sum(1 for _, batch_state, _ in batches if batch_state != "answered")
+    posts = int(_stats(server)["leadPosts"])  # type: ignore[call-overload]
+    assert len(batches) - unanswered <= posts <= len(batches), "every POST is in the ledger"
 
 
 @pytest.fixture
