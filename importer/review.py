@@ -20,14 +20,22 @@ reader treat the file as this tool's own, as it does a report: a cell that a
 spreadsheet would run as a formula is written with a leading ``'`` (as in the
 reports), and the reader takes the mark off again, so importing the corrected file
 reads exactly the cells reviewed.
+
+A report of this tool (``rejected.csv``, say) numbers its rows by their place in the
+report, but its own ``source_row`` column says where each row was in the person's
+file. The reader leaves that column out; :meth:`Review.build` reads it on its own and
+keeps it with each row (:attr:`RowView.original_row`), so the page shows the numbers
+the person can find in their file, and the corrected file's ``source_row`` keeps them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections import Counter
@@ -46,7 +54,7 @@ from .issues import CODE_FIELDS, Issue
 from .mapping import CUSTOM_PREFIX, BoundMapping, bind_mapping, check_region, load_mapping, project
 from .normalize import Phone, normalize_phone
 from .pipeline import MAX_WORKERS, PARALLEL_MIN_BYTES
-from .reader import DEFAULT_CHUNK_ROWS, Chunk, ReadOptions, open_source
+from .reader import DEFAULT_CHUNK_ROWS, Chunk, ReadOptions, SourceInfo, open_source
 from .schema import validate_chunk
 from .validation import ChunkValidator, ValidationContext, columns_of
 
@@ -59,6 +67,7 @@ __all__ = [
     "Counts",
     "Filter",
     "Page",
+    "Progress",
     "Review",
     "RowView",
 ]
@@ -82,10 +91,14 @@ _REGION_OFFERS = 3
 _REGION_OFFERS_ROWS = 20_000
 #: Phone readings kept for the fixes (about 200 bytes each).
 _MAX_READINGS = 500_000
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 #: Rows checked at once from which worker processes pay off (about what
 #: PARALLEL_MIN_BYTES of a typical file holds).
 _PARALLEL_ROWS = 40_000
+#: How long a connection waits for another one's change to the rows to end.
+_BUSY_MS = 60_000
+#: Excel's delimiter line, as the first line of a CSV file.
+_SEP_LINE = re.compile(r"sep=.", re.IGNORECASE)
 
 #: Rejection codes whose value is optional: the fix empties the cell.
 _CLEARABLE = {
@@ -137,6 +150,13 @@ class RowView:
     edited: frozenset[str]
     #: Values beyond the header's last column (a ``row_too_many_values`` rejection).
     extra: tuple[str, ...] = ()
+    #: For a report of this tool: the row's number in the file the report was made from.
+    original_row: int | None = None
+
+    @property
+    def shown_row(self) -> int:
+        """The row number to show a person: the original file's, else the file reviewed's."""
+        return self.source_row if self.original_row is None else self.original_row
 
 
 @dataclass(frozen=True)
@@ -159,7 +179,8 @@ class BulkFix:
     key: str
     title: str
     rows: int
-    #: (source_row, column, before, after), at most :data:`PREVIEW_ROWS`.
+    #: (row, column, before, after), at most :data:`PREVIEW_ROWS`; the row as
+    #: :attr:`RowView.shown_row` gives it.
     preview: tuple[tuple[int, str, str, str], ...]
 
 
@@ -204,6 +225,8 @@ class _Stored:
         return _Verdict(self.ok, self.phone, _problems_from(self.problems))
 
 
+#: Told how far a change is: (rows checked so far, rows to check in all).
+Progress = Callable[[int, int], None]
 #: Changes to rows: by row, the new text of cells (by position) and the new skipped
 #: flag (None: unchanged).
 _Edits = dict[int, tuple[dict[int, str], bool | None]]
@@ -228,7 +251,8 @@ CREATE TABLE rows (
     problems TEXT,
     skipped INTEGER NOT NULL DEFAULT 0,
     edited TEXT,
-    original TEXT
+    original TEXT,
+    original_row INTEGER
 );
 CREATE TABLE codes (
     code TEXT NOT NULL,
@@ -261,7 +285,7 @@ _FILTER_SQL = {
     "valid": "status = 'valid'",
     "warnings": "status = 'valid' AND warn = 1",
 }
-_ROW_COLUMNS = "source_row, cells, extra, status, problems, phone, dup_of, edited"
+_ROW_COLUMNS = "source_row, cells, extra, status, problems, phone, dup_of, edited, original_row"
 
 
 class Review:
@@ -287,12 +311,13 @@ class Review:
         self.region = json.loads(meta["region"])
         self.read = ReadOptions(**json.loads(meta["read"]))
         self.lenient = bool(json.loads(meta["lenient"]))
+        #: Whether rows carry the numbers of the file a report was made from.
+        self.labelled = bool(json.loads(meta.get("labelled", "false")))
         self._mapping = load_mapping(self.mapping)
         self._bound = bind_mapping(self._mapping, self.columns, str(self.source))
         self._field_columns = _field_columns(self._bound)
         self._phone_columns = self._field_columns.get("phone", [])
         self._at = {name: at for at, name in enumerate(self.columns)}
-        self._version = 0
         self._counts: tuple[int, Counts] | None = None
         self._fixes: tuple[int, list[BulkFix]] | None = None
         #: (cell, country) -> the number in E.164 with its extension, or "" (no valid number).
@@ -326,6 +351,7 @@ class Review:
         with open_source(source, read) as opened:
             info = opened.info
             bind_mapping(loaded, info.columns, str(source))  # a missing column fails here
+            labels = _report_rows(info)
             connection = _connect(path)
             connection.executescript(_SCHEMA)
             meta = {
@@ -336,6 +362,7 @@ class Review:
                 "region": json.dumps(region),
                 "read": json.dumps(asdict(read)),
                 "lenient": json.dumps(lenient),
+                "labelled": json.dumps(bool(labels)),
             }
             connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
             connection.commit()
@@ -344,7 +371,7 @@ class Review:
             if info.size_bytes >= PARALLEL_MIN_BYTES:
                 workers = min(os.cpu_count() or 1, MAX_WORKERS)
             with review._lock:
-                review._judge_all(opened.chunks(), workers, progress, insert=True)
+                review._judge_all(opened.chunks(), workers, progress, insert=True, labels=labels)
                 connection.executescript(_INDEXES)
                 connection.execute("ANALYZE")
                 connection.commit()
@@ -374,7 +401,8 @@ class Review:
     def counts(self) -> Counts:
         """The count of rows of each outcome, and of each rejection code."""
         with self._lock:
-            if self._counts is not None and self._counts[0] == self._version:
+            generation = self._generation()
+            if self._counts is not None and self._counts[0] == generation:
                 return self._counts[1]
             db = self._db
             by_status = dict(db.execute("SELECT status, COUNT(*) FROM rows GROUP BY status"))
@@ -394,7 +422,7 @@ class Review:
                 warnings=warned,
                 codes=dict(codes),
             )
-            self._counts = (self._version, counts)
+            self._counts = (generation, counts)
             return counts
 
     def page(self, filter: Filter = "all", offset: int = 0, limit: int = 50) -> Page:
@@ -462,7 +490,7 @@ class Review:
             if before == value:
                 return self.row(source_row)
             self._change(
-                f"row {source_row}, {column}: {_shown(before)} → {_shown(value)}",
+                f"row {self._row_name(source_row)}, {column}: {_shown(before)} → {_shown(value)}",
                 {source_row: ({at: value}, None)},
             )
             return self.row(source_row)
@@ -473,14 +501,20 @@ class Review:
             row = self._load([source_row])[source_row]
             if row.skipped != skipped:
                 verb = "skip" if skipped else "keep"
-                self._change(f"{verb} row {source_row}", {source_row: ({}, skipped)})
+                name = self._row_name(source_row)
+                self._change(f"{verb} row {name}", {source_row: ({}, skipped)})
             return self.row(source_row)
 
     def bulk_fixes(self) -> list[BulkFix]:
         """The fixes that apply to rows of the file now, each with its count and preview."""
         with self._lock:
-            if self._fixes is not None and self._fixes[0] == self._version:
+            generation = self._generation()
+            if self._fixes is not None and self._fixes[0] == generation:
                 return self._fixes[1]
+            kept = self._kept_fixes(generation)
+            if kept is not None:
+                self._fixes = (generation, kept)
+                return kept
             fixes = [fix for fix, _ in self._region_fixes()]
             for code in _SKIPPABLE:
                 found = self._skip_fix(f"skip:{code}")
@@ -493,10 +527,48 @@ class Review:
             found = self._skip_fix("skip:duplicates")
             if found is not None:
                 fixes.append(found[0])
-            self._fixes = (self._version, fixes)
+            self._fixes = (generation, fixes)
+            self._keep_fixes(generation, fixes)
             return fixes
 
-    def apply(self, key: str) -> int:
+    def found_fixes(self) -> list[BulkFix] | None:
+        """The fixes, when they were found since the rows last changed; None: not yet."""
+        with self._lock:
+            generation = self._generation()
+            if self._fixes is not None and self._fixes[0] == generation:
+                return self._fixes[1]
+            return self._kept_fixes(generation)
+
+    def _kept_fixes(self, generation: int) -> list[BulkFix] | None:
+        """The fixes found earlier for these rows, by this or another connection."""
+        found = self._db.execute("SELECT value FROM meta WHERE key = 'fixes'").fetchone()
+        if found is None:
+            return None
+        data = json.loads(found[0])
+        if data["generation"] != generation:
+            return None
+        return [
+            BulkFix(key, title, rows, tuple(tuple(line) for line in preview))
+            for key, title, rows, preview in data["fixes"]
+        ]
+
+    def _keep_fixes(self, generation: int, fixes: list[BulkFix]) -> None:
+        """Keep the fixes with the rows: finding them reads every phone without a country."""
+        payload = {"generation": generation,
+                   "fixes": [[f.key, f.title, f.rows, f.preview] for f in fixes]}  # fmt: skip
+        # Only a cache: when another connection is writing, it is not waited for.
+        self._db.execute("PRAGMA busy_timeout = 0")
+        try:
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('fixes', ?)",
+                    (json.dumps(payload, ensure_ascii=False),),
+                )
+                self._db.commit()
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
+
+    def apply(self, key: str, progress: Progress | None = None) -> int:
         """Apply a fix of :meth:`bulk_fixes` to the whole file; return the rows changed."""
         with self._lock:
             found: _Fix | None
@@ -511,7 +583,7 @@ class Review:
             if found is None:
                 return 0
             fix, changes = found
-            self._change(fix.title, changes)
+            self._change(fix.title, changes, progress)
             return len(changes)
 
     def preview_replace(self, column: str, find: str, replace: str) -> BulkFix:
@@ -519,26 +591,28 @@ class Review:
         with self._lock:
             return self._replace(column, find, replace)[0]
 
-    def replace(self, column: str, find: str, replace: str) -> int:
+    def replace(
+        self, column: str, find: str, replace: str, progress: Progress | None = None
+    ) -> int:
         """Replace ``find`` by ``replace`` in every cell of a column; return the rows changed."""
         with self._lock:
             fix, changes = self._replace(column, find, replace)
             if changes:
-                self._change(fix.title, changes)
+                self._change(fix.title, changes, progress)
             return len(changes)
 
-    def set_region(self, region: str | None) -> None:
+    def set_region(self, region: str | None, progress: Progress | None = None) -> None:
         """Set the default country for numbers without a country code; check every row again."""
         region = check_region(region)
         with self._lock:
             if region == self.region:
                 return
             before = self.region
-            self._set_region(region)
+            self._set_region(region, progress)
             where = region or "none"
             self._record(f"default country: {where}", {"region": [before]})
 
-    def undo(self) -> str | None:
+    def undo(self, progress: Progress | None = None) -> str | None:
         """Take back the last change; return what it was, or None when there is none."""
         with self._lock:
             last = self._db.execute(
@@ -549,13 +623,13 @@ class Review:
             action, description, payload = last
             data = json.loads(payload)
             if "region" in data:
-                self._set_region(data["region"][0])
+                self._set_region(data["region"][0], progress)
             else:
                 changes = {
                     number: (cells, bool(skipped), original)
                     for number, cells, skipped, original in data["rows"]
                 }
-                self._write_changes(changes)
+                self._write_changes(changes, progress=progress)
             self._db.execute("DELETE FROM actions WHERE id = ?", (action,))
             self._db.commit()
             return str(description)
@@ -569,7 +643,7 @@ class Review:
             last = -1
             while True:
                 found = self._db.execute(
-                    "SELECT seq, source_row, cells, extra FROM rows "
+                    "SELECT seq, COALESCE(original_row, source_row), cells, extra FROM rows "
                     "WHERE seq > ? AND skipped = 0 ORDER BY seq LIMIT ?",
                     (last, DEFAULT_CHUNK_ROWS),
                 ).fetchall()
@@ -668,6 +742,7 @@ class Review:
         *,
         insert: bool,
         skipped: frozenset[int] = frozenset(),
+        labels: dict[int, int] | None = None,
     ) -> None:
         """Judge every row of the file in order and store the verdicts, with duplicates."""
         db = self._db
@@ -696,10 +771,12 @@ class Review:
             if insert:
                 db.executemany(
                     "INSERT INTO rows (source_row, ok, status, phone, dup_of, warn, problem, "
-                    "problems, seq, cells, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "problems, seq, cells, extra, original_row) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (*values, seq + at, json.dumps(cells, ensure_ascii=False),
-                         _extra_json(chunk.extra_values.get(values[0])))
+                         _extra_json(chunk.extra_values.get(values[0])),
+                         (labels or {}).get(values[0]))
                         for at, (values, cells) in enumerate(zip(rows, chunk.rows, strict=True))
                     ],
                 )  # fmt: skip
@@ -713,7 +790,7 @@ class Review:
             seq += len(chunk)
             if progress is not None:
                 progress(seq)
-        self._version += 1
+        self._changed()
 
     def _stored_chunks(self) -> Iterator[Chunk]:
         """The stored rows as the reader's chunks, with the edits."""
@@ -733,17 +810,31 @@ class Review:
                 {number: json.loads(extra) for _, number, _, extra in found if extra},
             )
 
-    def _set_region(self, region: str | None) -> None:
+    def _set_region(self, region: str | None, progress: Progress | None = None) -> None:
         """Check every row again with another default country."""
         self.region = region
         db = self._db
         db.execute("UPDATE meta SET value = ? WHERE key = 'region'", (json.dumps(region),))
         skipped = frozenset(n for (n,) in db.execute("SELECT source_row FROM rows WHERE skipped"))
+        total = db.execute("SELECT COUNT(*) FROM rows").fetchone()[0]
+        seen = None if progress is None else lambda rows: progress(rows, total)
         # Each chunk is read whole before its verdicts are written.
         chunks = self._stored_chunks()
-        self._judge_all(chunks, self._workers(), None, insert=False, skipped=skipped)
+        self._judge_all(chunks, self._workers(), seen, insert=False, skipped=skipped)
         db.commit()
         self._readings.clear()
+
+    def _generation(self) -> int:
+        """How many times the rows changed, from any connection: the caches' key."""
+        found = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(found[0]) if found else 0
+
+    def _changed(self) -> None:
+        """Count a change of the rows, in the transaction that makes it."""
+        self._db.execute(
+            "INSERT INTO meta VALUES ('generation', '1') "
+            "ON CONFLICT (key) DO UPDATE SET value = value + 1"
+        )
 
     def _workers(self) -> int:
         rows = self._db.execute("SELECT COUNT(*) FROM rows").fetchone()[0]
@@ -751,7 +842,7 @@ class Review:
 
     # --- changes and undo -------------------------------------------------------------
 
-    def _change(self, description: str, edits: _Edits) -> None:
+    def _change(self, description: str, edits: _Edits, progress: Progress | None = None) -> None:
         """Change rows' cells or skipped flags, check them again, and record how to undo it."""
         stored = self._load(list(edits))
         before = [[number, row.cells, row.skipped, row.original] for number, row in stored.items()]
@@ -766,7 +857,7 @@ class Review:
                 row.skipped if skipped is None else skipped,
                 self._original(row, cells),
             )
-        self._write_changes(changes, stored)
+        self._write_changes(changes, stored, progress)
         self._record(description, {"rows": before})
 
     @staticmethod
@@ -787,6 +878,7 @@ class Review:
         self,
         changes: dict[int, tuple[list[str], bool, list[str] | None]],
         stored: dict[int, _Stored] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         """Store new cells, skipped flags and originals; check the rows; redo their duplicates."""
         db = self._db
@@ -808,6 +900,8 @@ class Review:
         verdicts: dict[int, _Verdict] = {}
         for chunk, checked in self._judge(chunks, workers):
             verdicts.update(zip(chunk.numbers, checked, strict=True))
+            if progress is not None:
+                progress(len(verdicts), len(to_check))
         phones = {stored[n].phone for n in changes} | {v.phone for v in verdicts.values()}
         db.executemany("DELETE FROM codes WHERE source_row = ?", [(n,) for n in changes])
         update, codes = [], []
@@ -836,8 +930,8 @@ class Review:
         )
         db.executemany("INSERT INTO codes VALUES (?, ?, ?, ?)", codes)
         self._redo_duplicates(sorted(phone for phone in phones if phone))
+        self._changed()
         db.commit()
-        self._version += 1
 
     def _redo_duplicates(self, phones: list[str]) -> None:
         """Decide again which rows of these phones are kept and which are duplicates."""
@@ -959,7 +1053,7 @@ class Review:
             f"{_many(len(edits), 'phone has', 'phones have')} no country code → read "
             f"{'it as a' if one else 'them as'} {country_name(region)} number{'' if one else 's'}"
         )
-        return BulkFix(f"region:{region}", title, len(edits), tuple(preview)), edits
+        return BulkFix(f"region:{region}", title, len(edits), self._shown(preview)), edits
 
     def _skip_fix(self, key: str) -> _Fix | None:
         what = key[len("skip:") :]
@@ -993,7 +1087,7 @@ class Review:
         if len(rows) == 1:
             title = title.replace("the 1 ", "the ")
         edits: _Edits = {number: ({}, True) for number, _, _ in rows}
-        return BulkFix(key, title, len(rows), preview), edits
+        return BulkFix(key, title, len(rows), self._shown(preview)), edits
 
     def _clear_fix(self, code: str) -> _Fix | None:
         if code not in _CLEARABLE:
@@ -1015,7 +1109,7 @@ class Review:
         one, many, then = _CLEARABLE[code]
         them = "it" if len(edits) == 1 else "them"
         title = f"{_many(len(edits), one, many)} → {then.format(them=them)}"
-        return BulkFix(f"clear:{code}", title, len(edits), tuple(preview)), edits
+        return BulkFix(f"clear:{code}", title, len(edits), self._shown(preview)), edits
 
     def _replace(self, column: str, find: str, replace: str) -> _Fix:
         at = self._column_at(column)
@@ -1040,9 +1134,31 @@ class Review:
             f"replace {_shown(find)} with {_shown(replace)} in {column} "
             f"({_many(len(edits), 'row', 'rows')})"
         )
-        return BulkFix(f"replace:{column}", title, len(edits), tuple(preview)), edits
+        return BulkFix(f"replace:{column}", title, len(edits), self._shown(preview)), edits
 
     # --- plumbing -------------------------------------------------------------------
+
+    def _shown_rows(self, numbers: list[int]) -> dict[int, int]:
+        """The rows' numbers in the file a report was made from, for the rows that have one."""
+        if not self.labelled or not numbers:
+            return {}
+        marks = ", ".join("?" * len(numbers))
+        return dict(self._db.execute(
+            f"SELECT source_row, original_row FROM rows WHERE source_row IN ({marks}) "
+            "AND original_row IS NOT NULL",
+            numbers,
+        ).fetchall())  # fmt: skip
+
+    def _row_name(self, number: int) -> int:
+        return self._shown_rows([number]).get(number, number)
+
+    def _shown(
+        self, preview: Iterable[tuple[int, str, str, str]]
+    ) -> tuple[tuple[int, str, str, str], ...]:
+        """Preview lines with the row numbers a person is shown (see :attr:`RowView.shown_row`)."""
+        lines = tuple(preview)
+        shown = self._shown_rows([number for number, _, _, _ in lines])
+        return tuple((shown.get(n, n), column, before, after) for n, column, before, after in lines)
 
     def _column_at(self, column: str) -> int:
         at = self._at.get(column)
@@ -1081,7 +1197,7 @@ class Review:
         ).fetchall()
 
     def _view(self, found: tuple[Any, ...]) -> RowView:
-        number, cells, extra, status, problems, phone, dup_of, edited = found
+        number, cells, extra, status, problems, phone, dup_of, edited, original_row = found
         return RowView(
             source_row=number,
             cells=dict(zip(self.columns, json.loads(cells), strict=True)),
@@ -1091,18 +1207,47 @@ class Review:
             duplicate_of=dup_of,
             edited=frozenset(json.loads(edited)) if edited else frozenset(),
             extra=tuple(json.loads(extra)) if extra else (),
+            original_row=original_row,
         )
 
 
 def _connect(path: Path) -> sqlite3.Connection:
     # One connection for every request thread; the review's lock keeps them in turn.
-    connection = sqlite3.connect(path, check_same_thread=False)
+    connection = sqlite3.connect(path, check_same_thread=False, timeout=_BUSY_MS / 1000)
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA cache_size = -65536")
     with contextlib.suppress(OSError):
         path.chmod(0o600)
     return connection
+
+
+def _report_rows(info: SourceInfo) -> dict[int, int]:
+    """A report's own ``source_row`` cells, by the row number the reader gives each row.
+
+    Empty for a file that is not a CSV report of this tool. The reader drops that
+    column (:data:`importer.reader.ADDED_COLUMNS`), so it is read here on its own, with
+    the encoding and delimiter the reader found and the rows numbered as it numbers them.
+    """
+    if info.encoding is None or info.delimiter is None:
+        return {}
+    found: dict[int, int] = {}
+    with info.path.open(encoding=info.encoding, newline="") as handle:
+        records = iter(csv.reader(handle, delimiter=info.delimiter))
+        first = next(records, [])
+        # Excel's sep= line is not a row: the line after it is row 1.
+        number = 0 if len(first) == 1 and _SEP_LINE.fullmatch(first[0].strip()) else 1
+        at: int | None = None
+        for cells in itertools.chain([first], records):
+            if number == info.header_row:
+                names = [strip_invisible(cell).strip() for cell in cells]
+                if "source_row" not in names:
+                    return {}
+                at = names.index("source_row")
+            elif at is not None and at < len(cells) and cells[at].strip().isdigit():
+                found[number] = int(cells[at])
+            number += 1
+    return found
 
 
 def _field_columns(bound: BoundMapping) -> dict[str, list[str]]:

@@ -297,6 +297,61 @@ def test_a_review_of_rejected_csv_holds_only_those_rows(tmp_path: Path) -> None:
     assert phones == sorted(row["phone_number"] for row in rejected)
 
 
+def test_a_review_of_rejected_csv_shows_the_rows_numbers_in_the_original_file(
+    tmp_path: Path,
+) -> None:
+    name = "facebook_lead_ads.csv"
+    run_import(ImportOptions(path=SAMPLES / name, mapping="facebook", out_dir=tmp_path / "out"))
+    report = tmp_path / "out" / "rejected.csv"
+    originals = [int(row["source_row"]) for row in read_report(report)]
+    review = Review.build(tmp_path / "review", report, "facebook")
+    views = _all(review)
+    assert [v.source_row for v in views] == list(range(2, len(originals) + 2))
+    assert [v.original_row for v in views] == [v.shown_row for v in views] == originals
+    assert review.labelled and Review.open(tmp_path / "review").row(2).original_row == originals[0]
+    # The history and the corrected file name the rows as the person's file numbers them.
+    review.skip(2)
+    assert review.history() == [f"skip row {originals[0]}"]
+    corrected = read_report(review.export(tmp_path / "corrected.csv"))
+    assert [int(row["source_row"]) for row in corrected] == originals[1:]
+    # A file that is no report keeps its own numbers.
+    plain = Review.build(tmp_path / "plain", SAMPLES / name, "facebook")
+    assert not plain.labelled and all(v.original_row is None for v in _all(plain))
+    assert all(v.shown_row == v.source_row for v in _all(plain))
+
+
+def test_changes_report_their_progress(tmp_path: Path) -> None:
+    review = _bigger(tmp_path, 80)
+    seen: list[tuple[int, int]] = []
+
+    def told(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    assert review.apply("region:US", told) == 10
+    assert seen and seen[-1] == (10, 10)
+    seen.clear()
+    review.undo(told)
+    assert seen[-1] == (10, 10)
+    seen.clear()
+    review.set_region("US", told)
+    assert seen[-1] == (80, 80)
+    seen.clear()
+    assert review.replace("first_name", "Lead", "Person", told) == 80
+    assert seen[-1] == (80, 80)
+
+
+def test_the_fixes_found_are_kept_for_every_connection(tmp_path: Path) -> None:
+    review = _bigger(tmp_path, 80)
+    assert review.found_fixes() is None
+    fixes = review.bulk_fixes()
+    other = Review.open(tmp_path / "review")
+    assert other.found_fixes() == fixes  # found once, read by the next request
+    review.edit(2, "phone", "+1 212 555 0100")
+    assert other.found_fixes() is None  # a change by another connection is seen
+    assert other.bulk_fixes() != fixes
+    assert review.counts() == other.counts()
+
+
 def test_row_too_many_values_survives_export(tmp_path: Path) -> None:
     phones = us_numbers(2)
     path = write_csv(tmp_path / "wide.csv", [HEADER, [phones[0], "A", "", "", "", "oops"],

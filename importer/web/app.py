@@ -39,6 +39,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "WebConfig",
     "WebState",
+    "count",
     "create_app",
     "web_state",
     "web_state_of",
@@ -47,6 +48,11 @@ __all__ = [
 HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
+
+
+def count(number: int, one: str, many: str | None = None) -> str:
+    """``1 row``, ``2 rows``, ``1,234 rows``."""
+    return f"{number:,} {one if number == 1 else many or one + 's'}"
 
 
 def _default_settings(given: Mapping[str, Any]) -> Settings:
@@ -92,6 +98,7 @@ class WebState:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.templates.globals["count"] = count
         self._sandbox_lock = threading.Lock()
         self._sandbox: Endpoint | None = config.sandbox_endpoint
         self._stack = contextlib.ExitStack()

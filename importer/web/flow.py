@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..cells import restore
 from ..client import ApiClient, ApiStatus, Campaign
-from ..errors import ImporterError
+from ..errors import ImporterError, UsageError
+from ..mapping import bind_mapping, check_region, load_mapping
 from ..options import Endpoint, import_options
 from ..pipeline import ImportOptions
 from ..reader import ReadOptions, SourceInfo, open_source
 from ..reports import OUTCOMES
 from ..review import Review
 from ..services import api_client
-from .app import WebState
+from ..suggest import Preview, preview_mapping
+from .app import WebState, count
 from .jobs import JobProgress, Work
 from .workspace import ImportState
 
@@ -32,9 +35,13 @@ __all__ = [
     "FileFacts",
     "ReportPage",
     "campaigns",
+    "change_work",
     "client_for",
     "corrected_file",
     "file_facts",
+    "first_rows",
+    "lead_columns",
+    "mapping_preview",
     "mapping_ref",
     "open_review",
     "options_for",
@@ -72,6 +79,20 @@ def read_options(web: WebState, state: ImportState) -> ReadOptions:
         header_row=int(header) if header else None,
         max_file_size=web.config.max_file_size,
     )
+
+
+def first_rows(path: Path, read: ReadOptions) -> tuple[tuple[str, ...], list[list[str]]]:
+    """The file's columns and its first rows, read without reading the rest."""
+    with open_source(path, replace(read, chunk_rows=PREVIEW_ROWS)) as source:
+        chunk = next(iter(source.chunks()), None)
+        return source.info.columns, chunk.rows if chunk is not None else []
+
+
+def mapping_preview(
+    path: Path, read: ReadOptions, mapping: str | Path, region: str | None
+) -> Preview:
+    """What a mapping makes of the file's first rows, before and after normalizing."""
+    return preview_mapping(path, mapping, region=region, rows=3, read=read)
 
 
 def file_facts(path: Path, read: ReadOptions) -> FileFacts:
@@ -151,7 +172,44 @@ class ReportPage:
     pages: int
 
 
-def report_page(out_dir: Path, outcome: str, page: int, size: int) -> ReportPage:
+#: The columns a person acts on first in each report, before the columns of the file.
+_LEADING = {
+    "accepted": ("source_row", "phone_e164", "lead_id", "*", "warnings"),
+    "rejected": ("source_row", "error", "error_codes", "*"),
+    "duplicates": ("source_row", "duplicate_of", "*"),
+    "pending": ("source_row", "reason", "*"),
+}
+#: The lead fields whose columns are shown first ("*" above): who the lead is.
+_WHO = ("phone", "firstName", "lastName", "fullName", "email")
+
+
+def lead_columns(mapping: str | Path, columns: list[str]) -> list[str]:
+    """The file's columns a mapping reads the phone, the name and the e-mail from."""
+    try:
+        bound = bind_mapping(load_mapping(mapping), tuple(columns), "report")
+    except ImporterError:  # a mapping changed since the run: the page shows the file's order
+        return []
+    found: list[str] = []
+    for name in _WHO:
+        source = bound.fields.get(name)
+        if source is not None:
+            found += [column for column in source.columns() if column not in found]
+    return found
+
+
+def _ordered(outcome: str, columns: list[str], who: list[str]) -> list[int]:
+    """The report's columns in the order shown: what to act on first, then the rest."""
+    order: list[str] = []
+    for name in _LEADING.get(outcome, ("source_row", "*")):
+        wanted = who if name == "*" else [name]
+        order += [c for c in wanted if c in columns and c not in order]
+    order += [c for c in columns if c not in order]
+    return [columns.index(c) for c in order]
+
+
+def report_page(
+    out_dir: Path, outcome: str, page: int, size: int, mapping: str | Path | None = None
+) -> ReportPage:
     """Rows ``page`` (1 = first) of ``<outcome>.csv`` in a report folder."""
     if outcome not in OUTCOMES:
         outcome = "accepted"
@@ -169,6 +227,10 @@ def report_page(out_dir: Path, outcome: str, page: int, size: int) -> ReportPage
                     rows.append(row)
                 total += 1
     pages = max(1, -(-total // size))
+    order = _ordered(outcome, columns, lead_columns(mapping, columns) if mapping else [])
+    # The report guards cells a spreadsheet would run; the page shows them as the file had them.
+    rows = [[restore(row[at]) if at < len(row) else "" for at in order] for row in rows]
+    columns = [columns[at] for at in order]
     return ReportPage(outcome, columns, rows, total, min(max(page, 1), pages), pages)
 
 
@@ -197,17 +259,77 @@ def review_work(web: WebState, state: ImportState) -> Work:
         def seen(rows: int) -> None:
             progress.update(rows, {"checked": rows})
 
-        Review.build(folder, source, mapping, region=region, read=read, progress=seen).close()
+        built = Review.build(folder, source, mapping, region=region, read=read, progress=seen)
+        with built:
+            progress.start(0, "rows", "finding the fixes")
+            built.bulk_fixes()  # kept with the rows, so the page shows them at once
 
     return work
 
 
 def open_review(web: WebState, state: ImportState) -> Review | None:
-    """The import's review, when it was built."""
+    """The import's review, when it was built (by this version: else it is checked again)."""
     try:
         return Review.open(review_folder(web, state))
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError):
         return None
+
+
+def change_work(web: WebState, state: ImportState, action: str, form: Mapping[str, str]) -> Work:
+    """The work of one change to many rows of the review: a fix, a replace, a country, undo."""
+    folder, import_id = review_folder(web, state), state.id
+
+    def keep_region(region: str | None) -> None:
+        kept = web.workspace.load(import_id)
+        kept.region = region
+        web.workspace.save(kept)
+
+    change: Callable[[Review, Callable[[int, int], None]], str]
+    if action == "apply":
+        key = form.get("key", "")
+        label = "applying the fix"
+
+        def change(review: Review, seen: Callable[[int, int], None]) -> str:
+            return count(review.apply(key, seen), "row") + " changed"
+
+    elif action == "replace":
+        column, find, by = form.get("column", ""), form.get("find", ""), form.get("replace", "")
+        if not find:
+            raise UsageError("write the text to find")
+        label = "replacing"
+
+        def change(review: Review, seen: Callable[[int, int], None]) -> str:
+            return count(review.replace(column, find, by, seen), "row") + " changed"
+
+    elif action == "region":
+        region = check_region(form.get("region") or None, "the default country")
+        label = "checking every row again"
+
+        def change(review: Review, seen: Callable[[int, int], None]) -> str:
+            review.set_region(region, seen)
+            keep_region(region)
+            return f"default country: {region or 'none'}"
+
+    elif action == "undo":
+        label = "undoing the last change"
+
+        def change(review: Review, seen: Callable[[int, int], None]) -> str:
+            undone = review.undo(seen)
+            keep_region(review.region)
+            return f"undone: {undone}" if undone else "nothing to undo"
+
+    else:
+        raise UsageError(f"unknown action '{action}'")
+
+    def work(progress: JobProgress, stop: Callable[[], bool]) -> str:
+        progress.start(0, "rows", label)
+        with Review.open(folder) as review:
+            message = change(review, progress.step)
+            progress.start(0, "rows", "finding the fixes")
+            review.bulk_fixes()  # kept with the rows, so the page shows them at once
+        return message
+
+    return work
 
 
 def corrected_file(web: WebState, state: ImportState) -> Path:

@@ -1,9 +1,11 @@
-"""Imports that run in the background while the page shows their progress.
+"""Work that runs in the background while the page shows its progress.
 
-A :class:`Job` runs :func:`importer.pipeline.run_import` in a thread of its own,
-with a :class:`JobProgress` that keeps the stage, position and counts for the
-progress fragment to show. Cancel sets a flag that ``run_import`` polls between
-batches: the run stops after the batch in flight, as Ctrl-C does on the command line.
+A :class:`Job` runs its work in a thread of its own: an import
+(:func:`importer.pipeline.run_import`), the check of every row for the review, or a
+change to many rows of it. Its :class:`JobProgress` keeps the stage, position and
+counts for the progress fragment to show, so no request waits for the work. Cancel
+sets a flag that ``run_import`` polls between batches: the run stops after the
+batch in flight, as Ctrl-C does on the command line.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from ..pipeline import ImportOptions, Summary, run_import
 
 __all__ = ["Job", "JobProgress", "Jobs", "Snapshot", "Work", "import_work"]
 
-#: What a job does: given its progress and its stop flag, return a summary (or None).
-Work = Callable[["JobProgress", Callable[[], bool]], "Summary | None"]
+#: What a job does: given its progress and its stop flag, return an import's summary,
+#: a sentence saying what was done, or None.
+Work = Callable[["JobProgress", Callable[[], bool]], "Summary | str | None"]
 
 
 def import_work(options: ImportOptions) -> Work:
@@ -46,6 +49,7 @@ class Snapshot:
     cancelling: bool
     error: str | None
     summary: Summary | None
+    message: str | None
     started: float
     finished: float | None
 
@@ -76,6 +80,12 @@ class JobProgress:
             if self.stage == "sending":
                 self.batches += 1
 
+    def step(self, position: int, total: int) -> None:
+        """A change to the review's rows has checked ``position`` of its ``total`` rows."""
+        with self.lock:
+            self.position, self.total = position, total
+            self.counts = {"checked": position}
+
     def close(self) -> None:
         """A stage ends."""
 
@@ -86,27 +96,32 @@ class JobProgress:
 
 
 class Job:
-    """One import running in a background thread."""
+    """One piece of work running in a background thread."""
 
     def __init__(self, work: Work, on_done: Callable[[Job], None] | None = None) -> None:
         self.progress = JobProgress()
         self.summary: Summary | None = None
+        self.message: str | None = None
         self.error: str | None = None
         self.started = time.time()
         self.finished: float | None = None
         self._stop = threading.Event()
         self._on_done = on_done
         self._work = work
-        self._thread = threading.Thread(target=self._run, name="whiteclad-web-import", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="whiteclad-web-job", daemon=True)
 
     def start(self) -> Job:
-        """Start the import in its thread."""
+        """Start the work in its thread."""
         self._thread.start()
         return self
 
     def _run(self) -> None:
         try:
-            self.summary = self._work(self.progress, self._stop.is_set)
+            result = self._work(self.progress, self._stop.is_set)
+            if isinstance(result, str):
+                self.message = result
+            else:
+                self.summary = result
         except ImportIncomplete as exc:
             self.summary, self.error = exc.summary, exc.message
         except ImporterError as exc:
@@ -151,13 +166,14 @@ class Job:
                 cancelling=self._stop.is_set() and self.running,
                 error=self.error,
                 summary=self.summary,
+                message=self.message,
                 started=self.started,
                 finished=self.finished,
             )
 
 
 class Jobs:
-    """The jobs of the page, one at most per import."""
+    """The jobs of the page, one at most per import and kind."""
 
     def __init__(self) -> None:
         self._jobs: dict[str, Job] = {}

@@ -2,13 +2,17 @@
 
 Each handler parses the request, calls :mod:`importer.web.flow` (the library), and
 renders a template. State lives in the import's folder on the server, so reloading
-a step or going back shows the same thing.
+a step or going back shows the same thing. Steps that read the file or the review run
+in a worker thread, and changes to many rows run as background jobs
+(:mod:`importer.web.jobs`), so a large file never holds up the other requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -16,16 +20,18 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import FormData
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import ImmutableMultiDict
 
 from ..errors import ImporterError, UsageError
 from ..mapping import builtin_mappings, load_mapping
 from ..options import builtin_for
+from ..reader import ReadOptions
 from ..reports import OUTCOMES
-from ..review import FILTERS, Review
+from ..review import FILTERS, BulkFix, Review
 from ..sending import ESTIMATED_CREDITS_PER_LEAD
 from ..services import recent_runs
-from ..suggest import suggest_mapping
+from ..suggest import Preview, suggest_mapping
 from . import flow
 from .app import WebState, web_state
 from .jobs import Job, import_work
@@ -58,7 +64,7 @@ def _load(web: WebState, import_id: str) -> ImportState:
     return web.workspace.load(import_id)
 
 
-def _text(form: FormData, name: str) -> str:
+def _text(form: ImmutableMultiDict[str, Any], name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
 
@@ -176,6 +182,10 @@ async def delete_import(request: Request, import_id: str) -> Response:
 @router.get("/imports/{import_id}/upload", response_class=HTMLResponse)
 async def upload_page(request: Request, import_id: str) -> Response:
     """What the reader found in the file, and its first rows."""
+    return await run_in_threadpool(_upload_page, request, import_id)
+
+
+def _upload_page(request: Request, import_id: str) -> Response:
     web = web_state(request)
     state = _load(web, import_id)
     facts, error = None, None
@@ -227,6 +237,10 @@ def _clean(web: WebState, message: str) -> str:
 @router.get("/imports/{import_id}/map", response_class=HTMLResponse)
 async def map_page(request: Request, import_id: str) -> Response:
     """The mapping: a built-in or saved one that fits, or columns picked for each field."""
+    return await run_in_threadpool(_map_page, request, import_id)
+
+
+def _map_page(request: Request, import_id: str) -> Response:
     web = web_state(request)
     state = _load(web, import_id)
     path, read = web.workspace.source(state), flow.read_options(web, state)
@@ -237,11 +251,9 @@ async def map_page(request: Request, import_id: str) -> Response:
         state.mapping = str(saved[0].path) if saved else fit.name if fit is not None else "custom"
         state.custom = custom_from_suggestion(suggestion)
         web.workspace.save(state)
-    facts = flow.file_facts(path, read)
-    samples = {
-        column: [cells[i] for _, cells in facts.first if cells[i].strip()][:3]
-        for i, column in enumerate(facts.info.columns)
-    }
+    samples = _samples(path, read)
+    preview, preview_error = _preview(web, state, state.mapping or "custom", state.custom,
+                                      state.region)  # fmt: skip
     confidence = {
         target: choices[0].reason() for target, choices in suggestion.fields.items() if choices
     }
@@ -256,16 +268,77 @@ async def map_page(request: Request, import_id: str) -> Response:
         builtins=list(builtin_mappings()), samples=samples, confidence=confidence,
         form_fields=FORM_FIELDS, phone_slots=PHONE_SLOTS, campaigns=found,
         campaign_error=campaign_error, query=query,
-        saved_as=request.query_params.get("saved"),
+        saved_as=request.query_params.get("saved"), preview=preview, preview_error=preview_error,
     )  # fmt: skip
 
 
-@router.post("/imports/{import_id}/map")
-async def set_map(request: Request, import_id: str) -> Response:
-    """Keep the mapping choices; save the mapping, or go on to check the file."""
+def _samples(path: Path, read: ReadOptions) -> dict[str, list[str]]:
+    """Up to three filled values of each column, from the file's first rows."""
+    columns, rows = flow.first_rows(path, read)
+    return {
+        column: [cells[at] for cells in rows if cells[at].strip()][:3]
+        for at, column in enumerate(columns)
+    }
+
+
+def _preview(
+    web: WebState, state: ImportState, choice: str, custom: dict[str, Any], region: str | None
+) -> tuple[Preview | None, str | None]:
+    """What the chosen mapping makes of the first rows; or why it cannot be shown."""
+    path, read = web.workspace.source(state), flow.read_options(web, state)
+    if choice == "custom" and not custom.get("phone"):
+        return None, "pick a column for the phone to see the preview"
+    try:
+        if choice != "custom":
+            return flow.mapping_preview(path, read, choice, region), None
+        text = mapping_yaml(custom, description=f"Made on the page for {state.file_name}")
+        folder = web.workspace.folder(state.id)
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=folder, encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            return flow.mapping_preview(path, read, f.name, region), None
+    except ImporterError as exc:
+        return None, _clean(web, exc.message)
+
+
+@router.get("/imports/{import_id}/map/samples", response_class=HTMLResponse)
+async def map_samples(request: Request, import_id: str) -> Response:
+    """The sample values of the column picked for one field (a fragment)."""
+    return await run_in_threadpool(_map_samples, request, import_id)
+
+
+def _map_samples(request: Request, import_id: str) -> Response:
     web = web_state(request)
     state = _load(web, import_id)
-    form = await request.form()
+    slot = request.query_params.get("slot", "")
+    if not re.fullmatch(r"phone_\d|field_\w+", slot):
+        raise UsageError(f"there is no field '{slot}'")
+    column = request.query_params.get(slot, "")
+    samples = _samples(web.workspace.source(state), flow.read_options(web, state))
+    return HTMLResponse(web.render("_samples.html", request, slot=slot,
+                                   values=samples.get(column, [])))  # fmt: skip
+
+
+@router.get("/imports/{import_id}/map/preview", response_class=HTMLResponse)
+async def map_preview(request: Request, import_id: str) -> Response:
+    """The preview of the mapping as the form stands now, not yet kept (a fragment)."""
+    return await run_in_threadpool(_map_preview, request, import_id)
+
+
+def _map_preview(request: Request, import_id: str) -> Response:
+    web = web_state(request)
+    state = _load(web, import_id)
+    choice, custom = _choices(web, state, request.query_params)
+    region = _text(request.query_params, "region").upper() or None
+    preview, error = _preview(web, state, choice, custom, region)
+    return HTMLResponse(web.render("_map_preview.html", request, state=state, preview=preview,
+                                   preview_error=error))  # fmt: skip
+
+
+def _choices(
+    web: WebState, state: ImportState, form: ImmutableMultiDict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The mapping the form chose, and the columns it picked for each lead field."""
     choice = _text(form, "mapping") or "custom"
     if choice == "other":
         choice = _text(form, "mapping_other") or "custom"
@@ -275,7 +348,6 @@ async def set_map(request: Request, import_id: str) -> Response:
         }
         if choice not in saved:
             raise UsageError(f"there is no mapping '{choice}'")
-    state.mapping = choice
     custom: dict[str, Any] = {
         "phone": [_text(form, f"phone_{n}") for n in range(1, PHONE_SLOTS + 1)],
         "unmapped": _text(form, "unmapped") or "ignore",
@@ -284,6 +356,17 @@ async def set_map(request: Request, import_id: str) -> Response:
     custom["phone"] = [column for column in custom["phone"] if column]
     for name in FORM_FIELDS:
         custom[name] = _text(form, f"field_{name}") or None
+    return choice, custom
+
+
+@router.post("/imports/{import_id}/map")
+async def set_map(request: Request, import_id: str) -> Response:
+    """Keep the mapping choices; save the mapping, or go on to check the file."""
+    web = web_state(request)
+    state = _load(web, import_id)
+    form = await request.form()
+    choice, custom = _choices(web, state, form)
+    state.mapping = choice
     state.custom = custom
     state.region = _text(form, "region").upper() or None
     campaign = _text(form, "campaign")
@@ -302,6 +385,8 @@ async def set_map(request: Request, import_id: str) -> Response:
             raise UsageError(str(exc)) from exc
         load_mapping(path)  # a mapping the command line could not read is not kept quiet
         return _go(f"/imports/{import_id}/map?saved={path}")
+    if _text(form, "action") == "preview":  # without JavaScript: the page shows the preview
+        return _go(f"/imports/{import_id}/map#preview")
     load_mapping(flow.mapping_ref(web, state))
     _start_check(web, state)
     return _go(f"/imports/{import_id}/review")
@@ -310,7 +395,32 @@ async def set_map(request: Request, import_id: str) -> Response:
 # --- 3. review -----------------------------------------------------------------------
 
 
+#: The jobs that change the review's rows; while one runs, the rows are not shown or changed.
+_REVIEW_JOBS = ("check", "change")
+#: How long a request waits for a change to end before it shows the progress page instead.
+_QUICK_SECONDS = 0.6
+
+
+def _busy(web: WebState, import_id: str) -> tuple[str, Job] | None:
+    """The job changing the import's review, when one runs: (its kind, the job)."""
+    for kind in _REVIEW_JOBS:
+        job = web.jobs.get(f"{import_id}:{kind}")
+        if job is not None and job.running:
+            return kind, job
+    return None
+
+
+def _refuse_when_busy(web: WebState, import_id: str) -> None:
+    if _busy(web, import_id) is not None:
+        raise UsageError(
+            "the rows are being checked or changed; wait until that is done, then try again"
+        )
+
+
 def _start_check(web: WebState, state: ImportState) -> Job:
+    busy = _busy(web, state.id)
+    if busy is not None and busy[0] == "change":
+        _refuse_when_busy(web, state.id)
     return web.jobs.start(state.id + ":check", flow.review_work(web, state))
 
 
@@ -332,12 +442,18 @@ async def check(request: Request, import_id: str) -> Response:
 @router.get("/imports/{import_id}/review", response_class=HTMLResponse)
 async def review_page(request: Request, import_id: str) -> Response:
     """Every row checked: counts, a filtered page of rows with their problems, fixes."""
+    return await run_in_threadpool(_review_page, request, import_id)
+
+
+def _review_page(request: Request, import_id: str) -> Response:
     web = web_state(request)
     state = _load(web, import_id)
-    job = web.jobs.get(import_id + ":check")
-    if job is not None and job.running:
+    busy = _busy(web, import_id)
+    if busy is not None:
+        kind, running = busy
         return _step_page(web, request, "progress_page.html", state, "review",
-                          job=job.snapshot(), kind="check")  # fmt: skip
+                          job=running.snapshot(), kind=kind)  # fmt: skip
+    job = web.jobs.get(import_id + ":check")
     review = flow.open_review(web, state)
     if review is None:
         error = job.error if job is not None else None
@@ -357,21 +473,50 @@ async def review_page(request: Request, import_id: str) -> Response:
         marked = {p.column for row in page.rows for p in row.problems if p.column}
         columns = [c for c in review.columns if c in marked]
         columns += [c for c in review.columns if c not in marked]
+        # Finding the fixes reads every phone without a country code: on a large file just
+        # edited, the page comes at once and the fixes follow (htmx); without JS, on request.
+        fixes = review.found_fixes()
+        if fixes is None and request.query_params.get("fixes") == "now":
+            fixes = review.bulk_fixes()
         return _step_page(
             web, request, "review.html", state, "review", review=review, columns=columns,
             counts=review.counts(), page=page, filter=filter_, filters=FILTERS,
             number=number, pages=max(1, -(-page.matching // size)),
-            fixes=review.bulk_fixes(), history=review.history(), find=find, preview=preview,
-            message=request.query_params.get("done"),
+            fixes=fixes, history=review.history(), find=find, preview=preview,
+            message=request.query_params.get("done"), region_fix=_region_fix(fixes),
+            error=request.query_params.get("failed"),
         )  # fmt: skip
+
+
+def _region_fix(fixes: list[BulkFix] | None) -> BulkFix | None:
+    """The first fix that reads numbers without a country code as one country's."""
+    return next((fix for fix in fixes or () if fix.key.startswith("region:")), None)
+
+
+@router.get("/imports/{import_id}/review/fixes", response_class=HTMLResponse)
+async def review_fixes(request: Request, import_id: str) -> Response:
+    """The fixes for many rows, as a fragment: found while the rest of the page is shown."""
+    return await run_in_threadpool(_review_fixes, request, import_id)
+
+
+def _review_fixes(request: Request, import_id: str) -> Response:
+    web = web_state(request)
+    state = _load(web, import_id)
+    if _busy(web, import_id) is not None:
+        return HTMLResponse("")
+    with _review(web, state) as review:
+        return HTMLResponse(
+            web.render("_fixes.html", request, state=state, fixes=review.bulk_fixes())
+        )
 
 
 @router.post("/imports/{import_id}/review/rows/{source_row}", response_class=HTMLResponse)
 async def edit_row(request: Request, import_id: str, source_row: int) -> Response:
-    """Change one cell (or skip the row) and show the row checked again."""
+    """Change one cell (or skip the row) and show the row checked again, with the counts."""
     web = web_state(request)
     state = _load(web, import_id)
     form = await request.form()
+    _refuse_when_busy(web, import_id)
     with _review(web, state) as review:
         action = _text(form, "action")
         if action in ("skip", "keep"):
@@ -384,42 +529,38 @@ async def edit_row(request: Request, import_id: str, source_row: int) -> Respons
             columns = _text(form, "columns").split("\x1f") if _text(form, "columns") else []
             if sorted(columns) != sorted(review.columns):
                 columns = list(review.columns)
+            # The counts strip is swapped out of band, so it agrees with the row at once.
             return HTMLResponse(
                 web.render("_row.html", request, state=state, row=row, columns=columns)
+                + web.render("_review_counts.html", request, counts=review.counts(), oob=True)
             )
     return _go(f"/imports/{import_id}/review?{request.url.query}")
 
 
 @router.post("/imports/{import_id}/review/fix")
 async def review_fix(request: Request, import_id: str) -> Response:
-    """Apply a bulk fix, a find-and-replace, a default country, or undo the last change."""
+    """Apply a bulk fix, a find-and-replace, a default country, or undo the last change.
+
+    Each runs in the background: on a large file it takes seconds, and the page shows
+    its progress meanwhile; a quick one lands straight back on the review.
+    """
     web = web_state(request)
     state = _load(web, import_id)
     form = await request.form()
-    action = _text(form, "action")
-    with _review(web, state) as review:
-        if action == "apply":
-            changed = review.apply(_text(form, "key"))
-            done = f"{changed} rows changed"
-        elif action == "replace":
-            changed = review.replace(
-                _text(form, "column"), _text(form, "find"), str(form.get("replace") or "")
-            )
-            done = f"{changed} rows changed"
-        elif action == "region":
-            region = _text(form, "region").upper() or None
-            review.set_region(region)
-            state.region = region
-            web.workspace.save(state)
-            done = f"default country: {region or 'none'}"
-        elif action == "undo":
-            undone = review.undo()
-            done = f"undone: {undone}" if undone else "nothing to undo"
-            state.region = review.region
-            web.workspace.save(state)
-        else:
-            raise UsageError(f"unknown action '{action}'")
-    return _go(f"/imports/{import_id}/review?done={quote(done)}")
+    values = {key: value for key, value in form.items() if isinstance(value, str)}
+    _review(web, state).close()  # says so when the rows were not checked yet
+    _refuse_when_busy(web, import_id)
+    work = flow.change_work(web, state, _text(form, "action"), values)
+    job = web.jobs.start(import_id + ":change", work)
+    if await asyncio.to_thread(job.wait, _QUICK_SECONDS):
+        return _after_change(import_id, job)
+    return _go(f"/imports/{import_id}/review")
+
+
+def _after_change(import_id: str, job: Job) -> Response:
+    if job.error is not None:
+        raise ImporterError(job.error)
+    return _go(f"/imports/{import_id}/review?done={quote(job.message or '')}")
 
 
 @router.get("/imports/{import_id}/review/corrected.csv")
@@ -448,6 +589,10 @@ def _int(request: Request, name: str, default: int) -> int:
 @router.get("/imports/{import_id}/send", response_class=HTMLResponse)
 async def send_page(request: Request, import_id: str) -> Response:
     """Before sending: where to, how many credits, the balance; or the send in progress."""
+    return await run_in_threadpool(_send_page, request, import_id)
+
+
+def _send_page(request: Request, import_id: str) -> Response:
     web = web_state(request)
     state = _load(web, import_id)
     job = web.jobs.get(import_id + ":send")
@@ -480,6 +625,7 @@ async def send(request: Request, import_id: str) -> Response:
     web = web_state(request)
     state = _load(web, import_id)
     form = await request.form()
+    _refuse_when_busy(web, import_id)
     dry_run = _text(form, "action") != "send"
     name = "dry-run" if dry_run else time.strftime("send-%Y%m%d-%H%M%S")
     out = web.workspace.folder(state.id) / name
@@ -495,18 +641,40 @@ async def send(request: Request, import_id: str) -> Response:
 
 @router.get("/imports/{import_id}/progress", response_class=HTMLResponse)
 async def progress(request: Request, import_id: str) -> Response:
-    """The progress fragment the page polls; when the run is done, it sends the page on."""
+    """The progress of a job; when it is done, the page it lands on.
+
+    htmx polls it for the fragment (and is sent on with ``HX-Redirect``); without
+    JavaScript the progress page reloads it (meta refresh) as a whole page, and a
+    finished job answers with a redirect.
+    """
     web = web_state(request)
-    kind = "check" if request.query_params.get("kind") == "check" else "send"
+    state = _load(web, import_id)
+    wanted = request.query_params.get("kind", "send")
+    kind = wanted if wanted in (*_REVIEW_JOBS, "send") else "send"
     job = web.jobs.get(f"{import_id}:{kind}")
-    done_at = f"/imports/{import_id}/{'review' if kind == 'check' else 'results'}"
     if job is None or not job.running:
-        return HTMLResponse("", headers={"HX-Redirect": done_at})
-    return HTMLResponse(
-        web.render(
-            "_progress.html", request, job=job.snapshot(), kind=kind, state=_load(web, import_id)
-        )
-    )
+        done_at = _done_at(import_id, kind, job)
+        if request.headers.get("hx-request"):
+            return HTMLResponse("", headers={"HX-Redirect": done_at})
+        return _go(done_at)
+    step = "send" if kind == "send" else "review"
+    if not request.headers.get("hx-request"):
+        return _step_page(web, request, "progress_page.html", state, step,
+                          job=job.snapshot(), kind=kind)  # fmt: skip
+    return HTMLResponse(web.render("_progress.html", request, job=job.snapshot(), kind=kind,
+                                   state=state))  # fmt: skip
+
+
+def _done_at(import_id: str, kind: str, job: Job | None) -> str:
+    """Where a finished job sends the page: the review, or the results of the run."""
+    if kind == "send":
+        return f"/imports/{import_id}/results"
+    base = f"/imports/{import_id}/review"
+    if kind == "change" and job is not None:
+        if job.error is not None:
+            return f"{base}?failed={quote(job.error)}"
+        return f"{base}?done={quote(job.message or '')}"
+    return base
 
 
 @router.post("/imports/{import_id}/cancel")
@@ -528,6 +696,10 @@ async def cancel(request: Request, import_id: str) -> Response:
 @router.get("/imports/{import_id}/results", response_class=HTMLResponse)
 async def results_page(request: Request, import_id: str) -> Response:
     """What the API did with every row, paged, with the reports to download."""
+    return await run_in_threadpool(_results_page, request, import_id)
+
+
+def _results_page(request: Request, import_id: str) -> Response:
     web = web_state(request)
     state = _load(web, import_id)
     run = request.query_params.get("run") or state.last_run
@@ -535,7 +707,8 @@ async def results_page(request: Request, import_id: str) -> Response:
         return _step_page(web, request, "results.html", state, "results", run=None)
     out = web.workspace.folder(state.id) / run
     outcome = request.query_params.get("outcome", "accepted")
-    page = flow.report_page(out, outcome, _int(request, "page", 1), web.config.page_rows)
+    mapping = flow.mapping_ref(web, state) if state.mapping else None
+    page = flow.report_page(out, outcome, _int(request, "page", 1), web.config.page_rows, mapping)
     files = [name for name in flow.REPORT_FILES if (out / name).is_file()]
     job = web.jobs.get(import_id + ":send")
     return _step_page(

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from ..helpers import SAMPLES
 from .conftest import Web
@@ -64,6 +64,7 @@ def test_the_whole_flow_with_a_fix_in_place_and_a_bulk_fix(
     _shot(page, screenshots, "2-map")
     page.get_by_role("button", name="Next: check every row").click()
     expect(page.get_by_test_id("count-rejected")).to_have_text("4", timeout=30_000)
+    valid = page.get_by_test_id("count-valid").inner_text()
     _shot(page, screenshots, "3-review")
     # Fix one rejected row in place: the e-mail cell.
     cell = page.locator("td.cell-bad input[name=value]").first
@@ -76,14 +77,20 @@ def test_the_whole_flow_with_a_fix_in_place_and_a_bulk_fix(
         cell.fill("+1 415 555 0199")
     cell.locator("xpath=following-sibling::button").click()
     expect(page.locator(f"#row-{number} td.status")).to_contain_text("valid")
-    expect(page.get_by_test_id("count-rejected")).to_have_text("4")  # the strip updates on reload
-    page.reload()
+    # The counts strip follows the row at once, without a reload.
     expect(page.get_by_test_id("count-rejected")).to_have_text("3")
+    expect(page.get_by_test_id("count-valid")).to_have_text(str(int(valid) + 1))
+    skip = page.locator("tr.status-rejected").first.get_by_role("button", name="Skip row")
+    skip.click()
+    expect(page.get_by_test_id("count-skipped")).to_have_text("1")
+    expect(page.get_by_test_id("count-rejected")).to_have_text("2")
+    page.reload()
+    expect(page.get_by_test_id("count-rejected")).to_have_text("2")
     # A bulk fix from the list, then back.
     fixes = page.get_by_test_id("fix")
     if fixes.count():
         fixes.first.get_by_role("button", name="Apply").click()
-        expect(page.get_by_role("status")).to_contain_text("rows changed")
+        expect(page.get_by_role("status")).to_contain_text(re.compile(r"rows? changed"))
         _shot(page, screenshots, "3b-review-fixed")
     page.get_by_role("link", name="Next: send").click()
     expect(page.get_by_test_id("balance")).to_be_visible()
@@ -91,6 +98,9 @@ def test_the_whole_flow_with_a_fix_in_place_and_a_bulk_fix(
     page.get_by_role("button", name=re.compile(r"^Send \d+ leads")).click()
     expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=60_000)
     expect(page.get_by_test_id("report-accepted")).to_be_visible()
+    headers = page.get_by_test_id("report-accepted").locator("thead th")
+    expect(headers.nth(0)).to_have_text("Row")
+    expect(headers.nth(1)).to_have_text("phone_e164")
     _shot(page, screenshots, "5-results")
     page.get_by_role("link", name="History").click()
     expect(page.get_by_role("heading", name="Past imports")).to_be_visible()
@@ -105,3 +115,44 @@ def test_a_script_in_a_cell_is_shown_as_text(page: Page, web: Web, tmp_path: Pat
     _upload(page, web, hostile)
     expect(page.get_by_role("cell", name="<script>alert(1)</script>")).to_be_visible()
     assert dialogs == []
+
+
+def _field_row(page: Page, preview: Locator, field: str) -> Locator:
+    return preview.locator("tbody tr").filter(has=page.get_by_role("rowheader", name=field,
+                                                                   exact=True))  # fmt: skip
+
+
+def test_the_map_step_shows_samples_and_a_preview_as_columns_are_picked(
+    page: Page, web: Web
+) -> None:
+    _upload(page, web, SAMPLES / "generic_leads.csv")
+    page.get_by_role("link", name="Next: map the columns").click()
+    preview = page.get_by_test_id("map-preview")
+    expect(preview).to_be_visible()
+    page.get_by_label("The columns picked below").check()
+    samples = page.locator("#samples-field_email")
+    page.select_option("#field_email", "")
+    expect(samples).to_have_text("")
+    page.select_option("#field_email", "first_name")
+    expect(samples).not_to_have_text("")
+    # The preview shows the cell as read and what would be sent: not an address here.
+    expect(_field_row(page, preview, "email")).to_contain_text("rejected:")
+    expect(_field_row(page, preview, "phone")).to_contain_text("rejected: phone")
+    page.fill("#region", "US")
+    page.locator("#region").dispatch_event("change")
+    expect(_field_row(page, preview, "phone")).to_contain_text("→ +1")
+
+
+def test_without_javascript_a_dry_run_lands_on_the_results(browser: Browser, web: Web) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(web.link())
+    page.get_by_role("button", name="Try it").click()
+    page.get_by_role("link", name="Next: map the columns").click()
+    page.get_by_role("button", name="Next: check every row").click()
+    expect(page.get_by_test_id("count-total")).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Next: send").click()
+    page.get_by_role("button", name="Dry run (send nothing)").click()
+    expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("report-accepted")).to_be_visible()
+    context.close()
