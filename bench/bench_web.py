@@ -298,6 +298,13 @@ def walk(page: Page, source: Path, campaign: str, page_rows: int) -> dict[str, A
                                   headers={"HX-Request": "true"})),
     )  # fmt: skip
     page.timed("review page after the edit", lambda: _view(page, at))
+    rows_of = re.findall(r'data-row="(\d+)"', placeholder.text)
+    if len(rows_of) > 1:  # a row skipped is not sent, and is reported as skipped
+        page.timed(
+            "skip a row (htmx)",
+            lambda: _edited(page.post(f"{at}/review/rows/{rows_of[1]}", {"action": "skip"},
+                                      headers={"HX-Request": "true"})),
+        )  # fmt: skip
 
     key = next((k for k in keys if k.startswith("region:")), keys[0] if keys else None)
     if key is None:
@@ -320,10 +327,14 @@ def walk(page: Page, source: Path, campaign: str, page_rows: int) -> dict[str, A
     def start() -> tuple[requests.Response, str]:
         return page.post(f"{at}/send", {"action": "send"}, allow_redirects=False), ""
 
-    page.timed("send: POST (corrected file written)", start)
-    page.timed("send (until every batch is answered)", lambda: (page.wait(import_id, "send"), ""))
+    page.timed("send: POST (starts the job)", start)
+    page.timed(
+        "send (corrected file, every batch answered)", lambda: (page.wait(import_id, "send"), "")
+    )
     results = page.timed("results page", lambda: _with_rows(page.get(f"{at}/results")))
     facts["sent"] = _counts(results, ("total", "accepted", "rejected", "duplicates", "pending"))
+    if _count(results, "total") != total:  # every row of the file is in one report
+        raise SystemExit(f"the results count {_count(results, 'total')} rows, the file {total}")
     page.timed(
         "results page, rejected, page 2",
         lambda: (None, _report_rows(page.get(f"{at}/results", outcome="rejected", page="2"))),

@@ -51,6 +51,8 @@ REJECTION_CODES: dict[str, str] = {
     "timezone_ambiguous": "an abbreviation that means different zones, such as `IST` (India, "
     "Israel, Ireland) or `BST`",
     "row_too_many_values": "the row has more values than the header has columns",
+    "row_skipped": "the row was skipped on the review page of `whiteclad-import ui`, so it "
+    "was not sent",
     "api_rejected": "the API refused this lead (its reason is in `error`)",
     "api_batch_rejected": "the API refused the whole batch with a 400 (its message is in `error`)",
 }

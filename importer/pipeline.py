@@ -19,6 +19,7 @@ Either way the reports hold every row once and :class:`ImportIncomplete` says so
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import time
 from collections import Counter
@@ -107,6 +108,9 @@ class ImportOptions:
     workbook: bool = True
     #: Send credentials over plain http:// to another machine (test servers only).
     insecure_http: bool = False
+    #: Rows to leave out, by row number: reported as rejected with ``row_skipped``.
+    #: The review page passes the rows a person skipped there.
+    skip_rows: frozenset[int] = frozenset()
 
 
 class Progress(Protocol):
@@ -335,6 +339,13 @@ def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord
     # Another header row reads other rows; runs without one keep their identity.
     if options.read.header_row is not None:
         parts["header_row"] = str(options.read.header_row)
+    # Other row numbers, or other rows left out, make another run of the same file.
+    if options.read.source_row_numbers:
+        parts["source_row_numbers"] = "yes"
+    if options.skip_rows:
+        parts["skip_rows"] = hashlib.sha256(
+            " ".join(map(str, sorted(options.skip_rows))).encode()
+        ).hexdigest()
     key = run_key(**parts)
     found = ledger.find_run(key)
     if found is not None and options.fresh:
@@ -460,8 +471,9 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
     sending = not options.dry_run
     write_leads = options.write_leads
     context = ValidationContext(
-        bound, info.columns, run.region, options.lenient, leads=sending or write_leads
-    )
+        bound, info.columns, run.region, options.lenient, leads=sending or write_leads,
+        skip_rows=options.skip_rows,
+    )  # fmt: skip
     valid_count = 0
     # The workers look at the columns the mapping reads for cells the reports must
     # neutralize; the report writer goes through those and the columns never sent.

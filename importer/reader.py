@@ -45,6 +45,9 @@ Decisions worth knowing:
   and every cell loses the ``'`` the report put before a cell a spreadsheet would
   read as a formula (:func:`importer.cells.restore`), so a fixed ``rejected.csv``
   sends what the user's file had.
+- :attr:`ReadOptions.source_row_numbers` numbers the rows by their ``source_row``
+  cells instead: the review page's corrected file keeps there each row's number in
+  the person's file, so the reports of a run on it name the rows the person knows.
 - Encoding detection: a byte-order mark wins (UTF-8, UTF-16 LE/BE); UTF-16 without
   a BOM is recognised by its zero bytes; a file that is valid UTF-8 throughout is
   UTF-8; otherwise cp1252 (Excel's "Save as CSV" in Western locales), or latin-1 for
@@ -205,6 +208,10 @@ class ReadOptions:
     header_row: int | None = None
     #: Files larger than this are refused before anything is read.
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    #: Number each row by its own ``source_row`` cell instead of its place in the file.
+    #: A corrected file written by the review page says there where each row was in the
+    #: person's file, so the reports of a run on it name those rows.
+    source_row_numbers: bool = False
 
 
 @dataclass(frozen=True)
@@ -643,9 +650,8 @@ def _text_source(
         except (OSError, ValueError):
             return 0
 
-    chunks = _chunked(
-        header.rest, columns, keep, width, options.chunk_rows, position, report=report
-    )
+    rest = _numbered(header, path) if options.source_row_numbers else header.rest
+    chunks = _chunked(rest, columns, keep, width, options.chunk_rows, position, report=report)
     return SourceFile(info, _require_data(chunks, path), closer)
 
 
@@ -911,8 +917,10 @@ def _workbook_source(path: Path, options: ReadOptions, size: int, workbook: Any)
     )
     position = {"row": header.row}
 
+    rest = _numbered(header, path) if options.source_row_numbers else header.rest
+
     def counted() -> Iterator[tuple[int, Sequence[str]]]:
-        for row, values in header.rest:
+        for row, values in rest:
             position["row"] = row
             yield row, values
 
@@ -1267,6 +1275,31 @@ def _clean_header(
             "column (phone, first_name, email, ...), or pass --header-row N"
         )
     return tuple(names[index] for index in keep), keep, len(names), report
+
+
+def _numbered(header: _Header, path: Path) -> Iterator[tuple[int, Sequence[str]]]:
+    """The rows below the header, each numbered by its ``source_row`` cell.
+
+    The numbers must be whole numbers that rise from row to row, as the review page
+    writes them: anything else is an error, since the reports would name wrong rows.
+    """
+    names = [strip_invisible(cell).strip() for cell in header.cells]
+    if "source_row" not in names:
+        raise InputFileError(f"{path} has no source_row column to number its rows by")
+    at = names.index("source_row")
+    last = 0
+    for row, values in header.rest:
+        cell = values[at].strip() if at < len(values) else ""
+        if not cell and _is_blank(values):
+            yield row, values
+            continue
+        if not cell.isdigit() or int(cell) <= last:
+            raise InputFileError(
+                f"{path}, row {row}: source_row is {cell!r}, not a row number above {last}; "
+                "the rows must keep the source_row numbers they were written with"
+            )
+        last = int(cell)
+        yield last, values
 
 
 def _chunked(

@@ -14,8 +14,12 @@ A change re-runs that rule only for the phones it touched (the rows' phones befo
 and after), not for the whole file.
 
 Every change is recorded with the values it replaced, so :meth:`Review.undo` puts
-them back. :meth:`Review.export` writes the corrected file: the file's columns, then
-``source_row`` (the row's number in the file reviewed). That last column makes the
+them back. :meth:`Review.export` writes the corrected file a person downloads: the
+rows not skipped, the file's columns, then ``source_row`` (the row's number as the page
+shows it). :meth:`Review.export_to_send` writes the file a run imports: every row, the
+skipped ones too, so that the run reports them (``row_skipped``) and reads each row's
+number from ``source_row``; every row of the file reviewed is in one report, under the
+number the page showed. The ``source_row`` column also makes the
 reader treat the file as this tool's own, as it does a report: a cell that a
 spreadsheet would run as a formula is written with a leading ``'`` (as in the
 reports), and the reader takes the mark off again, so importing the corrected file
@@ -54,7 +58,14 @@ from .issues import CODE_FIELDS, Issue
 from .mapping import CUSTOM_PREFIX, BoundMapping, bind_mapping, check_region, load_mapping, project
 from .normalize import Phone, normalize_phone
 from .pipeline import MAX_WORKERS, PARALLEL_MIN_BYTES
-from .reader import DEFAULT_CHUNK_ROWS, Chunk, ReadOptions, SourceInfo, open_source
+from .reader import (
+    DEFAULT_CHUNK_ROWS,
+    DEFAULT_MAX_FILE_SIZE,
+    Chunk,
+    ReadOptions,
+    SourceInfo,
+    open_source,
+)
 from .schema import validate_chunk
 from .validation import ChunkValidator, ValidationContext, columns_of
 
@@ -64,6 +75,7 @@ __all__ = [
     "SKIPPED_MARK",
     "BulkFix",
     "CellProblem",
+    "CorrectedFile",
     "Counts",
     "Filter",
     "Page",
@@ -135,6 +147,26 @@ class CellProblem:
     code: str
     message: str
     severity: str
+
+
+@dataclass(frozen=True)
+class CorrectedFile:
+    """A corrected file written for a run: every row, with the skipped ones named.
+
+    Its ``source_row`` column numbers each row as the page showed it; a run reads
+    the file with :meth:`read_options` and leaves :attr:`skipped` out
+    (:attr:`importer.pipeline.ImportOptions.skip_rows`).
+    """
+
+    path: Path
+    #: The rows skipped on the page, by their ``source_row`` in the file.
+    skipped: frozenset[int]
+
+    def read_options(self, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> ReadOptions:
+        """How a run reads this file: its header is row 1, its rows numbered by source_row."""
+        return ReadOptions(
+            delimiter=",", header_row=1, max_file_size=max_file_size, source_row_numbers=True
+        )
 
 
 @dataclass(frozen=True)
@@ -636,15 +668,30 @@ class Review:
 
     def export(self, path: Path) -> Path:
         """Write the corrected file: every row not skipped, with the edits, as UTF-8 CSV."""
+        self._write(path, skipped=False)
+        return path
+
+    def export_to_send(self, path: Path) -> CorrectedFile:
+        """Write the file a run imports: every row, edited, with the skipped rows named.
+
+        The skipped rows are written too, so that the run reports them (as
+        ``row_skipped``) and every row of the file is in one report.
+        """
+        return CorrectedFile(path, self._write(path, skipped=True))
+
+    def _write(self, path: Path, *, skipped: bool) -> frozenset[int]:
+        """Write the rows as UTF-8 CSV; return the skipped rows' numbers as written."""
         partial = path.with_name(path.name + ".part")
+        left_out: set[int] = set()
         with self._lock, partial.open("w", encoding="utf-8-sig", newline="") as handle:
+            number_by = "COALESCE(original_row, source_row)" if self._originals() else "source_row"
             writer = csv.writer(handle)
             writer.writerow([*self.columns, "source_row"])
             last = -1
             while True:
                 found = self._db.execute(
-                    "SELECT seq, COALESCE(original_row, source_row), cells, extra FROM rows "
-                    "WHERE seq > ? AND skipped = 0 ORDER BY seq LIMIT ?",
+                    f"SELECT seq, {number_by}, cells, extra, skipped FROM rows "
+                    f"WHERE seq > ? {'' if skipped else 'AND skipped = 0'} ORDER BY seq LIMIT ?",
                     (last, DEFAULT_CHUNK_ROWS),
                 ).fetchall()
                 if not found:
@@ -653,10 +700,27 @@ class Review:
                 writer.writerows(
                     [*map(neutralize, json.loads(cells)), str(number),
                      *(json.loads(extra) if extra else ())]
-                    for _, number, cells, extra in found
+                    for _, number, cells, extra, _ in found
                 )  # fmt: skip
+                left_out.update(number for _, number, _, _, skip in found if skip)
         partial.replace(path)
-        return path
+        return frozenset(left_out)
+
+    def _originals(self) -> bool:
+        """Whether every row has its original number, rising in file order.
+
+        Only then does the corrected file number its rows by them (a run on it must
+        read rising numbers: see :attr:`ReadOptions.source_row_numbers`); otherwise
+        it numbers them by their place in the file reviewed.
+        """
+        if not self.labelled:
+            return False
+        last = 0
+        for (number,) in self._db.execute("SELECT original_row FROM rows ORDER BY seq"):
+            if number is None or number <= last:
+                return False
+            last = number
+        return True
 
     # --- validation -----------------------------------------------------------------
 

@@ -48,7 +48,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 
@@ -66,6 +66,8 @@ __all__ = [
     "GC_THRESHOLDS",
     "GC_YOUNG_THRESHOLD",
     "MAX_KNOWN_PHONES",
+    "SKIPPED_CODE",
+    "SKIPPED_MESSAGE",
     "ChunkValidator",
     "PlainResult",
     "ValidationContext",
@@ -73,6 +75,10 @@ __all__ = [
     "columns_of",
     "validate_rows",
 ]
+
+#: The code and the reason of a row a person chose to leave out.
+SKIPPED_CODE = "row_skipped"
+SKIPPED_MESSAGE = "skipped on the review page: this row was not sent"
 
 #: Young-generation threshold of the garbage collector while chunks are validated.
 GC_YOUNG_THRESHOLD = 100_000
@@ -91,6 +97,9 @@ class ValidationContext:
     lenient: bool
     #: Build each valid row's lead JSON (to send it, or for leads.jsonl).
     leads: bool = True
+    #: Rows a person chose to leave out (by row number): rejected as ``row_skipped``
+    #: without being looked at, so they are reported like every other row.
+    skip_rows: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -156,6 +165,8 @@ def validate_rows(
     ``values`` holds the chunk's cells column by column, one sequence for each
     column the mapping reads (:func:`columns_of`).
     """
+    if context.skip_rows and not context.skip_rows.isdisjoint(numbers):
+        return _without_skipped(context, numbers, values, extra_values, known)
     names = context.bound.columns_used()
     frame = pd.DataFrame(
         dict(zip(names, values, strict=True)),
@@ -202,6 +213,42 @@ def validate_rows(
             verdicts.warnings[at] = notes
         verdicts.warning_count += sum(1 for issue in issues if issue.severity == "warning")
     return verdicts
+
+
+def _without_skipped(
+    context: ValidationContext,
+    numbers: list[int],
+    values: Sequence[Sequence[str]],
+    extra_values: dict[int, list[str]],
+    known: dict[PhoneKey, PlainResult] | None,
+) -> Verdicts:
+    """Validate the rows not skipped; reject the skipped ones as ``row_skipped``."""
+    skip = context.skip_rows
+    keep = [at for at, number in enumerate(numbers) if number not in skip]
+    kept = validate_rows(
+        replace(context, skip_rows=frozenset()),
+        [numbers[at] for at in keep],
+        [[column[at] for at in keep] for column in values],
+        {number: extra for number, extra in extra_values.items() if number not in skip},
+        known,
+    )
+    phones = [""] * len(numbers)
+    for position, at in enumerate(keep):
+        phones[at] = kept.phones[position]
+    rejected = {keep[position]: verdict for position, verdict in kept.rejected.items()}
+    skipped = [at for at, number in enumerate(numbers) if number in skip]
+    rejected.update((at, (SKIPPED_MESSAGE, SKIPPED_CODE)) for at in skipped)
+    return Verdicts(
+        rejected=rejected,
+        phones=phones,
+        warnings={keep[position]: notes for position, notes in kept.warnings.items()},
+        leads={keep[position]: lead for position, lead in kept.leads.items()},
+        warning_count=kept.warning_count,
+        reasons=kept.reasons + Counter({SKIPPED_CODE: len(skipped)}),
+        learned=kept.learned,
+        # The skipped rows are reported too: their cells are guarded like the others.
+        formula_columns=columns_to_neutralize(values),
+    )
 
 
 def columns_of(context: ValidationContext, rows: list[list[str]]) -> list[Sequence[str]]:

@@ -21,7 +21,16 @@ from importer.reports import restore
 from importer.sandbox import SandboxServer
 from importer.validation import ChunkValidator, ValidationContext
 
-from .helpers import SAMPLES, SPRING, UseServer, leads_file, read_report, read_summary, us_numbers
+from .helpers import (
+    SAMPLES,
+    SPRING,
+    UseServer,
+    assert_every_row_once,
+    leads_file,
+    read_report,
+    read_summary,
+    us_numbers,
+)
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
 REPORTS = ("accepted", "rejected", "duplicates")
@@ -272,3 +281,81 @@ def test_the_python_api_takes_the_header_row(
                            header_row=2)  # fmt: skip
     (only,) = drained.files
     assert (only.outcome, only.counts["accepted"]) == ("imported", 3), only
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_rows_left_out_are_rejected_as_skipped_and_nothing_else_changes(
+    tmp_path: Path, workers: int
+) -> None:
+    spec = EXPECTED["generic_leads.csv"]
+    rows = {int(n): want for n, want in spec["rows"].items() if want["outcome"] != "blank"}
+    # One accepted row, one rejected, one duplicate and the row it duplicates.
+    kept_of = {want["of"] for want in rows.values() if want["outcome"] == "duplicate"}
+    accepted = next(n for n, w in rows.items() if w["outcome"] == "accepted" and n not in kept_of)
+    rejected = next(n for n, w in rows.items() if w["outcome"] == "rejected")
+    duplicate = next(n for n, w in rows.items() if w["outcome"] == "duplicate")
+    first_of = rows[duplicate]["of"]
+    skip = frozenset({accepted, rejected, first_of})
+    base = ImportOptions(SAMPLES / "generic_leads.csv", "generic", region="US",
+                         read=ReadOptions(chunk_rows=4), workers=workers)  # fmt: skip
+    plain = run_import(replace(base, out_dir=tmp_path / "plain"))
+    skipping = run_import(replace(base, out_dir=tmp_path / "skip", skip_rows=skip))
+    reports = assert_every_row_once(tmp_path / "skip", len(rows))
+    by_row = {int(r["source_row"]): (name, r) for name, found in reports.items() for r in found}
+    for number in skip:
+        name, record = by_row[number]
+        assert (name, record["error_codes"], record["error"]) == (
+            "rejected", "row_skipped", validation.SKIPPED_MESSAGE
+        ), number  # fmt: skip
+    # The duplicate of a skipped row is the first of its phone now.
+    assert by_row[duplicate][0] == "accepted"
+    before = {int(r["source_row"]): name for name, found in
+              _reports(tmp_path / "plain").items() for r in found}  # fmt: skip
+    assert {n: name for n, (name, _) in by_row.items() if n not in {*skip, duplicate}} == {
+        n: name for n, name in before.items() if n not in {*skip, duplicate}
+    }
+    reasons = dict(plain.rejection_reasons)
+    for code in rows[rejected]["codes"]:
+        reasons[code] -= 1
+    reasons["row_skipped"] = len(skip)
+    assert skipping.rejection_reasons == {code: n for code, n in reasons.items() if n}
+    assert skipping.accepted == plain.accepted - 2 + 1
+
+
+def _reports(out: Path) -> dict[str, list[dict[str, str]]]:
+    return {name: read_report(out / f"{name}.csv") for name in REPORTS}
+
+
+def test_rows_left_out_and_row_numbers_from_the_file_are_part_of_the_run_identity(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    source = tmp_path / "corrected.csv"
+    phones = us_numbers(3, start=9_420)
+    source.write_text(
+        "phone,first_name,source_row\n"
+        + "".join(f"{p},Lead,{n}\n" for p, n in zip(phones, (4, 9, 30), strict=True))
+    )
+    base = ImportOptions(
+        path=source, mapping="generic", region="US", dry_run=False, campaign=SPRING,
+        base_url=sandbox.base_url,
+        credentials=Credentials(sandbox.config.client_id, sandbox.config.client_secret),
+        state_dir=tmp_path / "ledger", workbook=False,
+    )  # fmt: skip
+    by_line = run_import(replace(base, out_dir=tmp_path / "a"))
+    numbered = replace(base, read=ReadOptions(source_row_numbers=True))
+    by_cell = run_import(replace(numbered, out_dir=tmp_path / "b"))
+    skipping = replace(numbered, skip_rows=frozenset({9}))
+    skipped = run_import(replace(skipping, out_dir=tmp_path / "c"))
+    assert len({by_line.run_id, by_cell.run_id, skipped.run_id}) == 3
+
+    def numbers(out: str) -> dict[str, list[int]]:
+        found = _reports(tmp_path / out)
+        return {name: sorted(int(r["source_row"]) for r in rows) for name, rows in found.items()}
+
+    assert numbers("a")["accepted"] == [2, 3, 4]
+    # Sent again to the same campaign: the API answers that they are there already.
+    assert numbers("b") == {"accepted": [], "rejected": [], "duplicates": [4, 9, 30]}
+    assert numbers("c") == {"accepted": [], "rejected": [9], "duplicates": [4, 30]}
+    # The same rows left out again resume the same run: nothing is sent twice.
+    again = run_import(replace(skipping, out_dir=tmp_path / "d"))
+    assert (again.run_id, again.batches) == (skipped.run_id, 0)

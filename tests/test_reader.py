@@ -344,6 +344,43 @@ def test_invisible_characters_in_workbook_cells(tmp_path: Path) -> None:
 # --- a report of this tool, imported again ----------------------------------------
 
 
+def test_rows_can_be_numbered_by_their_source_row_cells(tmp_path: Path) -> None:
+    path = tmp_path / "corrected.csv"
+    path.write_text("phone,name,source_row\n1,a,4\n\n2,b,17\n3,c,18\n", encoding="utf-8")
+    numbered = ReadOptions(source_row_numbers=True, chunk_rows=2)
+    with open_source(path, numbered) as source:
+        chunks = list(source.chunks())
+        assert source.info.columns == ("phone", "name")
+    assert [n for chunk in chunks for n in chunk.numbers] == [4, 17, 18]
+    assert sum(chunk.blank_rows for chunk in chunks) == 1
+    assert list(read_all(path).index) == [2, 4, 5]  # without the option: by place
+    # A workbook is numbered the same way.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["phone", "source_row"], ["1", 9], ["2", 11]):
+        sheet.append(row)
+    book.save(tmp_path / "corrected.xlsx")
+    assert list(read_all(tmp_path / "corrected.xlsx", numbered).index) == [9, 11]
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("phone,source_row\n1,4\n2,4\n", "source_row is '4', not a row number above 4"),
+        ("phone,source_row\n1,9\n2,5\n", "source_row is '5', not a row number above 9"),
+        ("phone,source_row\n1,x\n", "source_row is 'x'"),
+        ("phone,source_row\n1,\n", "source_row is ''"),
+        ("phone\n1\n", "no source_row column"),
+    ],
+)
+def test_source_row_numbers_must_rise(tmp_path: Path, text: str, wrong: str) -> None:
+    path = tmp_path / "corrected.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputFileError, match=wrong):
+        read_all(path, ReadOptions(source_row_numbers=True))
+
+
 def test_a_fixed_rejected_report_gives_back_the_original_cells(tmp_path: Path) -> None:
     columns = ("phone", "first_name", "notes", "score")
     original = [

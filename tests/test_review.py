@@ -266,6 +266,59 @@ def test_export_then_import_gives_the_reviews_counts(tmp_path: Path) -> None:
     assert [v.status for v in _all(again)] == [v.status for v in kept]
 
 
+def test_the_file_to_send_has_every_row_and_a_run_on_it_gives_the_reviews_counts(
+    tmp_path: Path,
+) -> None:
+    review = _bigger(tmp_path, 80)
+    review.apply("region:US")
+    review.apply("skip:phone_placeholder")
+    review.skip(7)
+    review.edit(9, "phone", "+1 212 555 0100")
+    counts = review.counts()
+    skipped = frozenset(v.source_row for v in _all(review, "skipped"))
+    assert 7 in skipped and len(skipped) == counts.skipped > 1
+    corrected = review.export_to_send(tmp_path / "send.csv")
+    assert corrected.skipped == skipped
+    written = read_report(corrected.path)
+    assert [int(row["source_row"]) for row in written] == [v.source_row for v in _all(review)]
+    summary = run_import(ImportOptions(
+        path=corrected.path, mapping="generic", out_dir=tmp_path / "out",
+        read=corrected.read_options(), skip_rows=corrected.skipped,
+    ))  # fmt: skip
+    assert summary.total == counts.total
+    assert summary.accepted == counts.valid
+    assert summary.rejected == counts.rejected + counts.skipped
+    assert summary.duplicates == counts.duplicates
+    assert summary.rejection_reasons.get("row_skipped") == counts.skipped
+    by_row = {int(row["source_row"]): row for row in read_report(tmp_path / "out" / "rejected.csv")}
+    assert {n for n, row in by_row.items() if row["error_codes"] == "row_skipped"} == skipped
+    edited = read_report(tmp_path / "out" / "accepted.csv")
+    phones = {r["source_row"]: r["phone_e164"] for r in edited}
+    assert phones["9"] == "+12125550100"
+
+
+def test_the_file_to_send_numbers_rows_by_the_first_file_only_when_they_rise(
+    tmp_path: Path,
+) -> None:
+    report = write_csv(tmp_path / "report.csv", [
+        [*HEADER, "source_row", "error"],
+        ["4155550100", "Ann", "", "", "", "12", "x"],
+        ["4155550101", "Bo", "", "", "", "40", "x"],
+    ])  # fmt: skip
+    review = Review.build(tmp_path / "r1", report, "generic", region="US")
+    review.skip(3)
+    corrected = review.export_to_send(tmp_path / "a.csv")
+    assert corrected.skipped == {40}
+    assert [row["source_row"] for row in read_report(corrected.path)] == ["12", "40"]
+    # Numbers that do not rise (a file put together by hand): the file's own are used.
+    report.write_text(report.read_text().replace(",40,", ",7,"))
+    review = Review.build(tmp_path / "r2", report, "generic", region="US")
+    review.skip(3)
+    corrected = review.export_to_send(tmp_path / "b.csv")
+    assert corrected.skipped == {3}
+    assert [row["source_row"] for row in read_report(corrected.path)] == ["2", "3"]
+
+
 def test_reopen_keeps_the_edits(tmp_path: Path) -> None:
     review = _bigger(tmp_path, 40)
     review.edit(3, "phone", "+1 212 555 0100")

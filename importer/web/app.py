@@ -90,7 +90,7 @@ class WebState:
         self.state_dir: Path = (config.state_dir or Path(base["state_dir"])).resolve()
         self.workspace = Workspace(self.state_dir)
         self.jobs = Jobs()
-        self.tokens = Tokens()
+        self.tokens = Tokens(self.workspace.root / "sessions.json")
         self.mappings_dir = config.mappings_dir or default_mappings_dir(dict(os.environ))
         self.templates = Environment(
             loader=FileSystemLoader(TEMPLATES_DIR),

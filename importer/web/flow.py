@@ -15,12 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..campaigns import resolve_campaign
 from ..cells import restore
 from ..client import ApiClient, ApiStatus, Campaign
-from ..errors import ImporterError, UsageError
+from ..errors import CampaignError, ImporterError, UsageError
 from ..mapping import bind_mapping, check_region, load_mapping
 from ..options import Endpoint, import_options
-from ..pipeline import ImportOptions
+from ..pipeline import ImportOptions, Summary, run_import
 from ..reader import ReadOptions, SourceInfo, open_source
 from ..reports import OUTCOMES
 from ..review import Review
@@ -28,16 +29,16 @@ from ..services import api_client
 from ..suggest import Preview, preview_mapping
 from .app import WebState, count
 from .jobs import JobProgress, Work
-from .workspace import ImportState
+from .workspace import ImportState, private_dir
 
 __all__ = [
     "REPORT_FILES",
     "FileFacts",
     "ReportPage",
+    "campaign_for",
     "campaigns",
     "change_work",
     "client_for",
-    "corrected_file",
     "file_facts",
     "first_rows",
     "lead_columns",
@@ -50,6 +51,7 @@ __all__ = [
     "review_folder",
     "review_work",
     "run_summary",
+    "send_work",
     "status_for",
 ]
 
@@ -152,6 +154,22 @@ def campaigns(web: WebState, state: ImportState, search: str | None = None) -> l
     """The campaigns this import can go to, all pages."""
     with client_for(web, state) as client:
         return list(client.iter_campaigns(search=search or None))
+
+
+def campaign_for(web: WebState, state: ImportState, ref: str) -> Campaign | None:
+    """The campaign an id or a name picks, as the command line resolves --campaign.
+
+    None when the API cannot be asked (no credentials, say): the choice is kept as
+    given and checked when the leads are sent. A name that matches no campaign, or
+    several, raises :class:`~importer.errors.CampaignError`.
+    """
+    try:
+        with client_for(web, state) as client:
+            return resolve_campaign(client, ref)
+    except CampaignError:
+        raise
+    except ImporterError:
+        return None
 
 
 def status_for(web: WebState, state: ImportState) -> ApiStatus:
@@ -332,14 +350,32 @@ def change_work(web: WebState, state: ImportState, action: str, form: Mapping[st
     return work
 
 
-def corrected_file(web: WebState, state: ImportState) -> Path:
-    """The file to send: the upload as it is, or the corrected file when rows were changed."""
-    review = open_review(web, state)
-    if review is None:
-        return web.workspace.source(state)
-    with review:
-        if not review.history():
-            return web.workspace.source(state)
-        target = web.workspace.folder(state.id) / "corrected" / f"{Path(state.file_name).stem}.csv"
-        target.parent.mkdir(mode=0o700, exist_ok=True)
-        return review.export(target)
+def send_work(web: WebState, state: ImportState, *, dry_run: bool, out_dir: Path) -> Work:
+    """The work of a run of this import: the corrected file first, when there is one.
+
+    A review with changes, or of a report whose rows carry their original numbers, is
+    written out (in the job, since a big file takes seconds) with every row, the
+    skipped ones included: the run reports those as ``row_skipped`` and numbers the
+    rows as the page showed them, so every row of the file is in one report.
+    """
+    options = options_for(web, state, dry_run=dry_run, out_dir=out_dir)
+    target = web.workspace.folder(state.id) / "corrected" / f"{Path(state.file_name).stem}.csv"
+
+    def work(progress: JobProgress, stop: Callable[[], bool]) -> Summary:
+        run = options
+        review = open_review(web, state)
+        if review is not None:
+            with review:
+                if review.history() or review.labelled:
+                    progress.start(0, "rows", "writing the corrected file")
+                    private_dir(target.parent)
+                    corrected = review.export_to_send(target)
+                    run = replace(
+                        options,
+                        path=corrected.path,
+                        read=corrected.read_options(options.read.max_file_size),
+                        skip_rows=corrected.skipped,
+                    )
+        return run_import(run, progress, stop)
+
+    return work

@@ -16,22 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import ImporterError, ImportIncomplete
-from ..pipeline import ImportOptions, Summary, run_import
+from ..pipeline import Summary
 
-__all__ = ["Job", "JobProgress", "Jobs", "Snapshot", "Work", "import_work"]
+__all__ = ["Job", "JobProgress", "Jobs", "Snapshot", "Work"]
 
 #: What a job does: given its progress and its stop flag, return an import's summary,
 #: a sentence saying what was done, or None.
 Work = Callable[["JobProgress", Callable[[], bool]], "Summary | str | None"]
-
-
-def import_work(options: ImportOptions) -> Work:
-    """The work of running one import with ``options``."""
-
-    def work(progress: JobProgress, stop: Callable[[], bool]) -> Summary:
-        return run_import(options, progress, stop)
-
-    return work
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import ImmutableMultiDict
 
+from ..client import Campaign
 from ..errors import ImporterError, UsageError
 from ..mapping import builtin_mappings, load_mapping
 from ..options import builtin_for
@@ -34,7 +35,7 @@ from ..services import recent_runs
 from ..suggest import Preview, suggest_mapping
 from . import flow
 from .app import WebState, web_state
-from .jobs import Job, import_work
+from .jobs import Job
 from .mappings import (
     FORM_FIELDS,
     PHONE_SLOTS,
@@ -258,16 +259,13 @@ def _map_page(request: Request, import_id: str) -> Response:
         target: choices[0].reason() for target, choices in suggestion.fields.items() if choices
     }
     query = request.query_params.get("q", "")
-    found, campaign_error = [], None
-    try:
-        found = flow.campaigns(web, state, query)
-    except ImporterError as exc:
-        campaign_error = exc.message
+    found, campaign_error = _campaigns(web, state, query)
     return _step_page(
         web, request, "map.html", state, "map", suggestion=suggestion, fit=fit, saved=saved,
         builtins=list(builtin_mappings()), samples=samples, confidence=confidence,
         form_fields=FORM_FIELDS, phone_slots=PHONE_SLOTS, campaigns=found,
-        campaign_error=campaign_error, query=query,
+        campaign_error=campaign_error, query=query, chosen=state.campaign or "",
+        chosen_label=_label(web, state, state.campaign or "", found),
         saved_as=request.query_params.get("saved"), preview=preview, preview_error=preview_error,
     )  # fmt: skip
 
@@ -317,6 +315,43 @@ def _map_samples(request: Request, import_id: str) -> Response:
     samples = _samples(web.workspace.source(state), flow.read_options(web, state))
     return HTMLResponse(web.render("_samples.html", request, slot=slot,
                                    values=samples.get(column, [])))  # fmt: skip
+
+
+@router.get("/imports/{import_id}/map/campaigns", response_class=HTMLResponse)
+async def map_campaigns(request: Request, import_id: str) -> Response:
+    """The campaign picker with the campaigns a search finds (a fragment)."""
+    return await run_in_threadpool(_map_campaigns, request, import_id)
+
+
+def _map_campaigns(request: Request, import_id: str) -> Response:
+    web = web_state(request)
+    state = _load(web, import_id)
+    found, error = _campaigns(web, state, request.query_params.get("q", ""))
+    chosen = request.query_params.get("campaign", state.campaign or "")
+    return HTMLResponse(web.render("_campaigns.html", request, state=state, campaigns=found,
+                                   campaign_error=error, chosen=chosen,
+                                   chosen_label=_label(web, state, chosen, found)))  # fmt: skip
+
+
+def _campaigns(web: WebState, state: ImportState, query: str) -> tuple[list[Campaign], str | None]:
+    """The campaigns a search finds, or why they could not be listed."""
+    try:
+        return flow.campaigns(web, state, query), None
+    except ImporterError as exc:
+        return [], exc.message
+
+
+def _label(web: WebState, state: ImportState, chosen: str, found: list[Campaign]) -> str:
+    """How the picker names the campaign chosen when a search does not list it."""
+    if not chosen or any(c.id == chosen for c in found):
+        return chosen
+    if chosen == state.campaign and state.campaign_name:
+        return state.campaign_name
+    try:
+        campaign = flow.campaign_for(web, state, chosen)
+    except ImporterError:
+        return chosen
+    return chosen if campaign is None else f"{campaign.name} ({campaign.status})"
 
 
 @router.get("/imports/{import_id}/map/preview", response_class=HTMLResponse)
@@ -370,13 +405,26 @@ async def set_map(request: Request, import_id: str) -> Response:
     state.custom = custom
     state.region = _text(form, "region").upper() or None
     campaign = _text(form, "campaign")
-    state.campaign = campaign or None
-    state.sandbox = form.get("sandbox") == "on"
+    sandbox = form.get("sandbox") == "on"
+    if campaign != state.campaign or sandbox != state.sandbox:
+        state.campaign, state.campaign_name = campaign or None, None
+    state.sandbox = sandbox
     folder = web.workspace.folder(state.id)
     text = mapping_yaml(custom, description=f"Made on the page for {state.file_name}")
     (folder / "mapping.yaml").write_text(text, encoding="utf-8")
     web.workspace.save(state)
-    if _text(form, "action") == "save":
+    action = _text(form, "action")
+    if action == "search":  # the campaign search, or Enter in a box of the form
+        query = _text(form, "q")
+        return _go(f"/imports/{import_id}/map" + (f"?q={quote(query)}" if query else "")
+                   + "#campaign")  # fmt: skip
+    if state.campaign and state.campaign_name is None:
+        # The name shown from now on, and a name that picks no campaign said at once.
+        found = await run_in_threadpool(flow.campaign_for, web, state, state.campaign)
+        if found is not None:
+            state.campaign, state.campaign_name = found.id, found.name
+            web.workspace.save(state)
+    if action == "save":
         if choice != "custom":
             raise UsageError("only a mapping made with the column pickers can be saved")
         try:
@@ -385,7 +433,7 @@ async def set_map(request: Request, import_id: str) -> Response:
             raise UsageError(str(exc)) from exc
         load_mapping(path)  # a mapping the command line could not read is not kept quiet
         return _go(f"/imports/{import_id}/map?saved={path}")
-    if _text(form, "action") == "preview":  # without JavaScript: the page shows the preview
+    if action == "preview":  # without JavaScript: the page shows the preview
         return _go(f"/imports/{import_id}/map#preview")
     load_mapping(flow.mapping_ref(web, state))
     _start_check(web, state)
@@ -568,13 +616,10 @@ async def corrected(request: Request, import_id: str) -> Response:
     """The corrected file: every row not skipped, with the edits."""
     web = web_state(request)
     state = _load(web, import_id)
-    _review(web, state).close()  # says so when the rows were not checked yet
-    path = flow.corrected_file(web, state)
     name = f"{Path(state.file_name).stem}-corrected.csv"
-    if path == web.workspace.source(state):
-        folder = private_dir(web.workspace.folder(state.id) / "corrected")
-        with _review(web, state) as review:
-            path = review.export(folder / name)
+    folder = private_dir(web.workspace.folder(state.id) / "corrected")
+    with _review(web, state) as review:  # says so when the rows were not checked yet
+        path = await run_in_threadpool(review.export, folder / name)
     return FileResponse(path, filename=name, content_disposition_type="attachment")
 
 
@@ -629,13 +674,12 @@ async def send(request: Request, import_id: str) -> Response:
     dry_run = _text(form, "action") != "send"
     name = "dry-run" if dry_run else time.strftime("send-%Y%m%d-%H%M%S")
     out = web.workspace.folder(state.id) / name
-    path = flow.corrected_file(web, state)
-    options = flow.options_for(web, state, dry_run=dry_run, out_dir=out, path=path)
-    if not dry_run and not (state.campaign or load_mapping(options.mapping).campaign):
+    work = flow.send_work(web, state, dry_run=dry_run, out_dir=out)
+    if not dry_run and not (state.campaign or load_mapping(flow.mapping_ref(web, state)).campaign):
         raise UsageError("choose the campaign to send to (step 2, Map), or make a dry run")
     state.last_run, state.last_dry_run = name, dry_run
     web.workspace.save(state)
-    web.jobs.start(import_id + ":send", import_work(options))
+    web.jobs.start(import_id + ":send", work)
     return _go(f"/imports/{import_id}/send")
 
 

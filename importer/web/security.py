@@ -6,7 +6,8 @@ Every request passes :class:`Guard`, in this order:
    ``localhost`` with the same port): a page on another site that rebinds its own
    name to 127.0.0.1 is refused with 400;
 2. a request carrying the one-time token of the printed link trades it for a
-   ``SameSite=Strict``, ``HttpOnly`` session cookie and is redirected to the same
+   ``SameSite=Strict``, ``HttpOnly`` session cookie (kept :data:`SESSION_DAYS`
+   days, see :class:`Tokens`) and is redirected to the same
    address without the token; a request with neither token nor cookie gets the
    403 page that says to open the link printed in the terminal;
 3. a request that changes something (POST, PUT, PATCH, DELETE) must come from a
@@ -19,18 +20,27 @@ other sites' logs.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import hmac
+import json
+import os
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["COOKIE", "SAFE_METHODS", "Guard", "Tokens", "is_loopback_host"]
+__all__ = ["COOKIE", "SAFE_METHODS", "SESSION_DAYS", "Guard", "Tokens", "is_loopback_host"]
 
 COOKIE = "whiteclad_session"
+#: How long a session lasts in the browser that opened the link.
+SESSION_DAYS = 30
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _HEADERS = [
     (b"x-frame-options", b"DENY"),
@@ -58,31 +68,71 @@ def is_loopback_host(host: str) -> bool:
 
 
 class Tokens:
-    """The one-time link tokens and the session cookies they were traded for."""
+    """The one-time link tokens and the sessions they were traded for.
 
-    def __init__(self) -> None:
+    A session lasts :data:`SESSION_DAYS` days: the cookie outlives the browser, and
+    with a ``store`` the sessions outlive the server too, so closing the browser or
+    restarting ``ui`` does not lock the person out. The store keeps only each
+    session's SHA-256 and its end (mode 600): reading it gives no cookie. Link tokens
+    are never stored: a link works once, and only while the server that printed it runs.
+    """
+
+    def __init__(self, store: Path | None = None, days: int = SESSION_DAYS) -> None:
         self._links: set[str] = set()
-        self._sessions: set[str] = set()
+        #: SHA-256 of each session value -> when it ends (seconds since the epoch).
+        self._sessions: dict[str, float] = {}
+        self._store = store
+        self.max_age = days * 86_400
+        self._lock = threading.Lock()
+        if store is not None and store.is_file():
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                kept = json.loads(store.read_text(encoding="utf-8"))
+                now = time.time()
+                self._sessions = {
+                    str(digest): float(end) for digest, end in kept.items() if float(end) > now
+                }
 
     def new_link(self) -> str:
         """A new one-time token for a link to print."""
         token = secrets.token_urlsafe(32)
-        self._links.add(token)
+        with self._lock:
+            self._links.add(token)
         return token
 
     def trade(self, token: str) -> str | None:
         """Use up a link token; return a new session value, or None for an unknown token."""
-        for known in list(self._links):
-            if hmac.compare_digest(known, token):
-                self._links.discard(known)
-                session = secrets.token_urlsafe(32)
-                self._sessions.add(session)
-                return session
+        with self._lock:
+            for known in list(self._links):
+                if hmac.compare_digest(known, token):
+                    self._links.discard(known)
+                    session = secrets.token_urlsafe(32)
+                    self._sessions[_digest(session)] = time.time() + self.max_age
+                    self._save()
+                    return session
         return None
 
     def valid(self, session: str) -> bool:
-        """Whether a cookie value is a session this server gave."""
-        return any(hmac.compare_digest(known, session) for known in self._sessions)
+        """Whether a cookie value is a session this server gave, not yet ended."""
+        end = self._sessions.get(_digest(session))
+        return end is not None and end > time.time()
+
+    def _save(self) -> None:
+        if self._store is None:
+            return
+        now = time.time()
+        kept = {digest: end for digest, end in self._sessions.items() if end > now}
+        self._store.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = self._store.with_name(self._store.name + ".part")
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(kept, out)
+        partial.replace(self._store)
+
+
+def _digest(session: str) -> str:
+    # A dictionary lookup by hash instead of comparing secrets: the digest of a guess
+    # says nothing about the digests kept, so the lookup leaks no timing worth having.
+    return hashlib.sha256(session.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Guard:
@@ -113,7 +163,10 @@ class Guard:
                 await self._refuse(send, 403, _OPEN_LINK)
                 return
             location = scope["path"] + ("?" + urlencode(query) if query else "")
-            set_cookie = f"{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/".encode()
+            set_cookie = (
+                f"{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/; "
+                f"Max-Age={self.tokens.max_age}"
+            ).encode()
             await send(
                 {
                     "type": "http.response.start",
@@ -162,7 +215,7 @@ class Guard:
 
 _OPEN_LINK = (
     "Open the link that 'whiteclad-import ui' printed in the terminal (it works once, in one "
-    "browser); to get a new one, stop the command with Ctrl-C and start it again."
+    "browser); press Enter in that terminal to get a new one."
 )
 
 

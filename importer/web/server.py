@@ -13,7 +13,7 @@ from ..config import Settings, load_settings
 from ..errors import UsageError
 from ..sandbox.server import ServerError, ServerThread
 from .app import WebConfig, WebState, create_app, web_state_of
-from .security import is_loopback_host
+from .security import SESSION_DAYS, is_loopback_host
 from .workspace import RETENTION_DAYS
 
 __all__ = ["check_host", "sample_folder", "serve_ui"]
@@ -26,6 +26,13 @@ def check_host(host: str) -> None:
             f"--host {host} is not a loopback address: the page listens on this machine only "
             "(127.0.0.1, ::1 or localhost), so that nobody else on the network can use it"
         )
+
+
+def _new_links(keys: TextIO, out: TextIO, url: str, state: WebState) -> None:
+    """Print a new one-time link for each line typed, until the input ends."""
+    for _ in keys:
+        print(f"whiteclad-import ui: open {url}/?token={state.tokens.new_link()}", file=out,
+              flush=True)  # fmt: skip
 
 
 def sample_folder() -> Path | None:
@@ -47,9 +54,16 @@ def serve_ui(
     out: TextIO | None = None,
     opener: Callable[[str], Any] = webbrowser.open,
     stop: threading.Event | None = None,
+    keys: TextIO | None = None,
 ) -> None:
-    """Serve the page until Ctrl-C (or ``stop`` is set); print the link to open."""
+    """Serve the page until Ctrl-C (or ``stop`` is set); print the link to open.
+
+    Each line read from ``keys`` (the terminal, when stdin is one) prints a new
+    one-time link, for another browser, without stopping the server.
+    """
     out = out or sys.stdout
+    if keys is None and sys.stdin is not None and sys.stdin.isatty():
+        keys = sys.stdin
     check_host(host)
 
     def settings(given: Mapping[str, Any]) -> Settings:
@@ -70,13 +84,22 @@ def serve_ui(
     link = f"{server.url}/?token={state.tokens.new_link()}"
     print(f"whiteclad-import ui: open {link}", file=out)
     print(
-        "The link works once, in one browser. Imports are kept in "
-        f"{state.workspace.root} for {RETENTION_DAYS} days.",
+        f"The link works once, in one browser, which stays signed in for {SESSION_DAYS} days. "
+        f"Imports are kept in {state.workspace.root} for {RETENTION_DAYS} days.",
         file=out,
     )
     if try_mode:
         print("Try mode: leads go to a sandbox on this machine, not to Whiteclad.", file=out)
-    print("Press Ctrl-C to stop.", file=out, flush=True)
+    if keys is not None:
+        print("Press Enter for a new link (another browser); Ctrl-C to stop.", file=out, flush=True)
+        threading.Thread(
+            target=_new_links,
+            args=(keys, out, server.url, state),
+            name="whiteclad-ui-links",
+            daemon=True,
+        ).start()
+    else:
+        print("Press Ctrl-C to stop.", file=out, flush=True)
     if open_browser:
         opener(link)
     waiter = stop or threading.Event()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from ..helpers import SAMPLES
+from ..helpers import SAMPLES, SPRING
 from .conftest import Web
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
@@ -94,6 +94,7 @@ def test_the_whole_flow_with_a_fix_in_place_and_a_bulk_fix(
         _shot(page, screenshots, "3b-review-fixed")
     page.get_by_role("link", name="Next: send").click()
     expect(page.get_by_test_id("balance")).to_be_visible()
+    expect(page.get_by_test_id("campaign")).to_contain_text("Spring Promo 2026")
     _shot(page, screenshots, "4-send")
     page.get_by_role("button", name=re.compile(r"^Send \d+ leads")).click()
     expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=60_000)
@@ -105,6 +106,34 @@ def test_the_whole_flow_with_a_fix_in_place_and_a_bulk_fix(
     page.get_by_role("link", name="History").click()
     expect(page.get_by_role("heading", name="Past imports")).to_be_visible()
     _shot(page, screenshots, "6-history")
+
+
+def test_campaigns_are_searched_beside_the_picker_and_enter_never_moves_on(
+    page: Page, web: Web
+) -> None:
+    wanted = web.campaign("Autumn webinar follow-up")
+    _upload(page, web, SAMPLES / "facebook_lead_ads.csv")
+    page.get_by_role("link", name="Next: map the columns").click()
+    page.get_by_label("Send to the sandbox on this machine").check()
+    page.select_option("#campaign", label="Spring Promo 2026 (active)")
+    # Typing narrows the picker in place; the campaign chosen stays chosen.
+    page.get_by_label("Search campaigns").fill("autumn webinar")
+    picker = page.locator("#campaign")
+    expect(picker.locator("option")).to_have_count(3)
+    expect(picker).to_have_value(SPRING)
+    expect(picker.locator("option:checked")).to_have_text("Spring Promo 2026 (active)")
+    page.select_option("#campaign", value=wanted)
+    # Enter in a box keeps the choices and stays on this step.
+    page.get_by_label("Default country").fill("US")
+    page.get_by_label("Default country").press("Enter")
+    expect(page.get_by_role("heading", name="Map the columns")).to_be_visible()
+    expect(page.locator("#campaign")).to_have_value(wanted)
+    expect(page.get_by_label("Default country")).to_have_value("US")
+    page.get_by_role("button", name="Next: check every row").click()
+    expect(page.get_by_test_id("count-total")).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Next: send").click()
+    expect(page.get_by_test_id("campaign")).to_contain_text("Autumn webinar follow-up")
+    expect(page.get_by_test_id("campaign")).to_contain_text(wanted)
 
 
 def test_a_script_in_a_cell_is_shown_as_text(page: Page, web: Web, tmp_path: Path) -> None:

@@ -199,10 +199,10 @@ def test_each_sample_is_sent_and_its_reports_match_expected_and_the_command_line
         assert page_summary[key] == cli_summary[key], key
 
 
-def test_a_row_fixed_in_place_is_accepted_and_skipped_rows_are_left_out(
+def test_a_row_fixed_in_place_is_accepted_and_skipped_rows_are_reported_as_skipped(
     page: Page, web: Web, screenshots: Path, tmp_path: Path
 ) -> None:
-    """Skipped rows are left out of the corrected file that is sent: they are in no report."""
+    """A fixed row goes out; skipped rows are not sent but are in rejected.csv, numbered."""
     sample = "generic_leads.csv"
     wanted = _wanted(sample)
     total = sum(wanted.values())
@@ -253,16 +253,30 @@ def test_a_row_fixed_in_place_is_accepted_and_skipped_rows_are_left_out(
     assert fixed["phone"] == "415-555-0188"
 
     run = _send(page, wanted["accepted"] + 1)
-    expect(page.get_by_test_id("count-total")).to_have_text(str(len(corrected)))
+    expect(page.get_by_test_id("count-total")).to_have_text(str(total))
     expect(page.get_by_test_id("count-accepted")).to_have_text(str(wanted["accepted"] + 1))
-    expect(page.get_by_test_id("count-rejected")).to_have_text(str(rejected))
+    expect(page.get_by_test_id("count-rejected")).to_have_text(str(wanted["rejected"] - 1))
     expect(page.get_by_test_id("count-duplicates")).to_have_text(str(wanted["duplicates"]))
     page.screenshot(path=str(screenshots / "results-generic_leads-fixed.png"), full_page=True)
 
-    # Every row of the corrected file in exactly one report (told apart by customer_id,
-    # unique in this sample); the fixed row accepted with its new number.
+    # Every row of the uploaded file in exactly one report, under its own row number:
+    # the fixed row accepted with its new number, the skipped ones rejected as skipped,
+    # every other row where expected.json says.
     where = _every_row_once(_download(page, web, import_id, run, tmp_path / "page"))
-    sent = {record["customer_id"]: (report, record) for report, record in where.values()}
-    assert sorted(sent) == sorted(row_of)
-    report, record = sent[fixed["customer_id"]]
-    assert (report, record["phone_e164"]) == ("accepted", "+14155550188")
+    rows = {int(n): want for n, want in EXPECTED[sample]["rows"].items()
+            if want["outcome"] != "blank"}  # fmt: skip
+    assert set(where) == set(rows)
+    for number, want in rows.items():
+        report, record = where[number]
+        # The same row as in the corrected file downloaded (customer_id is unique here).
+        assert row_of.get(record["customer_id"], number) == number, (number, record)
+        if number == 16:
+            assert (report, record["phone_e164"]) == ("accepted", "+14155550188")
+        elif number in placeholders:
+            assert (report, record["error_codes"]) == ("rejected", "row_skipped"), number
+            assert "skipped on the review page" in record["error"]
+        else:
+            assert report == REPORT_OF[want["outcome"]], (number, record)
+    summary = json.loads((tmp_path / "page" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rejection_reasons"]["row_skipped"] == len(placeholders)
+    assert "phone_placeholder" not in summary["rejection_reasons"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import threading
 import time
@@ -68,6 +69,50 @@ def test_a_review_of_the_rejected_rows_shows_their_numbers_in_the_file(web: Web)
     corrected = session.get(f"{web.url}/imports/{fixed}/review/corrected.csv", timeout=10)
     rows = list(csv.DictReader(io.StringIO(corrected.content.decode("utf-8-sig"))))
     assert [row["source_row"] for row in rows] == originals
+
+
+def test_a_fixed_report_is_sent_under_the_rows_numbers_in_the_first_file(web: Web) -> None:
+    """Rows edited and skipped in a review of rejected.csv keep the first file's numbers."""
+    session = web.client()
+    import_id = _start(web, session, "facebook_lead_ads.csv")
+    _map(web, session, import_id, mapping="facebook")
+    first = _send(web, session, import_id, "dry_run")
+    rejected = list(csv.DictReader(io.StringIO(
+        (first / "rejected.csv").read_text(encoding="utf-8-sig"))))  # fmt: skip
+    by_code = {row["error_codes"]: int(row["source_row"]) for row in rejected}
+    answer = session.post(
+        f"{web.url}/imports/{import_id}/fix", data={"run": first.name}, timeout=30
+    )
+    fixed = answer.url.rsplit("/", 2)[-2]
+    job = web.state.jobs.get(fixed + ":check")
+    assert job is not None and job.wait(60) and job.error is None
+    # In the review the rows are lines of rejected.csv: line 2 is the first rejected row.
+    line = {code: at for at, code in enumerate((row["error_codes"] for row in rejected), 2)}
+    base = f"{web.url}/imports/{fixed}/review/rows"
+    edit = {"column": "phone_number", "value": "+14155550177"}
+    assert session.post(f"{base}/{line['phone_no_region']}", data=edit, timeout=10).ok
+    assert session.post(f"{base}/{line['phone_placeholder']}", data={"action": "skip"},
+                        timeout=10).ok  # fmt: skip
+
+    again = _send(web, session, fixed, "dry_run")
+    where: dict[int, tuple[str, dict[str, str]]] = {}
+    for outcome in ("accepted", "rejected", "duplicates"):
+        for row in csv.DictReader(io.StringIO(
+                (again / f"{outcome}.csv").read_text(encoding="utf-8-sig"))):  # fmt: skip
+            assert int(row["source_row"]) not in where, row
+            where[int(row["source_row"])] = (outcome, row)
+    assert sorted(where) == sorted(by_code.values()), "the first file's numbers, each once"
+    assert where[by_code["phone_no_region"]][0] == "accepted"
+    assert where[by_code["phone_no_region"]][1]["phone_e164"] == "+14155550177"
+    outcome, row = where[by_code["phone_placeholder"]]
+    assert (outcome, row["error_codes"]) == ("rejected", "row_skipped")
+    assert where[by_code["phone_missing"]][1]["error_codes"] == "phone_missing"
+    summary = json.loads((again / "summary.json").read_text(encoding="utf-8"))
+    assert (
+        summary["total"]
+        == len(rejected)
+        == sum(summary[k] for k in ("accepted", "rejected", "duplicates", "pending"))
+    )
 
 
 def _no_region_file(tmp_path: Path, phones: int) -> Path:

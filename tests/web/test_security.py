@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import socket
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator
 from html import unescape
 from pathlib import Path
+from unittest import mock
 
 import requests
 
 from importer.status import ExitStatus
+from importer.web.security import SESSION_DAYS, Tokens
+from importer.web.server import serve_ui
 from importer.web.workspace import RETENTION_DAYS, Workspace
 
 from ..helpers import CliResult
@@ -163,3 +169,64 @@ def test_the_page_refuses_to_listen_beyond_this_machine(run_cli: Callable[..., C
     assert result.exit_code == ExitStatus.CANNOT_START
     assert "is not a loopback address" in result.stderr
     assert socket.gethostname()  # nothing started: the command returned at once
+
+
+def test_a_session_outlives_the_browser_and_the_server_and_ends_in_30_days(
+    web: Web, tmp_path: Path
+) -> None:
+    answer = requests.get(web.link(), timeout=5, allow_redirects=False)
+    assert f"Max-Age={SESSION_DAYS * 86_400}" in answer.headers["set-cookie"]
+    store = tmp_path / "sessions.json"
+    tokens = Tokens(store)
+    session = tokens.trade(tokens.new_link())
+    assert session is not None and tokens.valid(session)
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert session not in store.read_text()  # only a hash is kept
+    # A restarted server reads the sessions back; a link of the old one is gone.
+    link = tokens.new_link()
+    restarted = Tokens(store)
+    assert restarted.valid(session) and not restarted.valid("made-up")
+    assert restarted.trade(link) is None
+    # Thirty days on, the session has ended.
+    later = time.time() + SESSION_DAYS * 86_400 + 1
+    with mock.patch("importer.web.security.time.time", return_value=later):
+        assert not restarted.valid(session)
+        assert not Tokens(store).valid(session)
+
+
+def test_enter_in_the_terminal_prints_a_new_link_for_another_browser(tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()
+    keys, typed = os.fdopen(read_end), os.fdopen(write_end, "w")
+    out, stop, opened = io.StringIO(), threading.Event(), []
+    server = threading.Thread(target=serve_ui, kwargs={
+        "port": 0, "try_mode": True, "state_dir": tmp_path, "out": out, "stop": stop,
+        "opener": opened.append, "keys": keys,
+    })  # fmt: skip
+    server.start()
+    try:
+        _wait_for(lambda: "Press Enter for a new link" in out.getvalue())
+        typed.write("\n")
+        typed.flush()
+        _wait_for(lambda: out.getvalue().count("whiteclad-import ui: open") == 2)
+        first, second = re.findall(r"open (http://\S+)", out.getvalue())
+        assert opened == [first] and first != second
+        assert "stays signed in for 30 days" in out.getvalue()
+        for link in (first, second):  # each works once, in its own browser
+            browser = requests.Session()
+            assert browser.get(link, timeout=5).status_code == 200
+            assert browser.get(link.split("?")[0], timeout=5).status_code == 200
+            assert requests.get(link, timeout=5).status_code == 403
+    finally:
+        stop.set()
+        typed.close()
+        server.join(10)
+        _wait_for(lambda: all(t.name != "whiteclad-ui-links" for t in threading.enumerate()))
+        keys.close()
+    assert not server.is_alive() and out.getvalue().endswith("Stopped.\n")
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
