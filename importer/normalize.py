@@ -72,6 +72,7 @@ __all__ = [
     "normalize_tags",
     "normalize_text",
     "parse_number",
+    "phone_type",
     "split_full_name",
     "split_tags",
 ]
@@ -606,12 +607,6 @@ def _default_country_code(digits: str, metadata: Any) -> tuple[int, str]:
     return 0, ""
 
 
-# Any type other than unknown makes a number valid, so the order only matters for
-# speed: the common types first.
-_TYPE_DESCS = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "voip",
-               "personal_number", "pager", "uan", "voicemail")  # fmt: skip
-
-
 @dataclass(frozen=True, slots=True)
 class _Desc:
     lengths: frozenset[int]
@@ -621,18 +616,63 @@ class _Desc:
         return (not self.lengths or len(nsn) in self.lengths) and bool(self.pattern.fullmatch(nsn))
 
 
+#: The types phonenumbers tries before fixed lines and mobiles, in its order.
+_TYPE_ORDER = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager",
+               "uan", "voicemail")  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class _Rules:
     general: _Desc | None
-    types: tuple[_Desc, ...]
     leading_digits: re.Pattern[str] | None
+    #: Every type's pattern in one, tried in phonenumbers' order: the group that
+    #: matches names the type (see :func:`_classifier`).
+    classifier: re.Pattern[str] | None
+
+    def number_type(self, nsn: str) -> str:
+        """Exactly phonenumbers' ``_number_type_helper``, as a lowercase type name."""
+        if self.general is None or self.classifier is None or not self.general.matches(nsn):
+            return "unknown"
+        found = self.classifier.fullmatch(nsn)
+        return "unknown" if found is None or found.lastgroup is None else found.lastgroup
 
     def known_type(self, nsn: str) -> bool:
-        return (
-            self.general is not None
-            and self.general.matches(nsn)
-            and any(desc.matches(nsn) for desc in self.types)
-        )
+        return self.number_type(nsn) != "unknown"
+
+
+def _classifier(metadata: Any) -> re.Pattern[str] | None:
+    """One pattern for phonenumbers' type rules, a named group for each type.
+
+    phonenumbers tries premium rate, toll free, ... voicemail, then the fixed-line
+    pattern (a fixed line that the mobile pattern also matches, or any fixed line
+    when the two patterns are the same, is ``fixed_line_or_mobile``), then mobile,
+    each with its possible lengths. An alternation tries its branches in order too, so
+    the first branch that matches the whole number is the type phonenumbers gives,
+    with one regular expression call instead of one per type.
+    """
+
+    def branch(desc: Any) -> str | None:
+        pattern = getattr(desc, "national_number_pattern", None)
+        if not pattern:
+            return None
+        lengths = desc.possible_length or ()
+        sized = "|".join(rf"\d{{{n}}}" for n in sorted(set(lengths)))
+        return (rf"(?=(?:{sized})\Z)" if sized else "") + f"(?:{pattern})"
+
+    branches = [f"(?P<{name}>{found})" for name in _TYPE_ORDER
+                if (found := branch(getattr(metadata, name)))]  # fmt: skip
+    fixed, mobile = branch(metadata.fixed_line), branch(metadata.mobile)
+    same = bool(metadata.same_mobile_and_fixed_line_pattern)
+    if fixed is not None:
+        if same:
+            branches.append(f"(?P<fixed_line_or_mobile>{fixed})")
+        else:
+            if mobile is not None:
+                branches.append(f"(?P<fixed_line_or_mobile>(?=(?:{fixed})\\Z){mobile})")
+            branches.append(f"(?P<fixed_line>{fixed})")
+    if mobile is not None and not same:
+        branches.append(f"(?P<mobile>{mobile})")
+    return re.compile("|".join(branches)) if branches else None
 
 
 def _desc(number_desc: Any) -> _Desc | None:
@@ -647,25 +687,24 @@ def _rules(country_code: int, region: str) -> _Rules | None:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     if metadata is None:
         return None
-    types = tuple(desc for desc in (_desc(getattr(metadata, name)) for name in _TYPE_DESCS) if desc)
     leading = metadata.leading_digits
-    return _Rules(_desc(metadata.general_desc), types, re.compile(leading) if leading else None)
+    return _Rules(
+        _desc(metadata.general_desc), re.compile(leading) if leading else None,
+        _classifier(metadata),
+    )  # fmt: skip
 
 
-def is_valid_number(number: phonenumbers.PhoneNumber) -> bool:
-    """Exactly ``phonenumbers.is_valid_number``, about four times faster.
+def _type_of(country_code: int, nsn: str) -> str:
+    """The type of a number as phonenumbers gives it; ``unknown`` for an invalid one.
 
-    The same metadata and the same rules (the country's region found by leading
-    digits or by type, then a number type that is not unknown), with the metadata's
-    patterns compiled once. Tests compare it with phonenumbers on numbers of every
-    region.
+    The region is found as phonenumbers finds it: the only region of the country
+    code, else the first whose leading digits match, else the first for which the
+    number has a type.
     """
-    country_code = number.country_code or 0
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
     if not regions:
-        return False
-    nsn = phonenumbers.national_significant_number(number)
-    known: bool | None = None  # the type check of the region found, when it was run
+        return "unknown"
+    kind: str | None = None  # the type in the region found, when finding it told it
     if len(regions) == 1:
         region: str | None = regions[0]
     else:
@@ -678,17 +717,47 @@ def is_valid_number(number: phonenumbers.PhoneNumber) -> bool:
                 if rules.leading_digits.match(nsn):
                     region = candidate
                     break
-            elif rules.known_type(nsn):
-                region, known = candidate, True
+            elif (found := rules.number_type(nsn)) != "unknown":
+                region, kind = candidate, found
                 break
     if region is None:
-        return False
+        return "unknown"
     if region != "001" and phonenumbers.country_code_for_valid_region(region) != country_code:
-        return False
-    if known is not None:
-        return known
+        return "unknown"
+    if kind is not None:
+        return kind
     rules = _rules(country_code, region)
-    return rules is not None and rules.known_type(nsn)
+    return "unknown" if rules is None else rules.number_type(nsn)
+
+
+def is_valid_number(number: phonenumbers.PhoneNumber) -> bool:
+    """Exactly ``phonenumbers.is_valid_number``, several times faster.
+
+    The same metadata and the same rules (the country's region found by leading
+    digits or by type, then a number type that is not unknown), with the metadata's
+    patterns compiled once, and every type's in one (:func:`_classifier`). Tests
+    compare it with phonenumbers on numbers of every region.
+    """
+    nsn = phonenumbers.national_significant_number(number)
+    return _type_of(number.country_code or 0, nsn) != "unknown"
+
+
+def phone_type(e164: str) -> str:
+    """The numbering plan's type of an E.164 number: ``mobile``, ``toll_free``, ...
+
+    Exactly ``phonenumbers.number_type`` as a lowercase name (``fixed_line``,
+    ``mobile``, ``fixed_line_or_mobile``, ``toll_free``, ``premium_rate``,
+    ``shared_cost``, ``voip``, ``personal_number``, ``pager``, ``uan``, ``voicemail``,
+    ``unknown``), read from the E.164 digits without parsing them again. The plan
+    cannot tell a US or Canadian mobile from a landline, so those are
+    ``fixed_line_or_mobile``.
+    """
+    digits = e164[1:]
+    for size in (1, 2, 3):  # country codes are prefix-free: one length fits
+        code = int(digits[:size] or 0)
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return _type_of(code, digits[size:])
+    return "unknown"
 
 
 def _parse_problem(exc: NumberParseException, shown: str, region: str | None) -> Problem:

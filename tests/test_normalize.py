@@ -20,6 +20,7 @@ from importer.normalize import (
     normalize_priority,
     normalize_tags,
     parse_number,
+    phone_type,
     split_full_name,
     split_tags,
 )
@@ -399,6 +400,65 @@ def test_is_valid_number_equals_phonenumbers_near_real_numbers() -> None:
                     number_of_leading_zeros=example.number_of_leading_zeros,
                 )
                 assert is_valid_number(number) == phonenumbers.is_valid_number(number), number
+
+
+_TYPE_NAMES = {
+    value: name.lower() for name, value in vars(phonenumbers.PhoneNumberType).items()
+    if name.isupper()
+}  # fmt: skip
+
+
+def _near_examples() -> list[phonenumbers.PhoneNumber]:
+    """Numbers of every type of every region, and numbers one digit away from them."""
+    examples = [
+        found
+        for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+        for kind in range(11)
+        if (found := phonenumbers.example_number_for_type(region, kind)) is not None
+    ]
+    examples += [
+        found
+        for code in phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS
+        if (found := phonenumbers.example_number_for_non_geo_entity(code)) is not None
+    ]
+    near = []
+    for example in examples:
+        for delta in (1, 10, 100, 1000, 10**5, 10**6):
+            near.append(phonenumbers.PhoneNumber(
+                country_code=example.country_code,
+                national_number=example.national_number + delta,
+                italian_leading_zero=example.italian_leading_zero,
+                number_of_leading_zeros=example.number_of_leading_zeros,
+            ))  # fmt: skip
+    return examples + near
+
+
+def test_phone_type_equals_phonenumbers_on_every_type_of_every_region() -> None:
+    seen = set()
+    for number in _near_examples():
+        if not phonenumbers.is_valid_number(number):
+            continue
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        want = _TYPE_NAMES[phonenumbers.number_type(number)]
+        assert phone_type(e164) == want, e164
+        seen.add(want)
+    assert seen >= {"fixed_line", "mobile", "fixed_line_or_mobile", "toll_free",
+                    "premium_rate", "shared_cost", "voip", "personal_number", "pager", "uan",
+                    "voicemail"}  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    country_code=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+    national=st.integers(min_value=10**5, max_value=10**13),
+)
+def test_phone_type_equals_phonenumbers_on_any_valid_number(
+    country_code: int, national: int
+) -> None:
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=national)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    want = _TYPE_NAMES[phonenumbers.number_type(number)]
+    assert phone_type(e164) == want
 
 
 @given(
