@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from .client import CreateLeadsResult, LeadResult
 from .ledger import ACCEPTED, DUPLICATE, REJECTED, LedgerRow, RowResult
+from .normalize import phone_type
 from .reports import ReportRows, empty_rows
 
 __all__ = [
@@ -95,8 +96,8 @@ def ledger_rows(rows: Sequence[LedgerRow]) -> ReportRows:
         valid = row.valid
         head = [*valid.values, valid.source_row]
         if row.state == ACCEPTED:
-            out["accepted"].append([*head, valid.phone, valid.warnings, row.lead_id,
-                                    row.campaign_lead_id])  # fmt: skip
+            out["accepted"].append([*head, valid.phone, phone_type(valid.phone), valid.warnings,
+                                    row.lead_id, row.campaign_lead_id])  # fmt: skip
         elif row.state == REJECTED:
             out["rejected"].append([*head, row.error, row.error_code])
         elif row.state == DUPLICATE:

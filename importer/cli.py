@@ -132,6 +132,21 @@ def _header_row_option(function: Any) -> Any:
     )(function)
 
 
+def _reject_phone_type_option(function: Any) -> Any:
+    from .phonepolicy import PHONE_TYPES
+
+    return click.option(
+        "--reject-phone-type",
+        "reject_phone_types",
+        multiple=True,
+        type=click.Choice(list(PHONE_TYPES)),
+        metavar="TYPE",
+        help="Reject numbers of this type too (repeatable): "
+        f"{', '.join(PHONE_TYPES)}. Premium-rate numbers are always rejected "
+        "[default: the profile's reject_phone_types].",
+    )(function)
+
+
 def _debug_option(function: Any) -> Any:
     return click.option(
         "--debug", is_flag=True, expose_value=False, help="Show the full traceback on errors."
@@ -286,6 +301,7 @@ def cli() -> None:
     help="Drop a bad email, priority, tags or timeZone value (with a warning) instead of "
     "rejecting the row. A bad phone always rejects the row.",
 )
+@_reject_phone_type_option
 @click.option("--encoding", help="Text encoding of a CSV file [default: detected].")
 @click.option(
     "--delimiter", help="Delimiter of a CSV file: ',', ';', '|' or 'tab' [default: detected]."
@@ -362,6 +378,7 @@ def import_command(
     out_dir: Path | None,
     region: str | None,
     lenient: bool,
+    reject_phone_types: tuple[str, ...],
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
@@ -397,7 +414,8 @@ def import_command(
     stderr = sys.stderr
     settings = load_settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
-         "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit},
+         "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
+         "reject_phone_types": frozenset(reject_phone_types) or None},
         config=config_path, profile=profile,
     )  # fmt: skip
     read = ReadOptions(
@@ -619,6 +637,7 @@ def runs_show_command(
               "rejected rows or a failure.")  # fmt: skip
 @click.option("--region", metavar="CC", help="Default country for phones without a country code.")
 @click.option("--lenient", is_flag=True, help="Drop bad optional values instead of rejecting.")
+@_reject_phone_type_option
 @click.option("--batch-size", type=click.IntRange(1, MAX_BATCH),
               help="Leads per request [default: 1000].")  # fmt: skip
 @click.option("--rate-limit", type=click.IntRange(min=0), metavar="N",
@@ -643,6 +662,7 @@ def drain_command(
     notify_url: str | None,
     region: str | None,
     lenient: bool,
+    reject_phone_types: tuple[str, ...],
     batch_size: int | None,
     rate_limit: int | None,
     header_row: int | None,
@@ -670,7 +690,8 @@ def drain_command(
     settings = load_settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
          "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
-         "settle_seconds": settle_seconds, "notify_url": notify_url},
+         "settle_seconds": settle_seconds, "notify_url": notify_url,
+         "reject_phone_types": frozenset(reject_phone_types) or None},
         config=config_path, profile=profile,
     )  # fmt: skip
     options = drain_options(

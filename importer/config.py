@@ -36,6 +36,7 @@ import jsonschema
 from .client import DEFAULT_BASE_URL, Credentials
 from .errors import ConfigError, ImporterError
 from .ledger import default_state_dir
+from .phonepolicy import check_phone_types
 from .resources import data_dir
 from .yamlfile import read_yaml
 
@@ -89,6 +90,7 @@ SETTINGS = (
     Setting("state_dir", Path),
     Setting("settle_seconds", float, 60.0),
     Setting("notify_url", str, secret=True),
+    Setting("reject_phone_types", frozenset, frozenset()),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: Settings that the command line never sets.
@@ -147,6 +149,8 @@ class Settings:
                 shown = "-"
             elif setting.secret:
                 shown = MASK
+            elif isinstance(value, frozenset):
+                shown = ", ".join(sorted(value)) or "-"
             else:
                 shown = str(value)
             rows.append((setting.name, shown, self.sources.get(setting.name, "default")))
@@ -236,6 +240,8 @@ def _resolve(
             value = Path(value).expanduser()
         elif setting.kind is float:
             value = float(value)
+        elif setting.kind is frozenset:
+            value = frozenset(value or ())
         return value, where
     return setting.default, "default"
 
@@ -243,6 +249,11 @@ def _resolve(
 def _parse(setting: Setting, text: str, variable: str) -> Any:
     if setting.kind is str:
         return text
+    if setting.kind is frozenset:  # a list, written "toll_free,voip" in a variable
+        try:
+            return check_phone_types(text, variable)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
     if setting.kind is Path:
         return Path(text).expanduser()
     try:

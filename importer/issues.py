@@ -38,6 +38,10 @@ REJECTION_CODES: dict[str, str] = {
     ),
     "phone_fax": "the number is marked as a fax number (`Fax`, `Telefax`, `F:`)",
     "phone_cell_error": "a spreadsheet error value such as `#N/A` or `#REF!`, not a number",
+    "phone_premium_rate": "a premium-rate number: calling it costs money",
+    "phone_type_rejected": (
+        "a type of number the run rejects (`--reject-phone-type`, `reject_phone_types:`)"
+    ),
     "country_unknown": (
         "the row's country cell names no country this tool knows; the phone is not read in "
         "the default country instead"

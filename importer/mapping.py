@@ -119,6 +119,8 @@ class Mapping:
     description: str = ""
     #: The header's row number as a spreadsheet shows it; None: found by the reader.
     header_row: int | None = None
+    #: Types of number rejected besides premium-rate ones (see :mod:`importer.phonepolicy`).
+    reject_phone_types: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
@@ -257,6 +259,7 @@ def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:
         campaign=document.get("campaign"),
         description=document.get("description", ""),
         header_row=None if header_row is None else int(header_row),
+        reject_phone_types=frozenset(document.get("reject_phone_types") or ()),
     )
 
 

@@ -97,6 +97,10 @@ class Phone:
     e164: str
     extension: str | None = None
     warning: PhoneWarning | None = None
+    #: The numbering plan's type (see :func:`phone_type`), once a policy looked at it.
+    kind: str = ""
+    #: What that policy says of the type (a toll-free number, say), if anything.
+    notice: PhoneWarning | None = None
 
 
 # Values people type when they have no number; compared case-insensitively.

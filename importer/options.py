@@ -157,4 +157,5 @@ def import_options(
         write_leads=write_leads,
         workbook=workbook,
         workers=workers,
+        reject_phone_types=settings["reject_phone_types"] or frozenset(),
     )

@@ -53,6 +53,7 @@ from .ledger import (
     run_key,
 )
 from .mapping import Mapping, Source, bind_mapping, check_region, load_mapping
+from .phonepolicy import PhonePolicy
 from .reader import Chunk, ReadOptions, SourceFile, open_source
 from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
 from .sending import NOT_SENT_STOPPED, BatchSender
@@ -111,6 +112,9 @@ class ImportOptions:
     #: Rows to leave out, by row number: reported as rejected with ``row_skipped``.
     #: The review page passes the rows a person skipped there.
     skip_rows: frozenset[int] = frozenset()
+    #: Types of number to reject besides premium-rate ones (see :mod:`importer.phonepolicy`);
+    #: the mapping's ``reject_phone_types`` are rejected too.
+    reject_phone_types: frozenset[str] = frozenset()
 
 
 class Progress(Protocol):
@@ -342,6 +346,9 @@ def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord
     # Other row numbers, or other rows left out, make another run of the same file.
     if options.read.source_row_numbers:
         parts["source_row_numbers"] = "yes"
+    rejected_types = options.reject_phone_types | run.mapping.reject_phone_types
+    if rejected_types:
+        parts["reject_phone_types"] = " ".join(sorted(rejected_types))
     if options.skip_rows:
         parts["skip_rows"] = hashlib.sha256(
             " ".join(map(str, sorted(options.skip_rows))).encode()
@@ -473,6 +480,7 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
     context = ValidationContext(
         bound, info.columns, run.region, options.lenient, leads=sending or write_leads,
         skip_rows=options.skip_rows,
+        phone_policy=PhonePolicy(options.reject_phone_types | run.mapping.reject_phone_types),
     )  # fmt: skip
     valid_count = 0
     # The workers look at the columns the mapping reads for cells the reports must
@@ -503,8 +511,9 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
                     queued.append(ValidRow(number, phones[i], verdicts.leads[i], cells,
                                            warnings.get(i, "")))  # fmt: skip
                 else:
+                    kind = verdicts.phone_types[i]
                     rows["accepted"].append(
-                        [*cells, number, phones[i], warnings.get(i, ""), "", ""]
+                        [*cells, number, phones[i], kind, warnings.get(i, ""), "", ""]
                     )
                     if write_leads:
                         leads.append(f'{{"source_row": {number}, "lead": {verdicts.leads[i]}}}\n')

@@ -118,6 +118,7 @@ __all__ = [
 ADDED_COLUMNS = (
     "source_row",
     "phone_e164",
+    "phone_type",
     "warnings",
     "error",
     "error_codes",

@@ -57,6 +57,7 @@ from .dedupe import InFileDuplicates
 from .issues import CODE_FIELDS, Issue
 from .mapping import CUSTOM_PREFIX, BoundMapping, bind_mapping, check_region, load_mapping, project
 from .normalize import Phone, normalize_phone
+from .phonepolicy import PhonePolicy
 from .pipeline import MAX_WORKERS, PARALLEL_MIN_BYTES
 from .reader import (
     DEFAULT_CHUNK_ROWS,
@@ -66,7 +67,7 @@ from .reader import (
     SourceInfo,
     open_source,
 )
-from .schema import validate_chunk
+from .schema import PhoneBook, validate_chunk
 from .validation import ChunkValidator, ValidationContext, columns_of
 
 __all__ = [
@@ -726,7 +727,10 @@ class Review:
 
     def _context(self) -> ValidationContext:
         region = self.region or self._mapping.region
-        return ValidationContext(self._bound, self.columns, region, self.lenient, leads=False)
+        policy = PhonePolicy(self._mapping.reject_phone_types)
+        return ValidationContext(
+            self._bound, self.columns, region, self.lenient, leads=False, phone_policy=policy
+        )
 
     def _judge(
         self, chunks: Iterable[Chunk], workers: int
@@ -778,6 +782,7 @@ class Review:
             region=context.region,
             lenient=context.lenient,
             extra_values=extra,
+            phone_book=PhoneBook(policy=context.phone_policy),
         )
         issues: dict[int, list[Issue]] = {}
         for issue in validated.issues:

@@ -12,8 +12,11 @@ Strict by default: any problem rejects the row. With ``lenient=True`` a problem
 in an optional field (email, priority, tags, timeZone) only drops that value and
 records a warning; a bad phone always rejects the row. A phone read with a guess
 (see :func:`~importer.normalize.normalize_phone`) carries a warning, which never
-rejects the row. A filled country cell that names no known country rejects the row
-(``country_unknown``): its phone is never read in the default country instead.
+rejects the row. The run's :class:`~importer.phonepolicy.PhonePolicy` judges each
+valid number's type: premium-rate numbers (and the types a run rejects) reject the
+row, toll-free and fictional numbers carry a warning. A filled country cell that names
+no known country rejects the row (``country_unknown``): its phone is never read in the
+default country instead.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import json
 from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -45,6 +48,7 @@ from .normalize import (
     normalize_tags,
     normalize_text,
 )
+from .phonepolicy import PhonePolicy
 from .problems import quote as _quote
 from .timezones import normalize_timezone
 
@@ -79,6 +83,8 @@ class ValidatedChunk:
     issues: list[Issue]
     #: Rows with at least one error (warnings do not count).
     rejected: pd.Series
+    #: The numbering plan's type of each row's phone ("" where there is no valid one).
+    phone_types: list[str] = field(default_factory=list)
 
 
 PhoneKey = tuple[str, str | None]
@@ -92,16 +98,24 @@ class PhoneBook:
     chunk, and collects what that chunk learned.
     """
 
-    def __init__(self, known: dict[PhoneKey, Phone | Problem] | None = None) -> None:
+    def __init__(
+        self,
+        known: dict[PhoneKey, Phone | Problem] | None = None,
+        policy: PhonePolicy | None = None,
+    ) -> None:
         self.known = known or {}
         self.learned: dict[PhoneKey, Phone | Problem] = {}
+        self.policy = policy or PhonePolicy()
 
     def normalize(self, raw: str, region: str | None) -> Phone | Problem:
-        """Return the normalized phone, parsing it only the first time it is seen."""
+        """Return the normalized phone, as the run's policy judges it, parsed once."""
         key = (raw, region)
         found = self.known.get(key) or self.learned.get(key)
         if found is None:
-            found = self.learned[key] = normalize_phone(raw, region)
+            found = normalize_phone(raw, region)
+            if type(found) is Phone:
+                found = self.policy.check(found)
+            self.learned[key] = found
         return found
 
 
@@ -306,9 +320,12 @@ def validate_chunk(
             )
             issues.append(Issue(int(row), str(column), case.code, case.message, severity))
     for row, value in zip(parsed.index.tolist(), parsed["phone"].tolist(), strict=True):
-        if type(value) is Phone and value.warning is not None:
-            warning = value.warning
-            issues.append(Issue(int(row), "phone", warning.code, warning.message, "warning"))
+        if type(value) is Phone:
+            for warning in (value.warning, value.notice):
+                if warning is not None:
+                    issues.append(
+                        Issue(int(row), "phone", warning.code, warning.message, "warning")
+                    )
     for row, values in (extra_values or {}).items():
         shown = ", ".join(f"'{value}'" for value in values if value.strip())
         issues.append(
@@ -326,7 +343,8 @@ def validate_chunk(
     )
     error_rows = {issue.row for issue in issues if issue.severity == "error"}
     rejected = pd.Series(leads.index.isin(list(error_rows)), index=leads.index)
-    return ValidatedChunk(leads=leads, issues=issues, rejected=rejected)
+    kinds = [p.kind if type(p) is Phone else "" for p in parsed["phone"].tolist()]
+    return ValidatedChunk(leads=leads, issues=issues, rejected=rejected, phone_types=kinds)
 
 
 def _choose_phones(frame: pd.DataFrame, region: str | None, book: PhoneBook) -> pd.DataFrame:

@@ -534,8 +534,12 @@ def preview_mapping(
     projected = project(head, bound)
     validated = validate_chunk(projected, region=region or mapping.region)
     problems: dict[tuple[int, str], Issue] = {
-        (issue.row, issue.field): issue for issue in validated.issues
+        (issue.row, issue.field): issue for issue in validated.issues if issue.severity == "error"
     }
+    warned: dict[tuple[int, str], list[str]] = {}
+    for issue in validated.issues:
+        if issue.severity == "warning":
+            warned.setdefault((issue.row, issue.field), []).append(issue.code)
     previews = []
     keys = list(bound.fields)
     if "fullName" in keys:
@@ -549,8 +553,13 @@ def preview_mapping(
             raw = " | ".join(cell if cell.strip() else "(empty)" for cell in cells) or _shown(
                 projected.at[row, key] if key in projected else None
             )
-            issue = problems.get((int(row), key))
-            after = f"rejected: {issue.message}" if issue else _shown(validated.leads.at[row, key])
+            problem = problems.get((int(row), key))
+            if problem is not None:
+                after = f"rejected: {problem.message}"
+            else:
+                after = _shown(validated.leads.at[row, key])
+                codes = warned.get((int(row), key))
+                after += f" (warning: {', '.join(codes)})" if codes else ""
             samples.append((int(row), raw, after))
         previews.append(FieldPreview(key, _describe(source), tuple(samples)))
     if bound.country is not None:

@@ -58,6 +58,7 @@ from .cells import columns_to_neutralize
 from .issues import Issue, join_messages
 from .mapping import BoundMapping, project
 from .normalize import Phone, PhoneWarning, Problem
+from .phonepolicy import PhonePolicy
 from .process_wide import ProcessWideSetting
 from .reader import Chunk
 from .schema import PhoneBook, PhoneKey, country_for, lead_json_rows, validate_chunk
@@ -100,6 +101,8 @@ class ValidationContext:
     #: Rows a person chose to leave out (by row number): rejected as ``row_skipped``
     #: without being looked at, so they are reported like every other row.
     skip_rows: frozenset[int] = frozenset()
+    #: Which types of number the run rejects or warns about.
+    phone_policy: PhonePolicy = field(default_factory=PhonePolicy)
 
 
 @dataclass
@@ -114,6 +117,8 @@ class Verdicts:
     rejected: dict[int, tuple[str, str]]
     #: E.164 phone of each row ("" for rejected rows).
     phones: list[str]
+    #: The numbering plan's type of each row's phone ("" for rejected rows).
+    phone_types: list[str]
     #: Valid rows with warnings: the warnings, in sentences.
     warnings: dict[int, str]
     #: Valid rows: the lead to send, as JSON (only when the context asks for leads).
@@ -131,26 +136,35 @@ class Verdicts:
         return at not in self.rejected
 
 
-#: A phone result as plain values: (e164, extension), (e164, extension, warning code,
-#: warning message) for a phone read with a guess, or (code, message, None) for a problem.
-PlainResult = tuple[str, str | None] | tuple[str, str, None] | tuple[str, str | None, str, str]
+#: A phone result as plain values: (e164, extension, type, warning code, warning message,
+#: notice code, notice message) for a phone, (code, message) for a problem.
+PlainResult = (
+    tuple[str, str | None, str, str | None, str | None, str | None, str | None] | tuple[str, str]
+)
 
 
 def _plain(result: Phone | Problem) -> PlainResult:
     if type(result) is Phone:
-        if result.warning is not None:
-            return (result.e164, result.extension, result.warning.code, result.warning.message)
-        return (result.e164, result.extension)
+        warning, notice = result.warning, result.notice
+        return (
+            result.e164, result.extension, result.kind,
+            warning.code if warning else None, warning.message if warning else None,
+            notice.code if notice else None, notice.message if notice else None,
+        )  # fmt: skip
     assert isinstance(result, Problem)
-    return (result.code, result.message, None)
+    return (result.code, result.message)
 
 
 def _result(plain: PlainResult) -> Phone | Problem:
     if len(plain) == 2:
-        return Phone(plain[0], plain[1])
-    if len(plain) == 4:
-        return Phone(plain[0], plain[1], PhoneWarning(plain[2], plain[3]))
-    return Problem(plain[0], plain[1] or "")
+        return Problem(plain[0], plain[1] or "")
+    e164, extension, kind, code, message, notice_code, notice_message = plain
+    return Phone(
+        e164, extension,
+        PhoneWarning(code, message or "") if code else None,
+        kind,
+        PhoneWarning(notice_code, notice_message or "") if notice_code else None,
+    )  # fmt: skip
 
 
 def validate_rows(
@@ -174,7 +188,9 @@ def validate_rows(
         index=pd.Index(numbers, name="source_row"),
         dtype=object,
     )
-    book = PhoneBook({key: _result(plain) for key, plain in (known or {}).items()})
+    book = PhoneBook(
+        {key: _result(plain) for key, plain in (known or {}).items()}, context.phone_policy
+    )
     validated = validate_chunk(
         project(frame, context.bound),
         region=context.region,
@@ -187,6 +203,7 @@ def validate_rows(
         by_row.setdefault(issue.row, []).append(issue)
     rejected_at = validated.rejected.to_numpy().tolist()
     phones = validated.leads["phone"].tolist()
+    kinds = validated.phone_types
     valid_at = [at for at, bad in enumerate(rejected_at) if not bad]
     learned: dict[str | None, dict[str, PlainResult]] = {}
     for (cell, region), result in book.learned.items():
@@ -194,6 +211,7 @@ def validate_rows(
     verdicts = Verdicts(
         rejected={},
         phones=phones,
+        phone_types=kinds,
         warnings={},
         leads=dict(zip(valid_at, lead_json_rows(validated.leads, valid_at), strict=True))
         if context.leads
@@ -204,13 +222,18 @@ def validate_rows(
     position = {number: at for at, number in enumerate(numbers)} if by_row else {}
     for number, issues in by_row.items():
         at = position[number]
-        notes = join_messages(issues)
         if rejected_at[at]:
-            phones[at] = ""
-            verdicts.rejected[at] = (notes, " ".join(dict.fromkeys(i.code for i in issues)))
-            verdicts.reasons.update({issue.code for issue in issues if issue.severity == "error"})
+            # What rejects the row, alone: a warning beside it (a toll-free number, say)
+            # is not what the person has to fix.
+            errors = [issue for issue in issues if issue.severity == "error"]
+            phones[at] = kinds[at] = ""
+            verdicts.rejected[at] = (
+                join_messages(errors),
+                " ".join(dict.fromkeys(i.code for i in errors)),
+            )
+            verdicts.reasons.update({issue.code for issue in errors})
         else:
-            verdicts.warnings[at] = notes
+            verdicts.warnings[at] = join_messages(issues)
         verdicts.warning_count += sum(1 for issue in issues if issue.severity == "warning")
     return verdicts
 
@@ -233,14 +256,17 @@ def _without_skipped(
         known,
     )
     phones = [""] * len(numbers)
+    kinds = [""] * len(numbers)
     for position, at in enumerate(keep):
         phones[at] = kept.phones[position]
+        kinds[at] = kept.phone_types[position]
     rejected = {keep[position]: verdict for position, verdict in kept.rejected.items()}
     skipped = [at for at, number in enumerate(numbers) if number in skip]
     rejected.update((at, (SKIPPED_MESSAGE, SKIPPED_CODE)) for at in skipped)
     return Verdicts(
         rejected=rejected,
         phones=phones,
+        phone_types=kinds,
         warnings={keep[position]: notes for position, notes in kept.warnings.items()},
         leads={keep[position]: lead for position, lead in kept.leads.items()},
         warning_count=kept.warning_count,
@@ -313,18 +339,18 @@ def _validate_in_worker(job: bytes) -> bytes:
 # twice as fast as from pickle, and both ends are the same interpreter.
 def _verdict_values(verdicts: Verdicts) -> tuple[Any, ...]:
     return (
-        verdicts.rejected, verdicts.phones, verdicts.warnings, verdicts.leads,
+        verdicts.rejected, verdicts.phones, verdicts.phone_types, verdicts.warnings, verdicts.leads,
         verdicts.warning_count, dict(verdicts.reasons), verdicts.learned,
         verdicts.formula_columns,
     )  # fmt: skip
 
 
 def _verdicts_from(data: bytes) -> Verdicts:
-    rejected, phones, warnings, leads, warning_count, reasons, learned, formulas = marshal.loads(
-        data
+    rejected, phones, kinds, warnings, leads, warning_count, reasons, learned, formulas = (
+        marshal.loads(data)
     )
-    return Verdicts(rejected, phones, warnings, leads, warning_count, Counter(reasons), learned,
-                    formulas)  # fmt: skip
+    return Verdicts(rejected, phones, kinds, warnings, leads, warning_count, Counter(reasons),
+                    learned, formulas)  # fmt: skip
 
 
 class ChunkValidator:

@@ -115,6 +115,7 @@ def test_report_columns_keep_the_source_columns_in_order(tmp_path: Path) -> None
         *source_columns,
         "source_row",
         "phone_e164",
+        "phone_type",
         "warnings",
         "lead_id",
         "campaign_lead_id",
@@ -198,9 +199,15 @@ def test_phone_results_are_shared_across_chunks(tmp_path: Path) -> None:
     # Each distinct cell is normalized once in the run, whichever chunk it is in.
     assert learned == [1, 0, 1]
     assert validator.known_count == 2
+    fictional = "is a fictional number, kept for films, samples and tests; it reaches nobody real"
     assert validator.known == {
-        "US": {"(415) 555-0123": ("+14155550123", None), "+1 212 555 0102": ("+12125550102", None)}
-    }
+        "US": {
+            cell: (e164, None, "fixed_line_or_mobile", None, None, "phone_fictional",
+                   f"phone {e164} {fictional}")
+            for cell, e164 in (("(415) 555-0123", "+14155550123"),
+                               ("+1 212 555 0102", "+12125550102"))
+        }
+    }  # fmt: skip
 
 
 def test_phone_results_kept_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -66,6 +66,9 @@ def test_the_whole_flow_with_a_fix_in_place_and_a_bulk_fix(
     expect(page.get_by_test_id("count-rejected")).to_have_text("4", timeout=30_000)
     valid = page.get_by_test_id("count-valid").inner_text()
     _shot(page, screenshots, "3-review")
+    # A warning marks its cell apart from errors: the samples' 555-01xx numbers are fictional.
+    warned = page.locator("td.cell-warn .reason.warning").first
+    expect(warned).to_contain_text("is a fictional number")
     # Fix one rejected row in place: the e-mail cell.
     cell = page.locator("td.cell-bad input[name=value]").first
     row = cell.locator("xpath=ancestor::tr")
