@@ -96,8 +96,9 @@ def ledger_rows(rows: Sequence[LedgerRow]) -> ReportRows:
         valid = row.valid
         head = [*valid.values, valid.source_row]
         if row.state == ACCEPTED:
-            out["accepted"].append([*head, valid.phone, phone_type(valid.phone), valid.warnings,
-                                    row.lead_id, row.campaign_lead_id])  # fmt: skip
+            out["accepted"].append([*head, valid.phone, phone_type(valid.phone), valid.time_zone,
+                                    valid.zone_source, valid.warnings, row.lead_id,
+                                    row.campaign_lead_id])  # fmt: skip
         elif row.state == REJECTED:
             out["rejected"].append([*head, row.error, row.error_code])
         elif row.state == DUPLICATE:

@@ -147,6 +147,15 @@ def _reject_phone_type_option(function: Any) -> Any:
     )(function)
 
 
+def _no_infer_timezone_option(function: Any) -> Any:
+    return click.option(
+        "--no-infer-timezone",
+        is_flag=True,
+        help="Send leads without a time zone without one, instead of the zone of their postal "
+        "code or phone number [default: the profile's infer_time_zone, else inferred].",
+    )(function)
+
+
 def _debug_option(function: Any) -> Any:
     return click.option(
         "--debug", is_flag=True, expose_value=False, help="Show the full traceback on errors."
@@ -302,6 +311,7 @@ def cli() -> None:
     "rejecting the row. A bad phone always rejects the row.",
 )
 @_reject_phone_type_option
+@_no_infer_timezone_option
 @click.option("--encoding", help="Text encoding of a CSV file [default: detected].")
 @click.option(
     "--delimiter", help="Delimiter of a CSV file: ',', ';', '|' or 'tab' [default: detected]."
@@ -379,6 +389,7 @@ def import_command(
     region: str | None,
     lenient: bool,
     reject_phone_types: tuple[str, ...],
+    no_infer_timezone: bool,
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
@@ -415,7 +426,8 @@ def import_command(
     settings = load_settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
          "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
-         "reject_phone_types": frozenset(reject_phone_types) or None},
+         "reject_phone_types": frozenset(reject_phone_types) or None,
+         "infer_time_zone": False if no_infer_timezone else None},
         config=config_path, profile=profile,
     )  # fmt: skip
     read = ReadOptions(
@@ -638,6 +650,7 @@ def runs_show_command(
 @click.option("--region", metavar="CC", help="Default country for phones without a country code.")
 @click.option("--lenient", is_flag=True, help="Drop bad optional values instead of rejecting.")
 @_reject_phone_type_option
+@_no_infer_timezone_option
 @click.option("--batch-size", type=click.IntRange(1, MAX_BATCH),
               help="Leads per request [default: 1000].")  # fmt: skip
 @click.option("--rate-limit", type=click.IntRange(min=0), metavar="N",
@@ -663,6 +676,7 @@ def drain_command(
     region: str | None,
     lenient: bool,
     reject_phone_types: tuple[str, ...],
+    no_infer_timezone: bool,
     batch_size: int | None,
     rate_limit: int | None,
     header_row: int | None,
@@ -691,7 +705,8 @@ def drain_command(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
          "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
          "settle_seconds": settle_seconds, "notify_url": notify_url,
-         "reject_phone_types": frozenset(reject_phone_types) or None},
+         "reject_phone_types": frozenset(reject_phone_types) or None,
+         "infer_time_zone": False if no_infer_timezone else None},
         config=config_path, profile=profile,
     )  # fmt: skip
     options = drain_options(

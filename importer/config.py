@@ -91,6 +91,7 @@ SETTINGS = (
     Setting("settle_seconds", float, 60.0),
     Setting("notify_url", str, secret=True),
     Setting("reject_phone_types", frozenset, frozenset()),
+    Setting("infer_time_zone", bool, True),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: Settings that the command line never sets.
@@ -249,6 +250,12 @@ def _resolve(
 def _parse(setting: Setting, text: str, variable: str) -> Any:
     if setting.kind is str:
         return text
+    if setting.kind is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{variable}='{text}' is not true or false; fix or unset it")
     if setting.kind is frozenset:  # a list, written "toll_free,voip" in a variable
         try:
             return check_phone_types(text, variable)

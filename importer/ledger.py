@@ -84,6 +84,8 @@ CREATE TABLE IF NOT EXISTS rows (
     campaign_lead_id TEXT,
     error TEXT,
     error_code TEXT,
+    time_zone TEXT NOT NULL DEFAULT '',
+    zone_source TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (run_id, source_row)
 );
 CREATE INDEX IF NOT EXISTS rows_by_state ON rows (run_id, state, source_row);
@@ -100,6 +102,13 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 """
 
+#: Columns of ``rows`` added since the first version, added to older ledgers when opened.
+_ADDED_ROW_COLUMNS = ("time_zone", "zone_source")
+_ROW_COLUMNS = (
+    "run_id, source_row, phone, lead, cells, warnings, state, uncertain, batch_id, lead_id, "
+    "campaign_lead_id, error, error_code, time_zone, zone_source"
+)
+
 QUEUED, SENDING = "queued", "sending"
 ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
 FINAL_STATES = (ACCEPTED, REJECTED, DUPLICATE)
@@ -115,6 +124,9 @@ class ValidRow:
     lead: str
     values: list[str]
     warnings: str
+    #: The lead's time zone ("" for none) and where it came from (see the reports).
+    time_zone: str = ""
+    zone_source: str = ""
 
 
 class ExclusiveLock:
@@ -248,10 +260,18 @@ class Ledger:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
+            self._add_columns()
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(
                 f"cannot use the ledger {path} ({exc}); check --state-dir and its permissions"
             ) from exc
+
+    def _add_columns(self) -> None:
+        """Give a ledger written by an earlier version the columns this one writes."""
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(rows)")}
+        for name in _ADDED_ROW_COLUMNS:
+            if name not in have:
+                self._db.execute(f"ALTER TABLE rows ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         """Close the file."""
@@ -364,13 +384,14 @@ class Ledger:
         """Queue valid rows of a run (one transaction)."""
         records = [
             (run_id, row.source_row, row.phone, row.lead,
-             json.dumps(row.values, ensure_ascii=False), row.warnings, QUEUED)
+             json.dumps(row.values, ensure_ascii=False), row.warnings, QUEUED, row.time_zone,
+             row.zone_source)
             for row in rows
         ]  # fmt: skip
         with self._transaction() as db:
             db.executemany(
-                "INSERT INTO rows (run_id, source_row, phone, lead, cells, warnings, state) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO rows (run_id, source_row, phone, lead, cells, warnings, state, "
+                "time_zone, zone_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 records,
             )
 
@@ -400,7 +421,7 @@ class Ledger:
     def next_batch(self, run_id: int, size: int, after: int) -> list[LedgerRow]:
         """Return up to ``size`` queued rows after source row ``after``, in source order."""
         found = self._db.execute(
-            "SELECT * FROM rows WHERE run_id = ? AND state = ? AND source_row > ? "
+            f"SELECT {_ROW_COLUMNS} FROM rows WHERE run_id = ? AND state = ? AND source_row > ? "
             "ORDER BY source_row LIMIT ?",
             (run_id, QUEUED, after, size),
         )
@@ -411,7 +432,8 @@ class Ledger:
         after = -1
         while True:
             found = self._db.execute(
-                "SELECT * FROM rows WHERE run_id = ? AND source_row > ? ORDER BY source_row "
+                f"SELECT {_ROW_COLUMNS} FROM rows WHERE run_id = ? AND source_row > ? "
+                "ORDER BY source_row "
                 "LIMIT ?",
                 (run_id, after, chunk),
             ).fetchall()
@@ -422,9 +444,11 @@ class Ledger:
 
     def _row(self, row: tuple[Any, ...]) -> LedgerRow:
         (_run, source_row, phone, lead, cells, warnings, state, uncertain, _batch, lead_id,
-         campaign_lead_id, error, error_code) = row  # fmt: skip
+         campaign_lead_id, error, error_code, time_zone, zone_source) = row  # fmt: skip
         return LedgerRow(
-            valid=ValidRow(source_row, phone, lead, json.loads(cells), warnings),
+            valid=ValidRow(
+                source_row, phone, lead, json.loads(cells), warnings, time_zone, zone_source
+            ),
             state=state,
             uncertain=bool(uncertain),
             lead_id=lead_id,

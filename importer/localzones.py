@@ -93,6 +93,7 @@ from .normalize import phone_type
 from .timezones import normalize_timezone
 
 __all__ = [
+    "same_clock",
     "zone_for_phone",
     "zone_for_postal_code",
 ]
@@ -175,6 +176,11 @@ def zone_for_phone(e164: str) -> str | None:
     if kind in _geographic_types(code):
         return geographic
     return None if kind == "unknown" else national
+
+
+def same_clock(first: str, second: str) -> bool:
+    """Whether two zones keep the same UTC offset at every moment of the coming year."""
+    return first == second or _clock(first) == _clock(second)
 
 
 # --- postal codes -------------------------------------------------------------------

@@ -45,6 +45,7 @@ __all__ = [
     "EXTRA_FIELDS",
     "LEAD_FIELDS",
     "PHONE_FALLBACKS",
+    "POSTAL_CODE_COLUMN",
     "BoundMapping",
     "Mapping",
     "Source",
@@ -74,6 +75,8 @@ EXTRA_FIELDS = ("fullName",)
 CUSTOM_PREFIX = "customFields."
 #: Projected column holding each row's country, when the mapping names one.
 COUNTRY_COLUMN = "country"
+#: Projected column holding each row's postal code, when the mapping names one.
+POSTAL_CODE_COLUMN = "postalCode"
 #: Projected column holding each row's other phone cells, in order, when the mapping
 #: names several phone columns: the validator takes the first valid number.
 PHONE_FALLBACKS = "phone.fallbacks"
@@ -121,6 +124,10 @@ class Mapping:
     header_row: int | None = None
     #: Types of number rejected besides premium-rate ones (see :mod:`importer.phonepolicy`).
     reject_phone_types: frozenset[str] = frozenset()
+    #: Each row's postal code (ZIP), from which a lead without a time zone gets one.
+    postal_code: Source | None = None
+    #: Whether leads without a time zone get one from their postal code or phone.
+    infer_time_zone: bool = True
 
     @property
     def label(self) -> str:
@@ -142,6 +149,7 @@ class BoundMapping:
     absent_optional: tuple[str, ...] = ()
     #: Columns of the file the mapping neither reads nor lists in ignore_columns.
     unread: tuple[str, ...] = ()
+    postal_code: Source | None = None
 
     @property
     def custom_keys(self) -> list[str]:
@@ -151,8 +159,7 @@ class BoundMapping:
     def columns_used(self) -> tuple[str, ...]:
         """Return the file columns the mapping reads, each once, in the mapping's order."""
         sources = [*self.fields.values(), *self.custom_fields.values()]
-        if self.country is not None:
-            sources.append(self.country)
+        sources += [source for source in (self.country, self.postal_code) if source is not None]
         return tuple(dict.fromkeys(column for source in sources for column in source.columns()))
 
 
@@ -260,6 +267,8 @@ def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:
         description=document.get("description", ""),
         header_row=None if header_row is None else int(header_row),
         reject_phone_types=frozenset(document.get("reject_phone_types") or ()),
+        postal_code=_source(document["postal_code"]) if "postal_code" in document else None,
+        infer_time_zone=bool(document.get("infer_time_zone", True)),
     )
 
 
@@ -327,12 +336,15 @@ def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) ->
     fields = {key: bind(f"fields.{key}", src) for key, src in mapping.fields.items()}
     custom = {key: bind(f"custom_fields.{key}", src) for key, src in mapping.custom_fields.items()}
     country = bind("country", mapping.country) if mapping.country else None
+    postal_code = bind("postal_code", mapping.postal_code) if mapping.postal_code else None
     if missing:
         raise _drift_error(mapping, columns, file_label, missing)
     bound_fields = {key: src for key, src in fields.items() if src is not None}
     bound_custom = {key: src for key, src in custom.items() if src is not None}
     used = {name for src in [*bound_fields.values(), *bound_custom.values()]
             for name in src.columns()}  # fmt: skip
+    # The postal code is not "used" up: with unmapped: custom_fields it is still sent, as
+    # before it gave the time zone, so the dialer's agents keep seeing where the lead is.
     if country is not None:
         used.update(country.columns())
     ignored = {resolved.find(name) for name in mapping.ignore_columns}
@@ -347,6 +359,7 @@ def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) ->
         country=country,
         absent_optional=tuple(dict.fromkeys(absent)),
         unread=tuple(unread),
+        postal_code=postal_code,
     )
 
 
@@ -393,7 +406,7 @@ def _letters(name: str) -> str:
 
 def _all_sources(mapping: Mapping) -> list[Source]:
     sources = [*mapping.fields.values(), *mapping.custom_fields.values()]
-    return sources + ([mapping.country] if mapping.country is not None else [])
+    return sources + [s for s in (mapping.country, mapping.postal_code) if s is not None]
 
 
 def _replace(source: Source, **changes: Any) -> Source:
@@ -442,7 +455,8 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
     """Project source rows onto raw lead values: one column per mapped field, all text.
 
     ``tags`` holds tuples of strings; ``customFields.<key>`` columns hold the custom
-    values; ``country`` holds each row's country when the mapping names one.
+    values; ``country`` holds each row's country when the mapping names one, and
+    ``postalCode`` its postal code.
     Empty cells are empty strings; nothing is normalized here.
     """
     out: dict[str, pd.Series] = {}
@@ -475,6 +489,8 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
         out["tags"] = pd.Series([pieces[cell] for cell in cells], index=tags.index, dtype=object)
     if bound.country is not None:
         out[COUNTRY_COLUMN] = _values(frame, bound.country)
+    if bound.postal_code is not None:
+        out[POSTAL_CODE_COLUMN] = _values(frame, bound.postal_code)
     for key, source in bound.custom_fields.items():
         out[CUSTOM_PREFIX + key] = _values(frame, source)
     return pd.DataFrame(out, index=frame.index)

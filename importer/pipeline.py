@@ -115,6 +115,9 @@ class ImportOptions:
     #: Types of number to reject besides premium-rate ones (see :mod:`importer.phonepolicy`);
     #: the mapping's ``reject_phone_types`` are rejected too.
     reject_phone_types: frozenset[str] = frozenset()
+    #: Give leads without a time zone the zone of their postal code or phone number
+    #: (the mapping's ``infer_time_zone: false`` turns it off too).
+    infer_time_zone: bool = True
 
 
 class Progress(Protocol):
@@ -166,6 +169,9 @@ class Summary:
     #: Seconds spent waiting so as to stay within the rate limit.
     paced_seconds: float = 0.0
     notices: list[str] = field(default_factory=list)
+    #: Leads (valid rows, not duplicates) by where their time zone comes from: the file,
+    #: their postal code, their phone number, or none.
+    time_zone_sources: dict[str, int] = field(default_factory=dict)
     stopped_by: str | None = None
     #: The ledger's run id, for 'whiteclad-import runs show ID'.
     run_id: int | None = None
@@ -195,6 +201,9 @@ def default_out_dir(path: Path, now: datetime | None = None) -> Path:
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     return DEFAULT_REPORTS_ROOT / f"{path.stem}-{stamp}"
 
+
+#: Where a lead's time zone comes from, as summary.json counts them.
+ZONE_SOURCES = ("file", "postal_code", "phone", "none")
 
 #: Files smaller than this are validated in this process: starting workers costs more.
 PARALLEL_MIN_BYTES = 4 << 20
@@ -244,6 +253,11 @@ def run_import(
             incomplete.exit_status = ExitStatus.INTERRUPTED
         raise incomplete
     return summary
+
+
+def _infers(run: _Run) -> bool:
+    """Whether the run gives leads without a time zone one (the option and the mapping)."""
+    return run.options.infer_time_zone and run.mapping.infer_time_zone
 
 
 def _never() -> bool:
@@ -346,6 +360,8 @@ def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord
     # Other row numbers, or other rows left out, make another run of the same file.
     if options.read.source_row_numbers:
         parts["source_row_numbers"] = "yes"
+    if not _infers(run):
+        parts["infer_time_zone"] = "no"
     rejected_types = options.reject_phone_types | run.mapping.reject_phone_types
     if rejected_types:
         parts["reject_phone_types"] = " ".join(sorted(rejected_types))
@@ -481,6 +497,7 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
         bound, info.columns, run.region, options.lenient, leads=sending or write_leads,
         skip_rows=options.skip_rows,
         phone_policy=PhonePolicy(options.reject_phone_types | run.mapping.reject_phone_types),
+        infer_time_zone=_infers(run),
     )  # fmt: skip
     valid_count = 0
     # The workers look at the columns the mapping reads for cells the reports must
@@ -507,14 +524,17 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
                     rows["rejected"].append([*cells, number, *rejected[i]])
                 elif number in duplicate_of:
                     rows["duplicates"].append([*cells, number, f"row {duplicate_of[number]}"])
-                elif sending:
-                    queued.append(ValidRow(number, phones[i], verdicts.leads[i], cells,
-                                           warnings.get(i, "")))  # fmt: skip
                 else:
-                    kind = verdicts.phone_types[i]
-                    rows["accepted"].append(
-                        [*cells, number, phones[i], kind, warnings.get(i, ""), "", ""]
-                    )
+                    zone, source = verdicts.time_zones[i], verdicts.zone_sources[i]
+                    run.zone_sources[source or "none"] += 1
+                    if sending:
+                        queued.append(ValidRow(number, phones[i], verdicts.leads[i], cells,
+                                               warnings.get(i, ""), zone, source))  # fmt: skip
+                        continue
+                    rows["accepted"].append([
+                        *cells, number, phones[i], verdicts.phone_types[i], zone, source,
+                        warnings.get(i, ""), "", "",
+                    ])  # fmt: skip
                     if write_leads:
                         leads.append(f'{{"source_row": {number}, "lead": {verdicts.leads[i]}}}\n')
             valid_count += len(valid_at) - len(duplicate_of)
@@ -592,6 +612,7 @@ class _Run:
         self.out_dir = options.out_dir or default_out_dir(options.path)
         self.counts: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
+        self.zone_sources: Counter[str] = Counter()
         self.notices: list[str] = []
         self.duplicates = InFileDuplicates()
         self.stage_seconds: dict[str, float] = {}
@@ -720,6 +741,7 @@ def _summary(run: _Run, writer: ReportWriter, sender: BatchSender | None) -> Sum
         region=run.region,
         lenient=options.lenient,
         rejection_reasons=dict(sorted(run.reasons.items(), key=lambda item: (-item[1], item[0]))),
+        time_zone_sources={key: run.zone_sources[key] for key in ZONE_SOURCES},
         out_dir=str(writer.out_dir),
         reports={**writer.written(), "summary": str(writer.out_dir / "summary.json")},
         started_at=run.started.isoformat(timespec="seconds"),

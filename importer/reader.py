@@ -119,6 +119,8 @@ ADDED_COLUMNS = (
     "source_row",
     "phone_e164",
     "phone_type",
+    "time_zone",
+    "time_zone_source",
     "warnings",
     "error",
     "error_codes",

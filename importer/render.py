@@ -33,6 +33,13 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
         lines.append(f"  warnings    {summary.warnings:>9}  (see the warnings column)")
     if summary.blank_rows:
         lines.append(f"  blank rows skipped: {summary.blank_rows}")
+    zones = summary.time_zone_sources
+    if any(zones.values()):
+        lines.append(
+            f"Time zones: {zones.get('file', 0)} from the file, {zones.get('postal_code', 0)} "
+            f"from postal codes, {zones.get('phone', 0)} from phone numbers, "
+            f"{zones.get('none', 0)} without one"
+        )
     if summary.rejection_reasons:
         lines.append("Top rejection reasons:")
         for code, count in list(summary.rejection_reasons.items())[:reasons]:

@@ -46,7 +46,15 @@ __all__ = [
 OUTCOMES = ("accepted", "rejected", "duplicates", "pending")
 #: Columns each report adds after the source columns and ``source_row``.
 REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "accepted": ("phone_e164", "phone_type", "warnings", "lead_id", "campaign_lead_id"),
+    "accepted": (
+        "phone_e164",
+        "phone_type",
+        "time_zone",
+        "time_zone_source",
+        "warnings",
+        "lead_id",
+        "campaign_lead_id",
+    ),
     "rejected": ("error", "error_codes"),
     "duplicates": ("duplicate_of",),
     "pending": ("phone_e164", "reason"),

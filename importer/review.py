@@ -55,7 +55,15 @@ from .cells import neutralize, strip_invisible
 from .countries import country_name
 from .dedupe import InFileDuplicates
 from .issues import CODE_FIELDS, Issue
-from .mapping import CUSTOM_PREFIX, BoundMapping, bind_mapping, check_region, load_mapping, project
+from .mapping import (
+    CUSTOM_PREFIX,
+    POSTAL_CODE_COLUMN,
+    BoundMapping,
+    bind_mapping,
+    check_region,
+    load_mapping,
+    project,
+)
 from .normalize import Phone, normalize_phone
 from .phonepolicy import PhonePolicy
 from .pipeline import MAX_WORKERS, PARALLEL_MIN_BYTES
@@ -729,8 +737,9 @@ class Review:
         region = self.region or self._mapping.region
         policy = PhonePolicy(self._mapping.reject_phone_types)
         return ValidationContext(
-            self._bound, self.columns, region, self.lenient, leads=False, phone_policy=policy
-        )
+            self._bound, self.columns, region, self.lenient, leads=False, phone_policy=policy,
+            infer_time_zone=self._mapping.infer_time_zone,
+        )  # fmt: skip
 
     def _judge(
         self, chunks: Iterable[Chunk], workers: int
@@ -783,6 +792,7 @@ class Review:
             lenient=context.lenient,
             extra_values=extra,
             phone_book=PhoneBook(policy=context.phone_policy),
+            infer_time_zone=context.infer_time_zone,
         )
         issues: dict[int, list[Issue]] = {}
         for issue in validated.issues:
@@ -1327,6 +1337,8 @@ def _field_columns(bound: BoundMapping) -> dict[str, list[str]]:
             out.setdefault(name, out["fullName"])
     if bound.country is not None:
         out["country"] = bound.country.columns()
+    if bound.postal_code is not None:
+        out[POSTAL_CODE_COLUMN] = bound.postal_code.columns()
     for key, source in bound.custom_fields.items():
         out[f"{CUSTOM_PREFIX}{key}"] = source.columns()
     return out

@@ -36,7 +36,14 @@ from pandera.errors import SchemaErrors
 
 from .countries import normalize_region
 from .issues import Issue, Severity
-from .mapping import COUNTRY_COLUMN, CUSTOM_PREFIX, LEAD_FIELDS, PHONE_FALLBACKS
+from .localzones import same_clock, zone_for_phone, zone_for_postal_code
+from .mapping import (
+    COUNTRY_COLUMN,
+    CUSTOM_PREFIX,
+    LEAD_FIELDS,
+    PHONE_FALLBACKS,
+    POSTAL_CODE_COLUMN,
+)
 from .normalize import (
     CELL_ERROR,
     Phone,
@@ -85,6 +92,8 @@ class ValidatedChunk:
     rejected: pd.Series
     #: The numbering plan's type of each row's phone ("" where there is no valid one).
     phone_types: list[str] = field(default_factory=list)
+    #: Where each row's time zone comes from: "file", "postal_code", "phone" or "".
+    time_zone_sources: list[str] = field(default_factory=list)
 
 
 PhoneKey = tuple[str, str | None]
@@ -243,6 +252,7 @@ def lead_schema(region: str | None) -> pa.DataFrameSchema:
         COUNTRY_COLUMN: pa.Column(
             None, required=False, checks=pa.Check(_not_problem), nullable=True
         ),
+        POSTAL_CODE_COLUMN: pa.Column(None, required=False, nullable=True),
         rf"^{CUSTOM_PREFIX}.+$": pa.Column(
             None,
             regex=True,
@@ -284,11 +294,13 @@ def validate_chunk(
     lenient: bool = False,
     extra_values: dict[int, list[str]] | None = None,
     phone_book: PhoneBook | None = None,
+    infer_time_zone: bool = True,
 ) -> ValidatedChunk:
     """Normalize and validate projected rows; collect every problem of every row.
 
     ``phone_book`` carries phone results already known in the run and collects the
-    new ones (see :class:`PhoneBook`).
+    new ones (see :class:`PhoneBook`). With ``infer_time_zone``, a valid row whose
+    file gives no time zone gets one (see :func:`_infer_time_zones`).
     """
     region = region.upper() if region else None
     book = phone_book if phone_book is not None else PhoneBook()
@@ -337,14 +349,78 @@ def validate_chunk(
                 "inside a value? Put that value in quotes or remove the extra cells",
             )
         )
+    error_rows = {issue.row for issue in issues if issue.severity == "error"}
+    sources = _infer_time_zones(parsed, error_rows, region, infer_time_zone, issues)
     issues.sort(key=lambda issue: (issue.row, _field_order(issue.field)))
     leads = _finish(
         parsed, {(issue.field, issue.row) for issue in issues if issue.field != "phone"}
     )
-    error_rows = {issue.row for issue in issues if issue.severity == "error"}
     rejected = pd.Series(leads.index.isin(list(error_rows)), index=leads.index)
     kinds = [p.kind if type(p) is Phone else "" for p in parsed["phone"].tolist()]
-    return ValidatedChunk(leads=leads, issues=issues, rejected=rejected, phone_types=kinds)
+    return ValidatedChunk(
+        leads=leads, issues=issues, rejected=rejected, phone_types=kinds,
+        time_zone_sources=sources,
+    )  # fmt: skip
+
+
+#: The customFields key that keeps the phone's zone when the postal code's is sent.
+PHONE_TIME_ZONE = "phone_time_zone"
+
+
+def _infer_time_zones(
+    parsed: pd.DataFrame,
+    error_rows: set[int],
+    region: str | None,
+    infer: bool,
+    issues: list[Issue],
+) -> list[str]:
+    """Give valid rows without a time zone one; return where each row's zone comes from.
+
+    The file's own zone always wins (``file``). Else the postal code's
+    (``postal_code``), else the phone number's area (``phone``), from
+    :mod:`importer.localzones`; else none (""). Where the postal code and the phone
+    give zones with different clocks (people keep their numbers when they move), the
+    postal code's is sent, the row gets a ``time_zone_conflict`` warning naming both,
+    and the phone's zone goes to customFields ``phone_time_zone``.
+    """
+    rows = parsed.index.tolist()
+    zones = parsed["timeZone"].tolist()
+    sources = ["file" if type(zone) is str and zone else "" for zone in zones]
+    if not infer:
+        return sources
+    phones = parsed["phone"].tolist()
+    countries = parsed[COUNTRY_COLUMN].tolist() if COUNTRY_COLUMN in parsed else None
+    postals = parsed[POSTAL_CODE_COLUMN].tolist() if POSTAL_CODE_COLUMN in parsed else None
+    phone_zones: dict[int, str] = {}
+    for at, row in enumerate(rows):
+        phone = phones[at]
+        if sources[at] or zones[at] or type(phone) is not Phone or row in error_rows:
+            continue  # the file's zone, a bad zone cell (left out), or a rejected row
+        postal = postals[at] if postals is not None else ""
+        by_postal = None
+        if type(postal) is str and postal.strip():
+            country = country_for(countries[at], region) if countries is not None else region
+            by_postal = zone_for_postal_code(postal, country)
+        by_phone = zone_for_phone(phone.e164)
+        if by_postal is not None:
+            zones[at], sources[at] = by_postal, "postal_code"
+            if by_phone is not None and not same_clock(by_postal, by_phone):
+                phone_zones[at] = by_phone
+                issues.append(Issue(
+                    row, POSTAL_CODE_COLUMN, "time_zone_conflict",
+                    f"postal code {_quote(str(postal).strip())} is in {by_postal}, but the "
+                    f"phone {phone.e164} is in {by_phone}: the postal code's zone is sent, the "
+                    f"phone's is kept in customFields.{PHONE_TIME_ZONE}",
+                    "warning",
+                ))  # fmt: skip
+        elif by_phone is not None:
+            zones[at], sources[at] = by_phone, "phone"
+    if any(source in ("postal_code", "phone") for source in sources):
+        parsed["timeZone"] = _objects(zones, parsed.index)
+    if phone_zones:
+        values = [phone_zones.get(at) for at in range(len(rows))]
+        parsed[CUSTOM_PREFIX + PHONE_TIME_ZONE] = _objects(values, parsed.index)
+    return sources
 
 
 def _choose_phones(frame: pd.DataFrame, region: str | None, book: PhoneBook) -> pd.DataFrame:
@@ -378,7 +454,7 @@ def _field_order(field: str) -> int:
 
 def _finish(parsed: pd.DataFrame, failed: set[tuple[str, int]]) -> pd.DataFrame:
     """Replace the failed cells by None and split phones into E.164 and extension."""
-    leads = parsed.drop(columns=[COUNTRY_COLUMN], errors="ignore")
+    leads = parsed.drop(columns=[COUNTRY_COLUMN, POSTAL_CODE_COLUMN], errors="ignore")
     phones = leads["phone"].to_numpy()
     data: dict[str, list[Any]] = {
         "phone": [p.e164 if type(p) is Phone else None for p in phones],

@@ -37,9 +37,11 @@ from rapidfuzz import fuzz, process
 from .countries import normalize_region
 from .errors import MappingError
 from .issues import Issue
+from .localzones import zone_for_postal_code
 from .mapping import (
     COUNTRY_COLUMN,
     CUSTOM_PREFIX,
+    POSTAL_CODE_COLUMN,
     Mapping,
     bind_mapping,
     builtin_mappings,
@@ -120,6 +122,11 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
     COUNTRY_COLUMN: (
         "country", "country code", "country region", "cc", "land", "pays", "pais",
         "countrycode", "nation",
+    ),
+    POSTAL_CODE_COLUMN: (
+        "zip", "zip code", "zipcode", "postal code", "postalcode", "postcode", "post code",
+        "zip postal code", "mailing zip", "mailing postal code", "plz", "postleitzahl",
+        "code postal", "codigo postal", "cep", "cap",
     ),
 }  # fmt: skip
 
@@ -205,6 +212,18 @@ def _is_country(value: str) -> bool:
     return normalize_region(value) is not None and not value.strip().lstrip("+").isdigit()
 
 
+_POSTAL_SHAPE = re.compile(r"\d{5}(?:-?\d{4})?|[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d")
+
+
+def _is_postal_code(value: str) -> bool:
+    return _POSTAL_SHAPE.fullmatch(value.strip()) is not None
+
+
+def _is_known_postal_code(value: str) -> bool:
+    """A postal code the time-zone data places: five digits alone could be an id."""
+    return _is_postal_code(value) and zone_for_postal_code(value, None) is not None
+
+
 def _is_priority(value: str) -> bool:
     return type(normalize_priority(value)) is str
 
@@ -216,6 +235,7 @@ VALUE_TESTS: dict[str, Callable[[str], bool]] = {
     "timeZone": _is_zone,
     COUNTRY_COLUMN: _is_country,
     "priority": _is_priority,
+    POSTAL_CODE_COLUMN: _is_postal_code,
 }
 
 
@@ -253,6 +273,7 @@ _VALUE_WORDS = {
     "timeZone": "time zones",
     COUNTRY_COLUMN: "countries",
     "priority": "priorities",
+    POSTAL_CODE_COLUMN: "postal codes",
 }
 
 
@@ -332,6 +353,10 @@ def suggest_mapping(path: Path, read: ReadOptions | None = None) -> Suggestion:
             if target == "phone" and name < NAME_THRESHOLD:
                 # Ids and amounts are digits too: by values alone only real numbers count.
                 strict = _share(values[column], _is_international_phone)
+                score = _combine(name, strict, bool(values[column]))
+            if target == POSTAL_CODE_COLUMN and name < NAME_THRESHOLD and share:
+                # So are ids: by values alone, only codes the time-zone data knows count.
+                strict = _share(values[column], _is_known_postal_code)
                 score = _combine(name, strict, bool(values[column]))
             if score >= MIN_SCORE:
                 scored.append(Choice(target, column, score, name, share, len(values[column])))
@@ -452,6 +477,12 @@ def render_suggestion(suggestion: Suggestion) -> str:
             "# Phone numbers without a country code need a default country:",
             "# region: US",
         ]
+    postal = suggestion.fields.get(POSTAL_CODE_COLUMN)
+    if postal:
+        lines += [
+            "# Each row's postal code: a lead without a time zone gets its zone from it:",
+            f"postal_code: {_q(postal[0].column)}   # {postal[0].reason()}",
+        ]
     if suggestion.custom:
         lines += [
             "# Columns that fill no lead field, sent as customFields under these keys.",
@@ -515,6 +546,17 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+#: How a preview says where an inferred time zone came from.
+_ZONE_FROM = {"postal_code": "from the postal code", "phone": "from the phone number's area",
+              "file": "from the file"}  # fmt: skip
+
+
+def _postal_note(zone: str, source: str) -> str:
+    if source == "postal_code":
+        return f"time zone {zone}"
+    return "(not needed: the file gives the zone)" if source == "file" else "(gives no zone)"
+
+
 def preview_mapping(
     path: Path,
     mapping_ref: str | Path,
@@ -532,7 +574,10 @@ def preview_mapping(
     bound = bind_mapping(mapping, info.columns, str(path))
     head = frame.head(rows)
     projected = project(head, bound)
-    validated = validate_chunk(projected, region=region or mapping.region)
+    validated = validate_chunk(
+        projected, region=region or mapping.region, infer_time_zone=mapping.infer_time_zone
+    )
+    zone_sources = dict(zip(head.index.tolist(), validated.time_zone_sources, strict=True))
     problems: dict[tuple[int, str], Issue] = {
         (issue.row, issue.field): issue for issue in validated.issues if issue.severity == "error"
     }
@@ -560,6 +605,8 @@ def preview_mapping(
                 after = _shown(validated.leads.at[row, key])
                 codes = warned.get((int(row), key))
                 after += f" (warning: {', '.join(codes)})" if codes else ""
+                if key == "timeZone" and zone_sources[row] not in ("", "file"):
+                    after += f" ({_ZONE_FROM[zone_sources[row]]})"
             samples.append((int(row), raw, after))
         previews.append(FieldPreview(key, _describe(source), tuple(samples)))
     if bound.country is not None:
@@ -569,6 +616,31 @@ def preview_mapping(
             for row in head.index
         ]  # fmt: skip
         previews.append(FieldPreview("country", _describe(bound.country), tuple(samples)))
+    if bound.postal_code is not None:
+        samples = [
+            (int(row), str(projected.at[row, POSTAL_CODE_COLUMN]),
+              _postal_note(str(validated.leads.at[row, "timeZone"]), zone_sources[row]))
+            for row in head.index
+        ]  # fmt: skip
+        previews.append(FieldPreview("postal_code", _describe(bound.postal_code), tuple(samples)))
+    if "timeZone" not in bound.fields:
+        samples = []
+        for row in head.index:
+            zone = str(validated.leads.at[row, "timeZone"] or "")
+            if zone:
+                after = f"{zone} ({_ZONE_FROM[zone_sources[row]]})"
+            elif validated.rejected.at[row]:
+                after = "(none: the row is rejected)"
+            elif not mapping.infer_time_zone:
+                after = "(none)"
+            else:
+                after = "(none: neither a postal code nor the phone gives one)"
+            samples.append((int(row), "", after))
+        where = ("the postal code, else the phone number's area"
+                 if bound.postal_code is not None else "the phone number's area")  # fmt: skip
+        if not mapping.infer_time_zone:
+            where = "nothing: infer_time_zone is false"
+        previews.append(FieldPreview("timeZone", where, tuple(samples)))
     for key, source in bound.custom_fields.items():
         column = CUSTOM_PREFIX + key
         samples = [

@@ -103,6 +103,8 @@ class ValidationContext:
     skip_rows: frozenset[int] = frozenset()
     #: Which types of number the run rejects or warns about.
     phone_policy: PhonePolicy = field(default_factory=PhonePolicy)
+    #: Give leads without a time zone the zone of their postal code or phone.
+    infer_time_zone: bool = True
 
 
 @dataclass
@@ -119,6 +121,10 @@ class Verdicts:
     phones: list[str]
     #: The numbering plan's type of each row's phone ("" for rejected rows).
     phone_types: list[str]
+    #: Each row's time zone ("" for none, and for rejected rows) and where it came from
+    #: ("file", "postal_code", "phone" or "").
+    time_zones: list[str]
+    zone_sources: list[str]
     #: Valid rows with warnings: the warnings, in sentences.
     warnings: dict[int, str]
     #: Valid rows: the lead to send, as JSON (only when the context asks for leads).
@@ -197,6 +203,7 @@ def validate_rows(
         lenient=context.lenient,
         extra_values=extra_values,
         phone_book=book,
+        infer_time_zone=context.infer_time_zone,
     )
     by_row: dict[int, list[Issue]] = {}
     for issue in validated.issues:
@@ -204,6 +211,8 @@ def validate_rows(
     rejected_at = validated.rejected.to_numpy().tolist()
     phones = validated.leads["phone"].tolist()
     kinds = validated.phone_types
+    sources = validated.time_zone_sources
+    zones = [zone or "" for zone in validated.leads["timeZone"].tolist()]
     valid_at = [at for at, bad in enumerate(rejected_at) if not bad]
     learned: dict[str | None, dict[str, PlainResult]] = {}
     for (cell, region), result in book.learned.items():
@@ -212,6 +221,8 @@ def validate_rows(
         rejected={},
         phones=phones,
         phone_types=kinds,
+        time_zones=zones,
+        zone_sources=sources,
         warnings={},
         leads=dict(zip(valid_at, lead_json_rows(validated.leads, valid_at), strict=True))
         if context.leads
@@ -226,7 +237,7 @@ def validate_rows(
             # What rejects the row, alone: a warning beside it (a toll-free number, say)
             # is not what the person has to fix.
             errors = [issue for issue in issues if issue.severity == "error"]
-            phones[at] = kinds[at] = ""
+            phones[at] = kinds[at] = zones[at] = sources[at] = ""
             verdicts.rejected[at] = (
                 join_messages(errors),
                 " ".join(dict.fromkeys(i.code for i in errors)),
@@ -256,10 +267,12 @@ def _without_skipped(
         known,
     )
     phones = [""] * len(numbers)
-    kinds = [""] * len(numbers)
+    kinds, zones, sources = [""] * len(numbers), [""] * len(numbers), [""] * len(numbers)
     for position, at in enumerate(keep):
         phones[at] = kept.phones[position]
         kinds[at] = kept.phone_types[position]
+        zones[at] = kept.time_zones[position]
+        sources[at] = kept.zone_sources[position]
     rejected = {keep[position]: verdict for position, verdict in kept.rejected.items()}
     skipped = [at for at, number in enumerate(numbers) if number in skip]
     rejected.update((at, (SKIPPED_MESSAGE, SKIPPED_CODE)) for at in skipped)
@@ -267,6 +280,8 @@ def _without_skipped(
         rejected=rejected,
         phones=phones,
         phone_types=kinds,
+        time_zones=zones,
+        zone_sources=sources,
         warnings={keep[position]: notes for position, notes in kept.warnings.items()},
         leads={keep[position]: lead for position, lead in kept.leads.items()},
         warning_count=kept.warning_count,
@@ -339,18 +354,18 @@ def _validate_in_worker(job: bytes) -> bytes:
 # twice as fast as from pickle, and both ends are the same interpreter.
 def _verdict_values(verdicts: Verdicts) -> tuple[Any, ...]:
     return (
-        verdicts.rejected, verdicts.phones, verdicts.phone_types, verdicts.warnings, verdicts.leads,
+        verdicts.rejected, verdicts.phones, verdicts.phone_types, verdicts.time_zones,
+        verdicts.zone_sources, verdicts.warnings, verdicts.leads,
         verdicts.warning_count, dict(verdicts.reasons), verdicts.learned,
         verdicts.formula_columns,
     )  # fmt: skip
 
 
 def _verdicts_from(data: bytes) -> Verdicts:
-    rejected, phones, kinds, warnings, leads, warning_count, reasons, learned, formulas = (
-        marshal.loads(data)
-    )
-    return Verdicts(rejected, phones, kinds, warnings, leads, warning_count, Counter(reasons),
-                    learned, formulas)  # fmt: skip
+    (rejected, phones, kinds, zones, sources, warnings, leads, warning_count, reasons, learned,
+     formulas) = marshal.loads(data)  # fmt: skip
+    return Verdicts(rejected, phones, kinds, zones, sources, warnings, leads, warning_count,
+                    Counter(reasons), learned, formulas)  # fmt: skip
 
 
 class ChunkValidator:

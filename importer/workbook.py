@@ -235,6 +235,16 @@ def _summary_sheet(book: Any, sheet: Any, styles: _Styles, summary: Mapping[str,
     sheet.write_string(row, 0, "Total", styles.bold)
     sheet.write_number(row, 1, int(summary.get("total", 0)), styles.number)
     row += 2
+    zones = summary.get("time_zone_sources") or {}
+    if zones:
+        sheet.write_string(row, 0, "Time zone from", styles.header)
+        sheet.write_string(row, 1, "Leads", styles.header)
+        for label, key in (("the file", "file"), ("the postal code", "postal_code"),
+                           ("the phone number", "phone"), ("none", "none")):  # fmt: skip
+            row += 1
+            sheet.write_string(row, 0, label)
+            sheet.write_number(row, 1, int(zones.get(key, 0)), styles.number)
+        row += 2
     for label, amount in (("Credits deducted", summary.get("credits_deducted")),
                           ("Credit balance", summary.get("credits_balance"))):  # fmt: skip
         sheet.write_string(row, 0, label, styles.bold)

@@ -69,8 +69,8 @@ def test_batch_rejected_whole() -> None:
 
 def test_ledger_rows_become_report_rows() -> None:
     rows = [
-        LedgerRow(ValidRow(2, "+447911123456", "{}", ["+1", "a"], "w"), "accepted", False, "L",
-                  "C", None, None),
+        LedgerRow(ValidRow(2, "+447911123456", "{}", ["+1", "a"], "w", "Europe/London", "phone"),
+                  "accepted", False, "L", "C", None, None),
         LedgerRow(ValidRow(3, "+2", "{}", ["+2", "b"], ""), "rejected", False, None, None, "bad",
                   "api_rejected"),
         LedgerRow(ValidRow(4, "+3", "{}", ["+3", "c"], ""), "duplicate", False, None, None, None,
@@ -80,7 +80,9 @@ def test_ledger_rows_become_report_rows() -> None:
     ]  # fmt: skip
     out = ledger_rows(rows)
     # The phone's type is read from the number the ledger holds.
-    assert out["accepted"] == [["+1", "a", 2, "+447911123456", "mobile", "w", "L", "C"]]
+    assert out["accepted"] == [
+        ["+1", "a", 2, "+447911123456", "mobile", "Europe/London", "phone", "w", "L", "C"]
+    ]
     assert out["rejected"] == [["+2", "b", 3, "bad", "api_rejected"]]
     assert out["duplicates"] == [["+3", "c", 4, "campaign"]]
     assert out["pending"] == [["+4", "d", 5, "+4", "not sent: out of credits"]]

@@ -482,3 +482,20 @@ def test_reader_notices_are_shown_and_kept(
     assert result.exit_code == ExitStatus.SUCCESS
     assert f"Warning: {said}" in result.stderr.splitlines()
     assert read_summary(out)["notices"] == [said]
+
+
+def test_no_infer_timezone_sends_leads_without_a_zone(run_cli: Run, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "leads.csv", [["phone", "zip"], ["+18502221234", "32501"]])
+    inferred = run_cli(source, "-m", "generic", "--dry-run", "--out", tmp_path / "on")
+    assert inferred.exit_code == ExitStatus.SUCCESS, inferred.stderr
+    (row,) = read_report(tmp_path / "on" / "accepted.csv")
+    assert (row["time_zone"], row["time_zone_source"]) == ("America/Chicago", "postal_code")
+    assert "time_zone_conflict" not in row["warnings"] and "America/New_York" in row["warnings"]
+    assert "Time zones: 0 from the file, 1 from postal codes" in inferred.stderr
+    off = run_cli(source, "-m", "generic", "--dry-run", "--out", tmp_path / "off",
+                  "--no-infer-timezone")  # fmt: skip
+    assert off.exit_code == ExitStatus.SUCCESS, off.stderr
+    (row,) = read_report(tmp_path / "off" / "accepted.csv")
+    assert (row["time_zone"], row["time_zone_source"], row["warnings"]) == ("", "", "")
+    summary = read_summary(tmp_path / "off")
+    assert summary["time_zone_sources"] == {"file": 0, "postal_code": 0, "phone": 0, "none": 1}

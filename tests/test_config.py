@@ -210,3 +210,14 @@ def test_origin_names_the_option_the_variable_or_the_profile(tmp_path: Path) -> 
     assert found.origin("batch_size") == "WHITECLAD_BATCH_SIZE"
     assert found.origin("region") == f"profile 'nightly' in {path}: region"
     assert found.origin("notify_url") == "notify_url"
+
+
+def test_infer_time_zone_is_read_as_true_or_false(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path)}
+    assert load_settings({}, env=env)["infer_time_zone"] is True
+    assert (
+        load_settings({}, env={**env, "WHITECLAD_INFER_TIME_ZONE": "false"})["infer_time_zone"]
+        is False
+    )
+    with pytest.raises(ConfigError, match="WHITECLAD_INFER_TIME_ZONE='maybe' is not true or false"):
+        load_settings({}, env={**env, "WHITECLAD_INFER_TIME_ZONE": "maybe"})

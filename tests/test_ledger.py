@@ -191,3 +191,29 @@ def test_a_server_without_limit_is_not_paced(
     summary = read_summary(tmp_path / "out")
     assert summary["requests"] == 73  # more than the default 60 a minute
     assert summary["paced_seconds"] == 0
+
+
+def test_a_ledger_of_an_earlier_version_gains_the_new_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    from importer.ledger import Ledger, ValidRow
+
+    path = tmp_path / LEDGER_FILE
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE rows (run_id INTEGER NOT NULL, source_row INTEGER NOT NULL, "
+        "phone TEXT NOT NULL, lead TEXT NOT NULL, cells TEXT NOT NULL, warnings TEXT NOT NULL, "
+        "state TEXT NOT NULL, uncertain INTEGER NOT NULL DEFAULT 0, batch_id INTEGER, "
+        "lead_id TEXT, campaign_lead_id TEXT, error TEXT, error_code TEXT, "
+        "PRIMARY KEY (run_id, source_row));"
+        "INSERT INTO rows (run_id, source_row, phone, lead, cells, warnings, state) "
+        "VALUES (1, 2, '+14155552671', '{}', '[\"a\"]', '', 'queued');"
+    )
+    old.close()
+    with Ledger(path) as ledger:
+        ledger.add_rows(1, [ValidRow(3, "+18504321234", "{}", ["b"], "", "America/Chicago",
+                                     "phone")])  # fmt: skip
+        (rows,) = list(ledger.rows(1))
+    assert [(r.valid.source_row, r.valid.time_zone, r.valid.zone_source) for r in rows] == [
+        (2, "", ""), (3, "America/Chicago", "phone")
+    ]  # fmt: skip

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import requests
 
 from importer import validation
 from importer.client import Credentials
@@ -116,6 +117,8 @@ def test_report_columns_keep_the_source_columns_in_order(tmp_path: Path) -> None
         "source_row",
         "phone_e164",
         "phone_type",
+        "time_zone",
+        "time_zone_source",
         "warnings",
         "lead_id",
         "campaign_lead_id",
@@ -366,3 +369,61 @@ def test_rows_left_out_and_row_numbers_from_the_file_are_part_of_the_run_identit
     # The same rows left out again resume the same run: nothing is sent twice.
     again = run_import(replace(skipping, out_dir=tmp_path / "d"))
     assert (again.run_id, again.batches) == (skipped.run_id, 0)
+
+
+def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    source = tmp_path / "leads.csv"
+    source.write_text(
+        "phone,name,zip,tz\n"
+        "+18504327001,Pensacola,,\n"
+        "+18502227002,Tallahassee,,\n"
+        "+12125557003,Allston,2134,\n"
+        "+18502227004,Moved to Pensacola,32501-1234,\n"
+        "+14155557005,Own zone,94107,Asia/Calcutta\n"
+        "+79161237006,Moscow mobile,,\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields:\n  phone: phone\n  firstName: name\n  timeZone: {column: tz, optional: true}\n"
+        "postal_code: zip\n"
+    )
+    options = ImportOptions(
+        path=source, mapping=mapping, region="US", dry_run=False, campaign=SPRING,
+        base_url=sandbox.base_url, out_dir=tmp_path / "out", state_dir=tmp_path / "state",
+        credentials=Credentials(sandbox.config.client_id, sandbox.config.client_secret),
+    )  # fmt: skip
+    summary = run_import(options)
+    assert summary.accepted == 6
+    assert summary.time_zone_sources == {"file": 1, "postal_code": 2, "phone": 2, "none": 1}
+    root = sandbox.base_url.split("/api/")[0]
+    answer = requests.get(f"{root}/_sandbox/leads", params={"campaignId": SPRING}, timeout=5)
+    body = answer.json()
+    leads = body.get("data", body)
+    leads = leads.get("leads", leads) if isinstance(leads, dict) else leads
+    ours = {"+18504327001", "+18502227002", "+12125557003", "+18502227004", "+14155557005",
+            "+79161237006"}  # fmt: skip
+    # The sandbox keeps every field of each lead as it was sent.
+    stored = {lead["phone"]: lead["lead"] for lead in leads if lead["phone"] in ours}
+    assert {phone: lead.get("timeZone") for phone, lead in stored.items()} == {
+        "+18504327001": "America/Chicago",
+        "+18502227002": "America/New_York",
+        "+12125557003": "America/New_York",
+        "+18502227004": "America/Chicago",
+        "+14155557005": "Asia/Kolkata",
+        "+79161237006": None,
+    }
+    assert stored["+18502227004"]["customFields"]["phone_time_zone"] == "America/New_York"
+    report = {row["name"]: row for row in read_report(tmp_path / "out" / "accepted.csv")}
+    assert report["Moved to Pensacola"]["time_zone_source"] == "postal_code"
+    assert "time_zone_conflict" not in report["Moved to Pensacola"]["warnings"]  # sentences
+    assert "America/New_York" in report["Moved to Pensacola"]["warnings"]
+    assert report["Moscow mobile"]["time_zone"] == "" == report["Moscow mobile"]["time_zone_source"]
+    # A run resumed from the ledger reports the same zones and sends nothing again.
+    again = run_import(replace(options, out_dir=tmp_path / "again"))
+    assert again.batches == 0
+    assert read_report(tmp_path / "again" / "accepted.csv") == read_report(
+        tmp_path / "out" / "accepted.csv"
+    )

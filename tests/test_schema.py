@@ -220,3 +220,63 @@ def test_lead_json_is_exactly_the_payload_as_json() -> None:
     records = result.leads.to_dict("records")
     for at, text in zip(valid, texts, strict=True):
         assert text == json.dumps(lead_payload(records[at]), ensure_ascii=False)
+
+
+# --- time zones a file does not give ---------------------------------------------------
+
+
+def _zones(result: ValidatedChunk) -> list[tuple[object, str]]:
+    return list(zip(result.leads["timeZone"].tolist(), result.time_zone_sources, strict=True))
+
+
+def test_a_lead_without_a_time_zone_gets_its_postal_codes_else_its_phones() -> None:
+    frame = _projected(
+        phone=["+18504321234", "+18502221234", "+12125552671", "+14155552671", "+79161234567"],
+        timeZone=["", "", "", "US/Mountain", ""],
+        postalCode=["", "", "02134-1234", "94107", ""],
+    )
+    result = validate_chunk(frame, region="US")
+    assert _zones(result) == [
+        ("America/Chicago", "phone"),  # Pensacola's exchange
+        ("America/New_York", "phone"),  # Tallahassee's
+        ("America/New_York", "postal_code"),  # ZIP+4 of Allston, Massachusetts
+        ("America/Denver", "file"),  # the file's own zone wins, in its current name
+        (None, ""),  # a Russian mobile: eleven zones, none chosen
+    ]
+    assert not _issues(result)
+
+
+def test_a_zip_stripped_of_its_leading_zero_and_a_canadian_code_give_their_zones() -> None:
+    frame = _projected(phone=["+12125552671", "+16135552671", "+16135552671"],
+                       postalCode=["2134", "K1A 0B1", "X0A 0H0"])  # fmt: skip
+    result = validate_chunk(frame)
+    assert _zones(result) == [
+        ("America/New_York", "postal_code"),
+        ("America/Toronto", "postal_code"),
+        ("America/Toronto", "phone"),  # Nunavut keeps three clocks: the phone decides
+    ]
+
+
+def test_when_the_postal_code_and_the_phone_disagree_the_postal_code_wins() -> None:
+    frame = _projected(phone=["+18502221234", "+13055552671"],
+                       postalCode=["32501", "33101"])  # fmt: skip
+    result = validate_chunk(frame, region="US")
+    assert _zones(result) == [("America/Chicago", "postal_code"),
+                              ("America/New_York", "postal_code")]  # fmt: skip
+    (conflict,) = result.issues
+    assert (conflict.row, conflict.code, conflict.severity) == (2, "time_zone_conflict", "warning")
+    assert "America/Chicago" in conflict.message and "America/New_York" in conflict.message
+    lead = lead_payload(result.leads.loc[2].to_dict())
+    assert lead["timeZone"] == "America/Chicago"
+    assert lead["customFields"] == {"phone_time_zone": "America/New_York"}
+    assert "customFields" not in lead_payload(result.leads.loc[3].to_dict())
+
+
+def test_zones_are_not_inferred_when_turned_off_nor_for_rejected_rows() -> None:
+    frame = _projected(phone=["+18504321234", "+18504321235"], email=["a@example.com", "nope"],
+                       postalCode=["32501", "32501"])  # fmt: skip
+    off = validate_chunk(frame, region="US", infer_time_zone=False)
+    assert _zones(off) == [(None, ""), (None, "")]
+    on = validate_chunk(frame, region="US")
+    assert _zones(on) == [("America/Chicago", "postal_code"), (None, "")]
+    assert on.rejected.tolist() == [False, True]

@@ -8,7 +8,13 @@ import yaml
 
 from importer.mapping import bind_mapping, load_mapping
 from importer.pipeline import ImportOptions, run_import
-from importer.suggest import best_builtin, name_score, preview_mapping, suggest_mapping
+from importer.suggest import (
+    best_builtin,
+    name_score,
+    preview_mapping,
+    render_suggestion,
+    suggest_mapping,
+)
 
 from .helpers import SAMPLES, assert_every_row_once, read_report, write_csv
 
@@ -132,3 +138,48 @@ def test_preview_shows_values_before_and_after() -> None:
     row6 = by_field["phone"].samples[4]
     assert row6[0] == 6 and row6[2].startswith("rejected: phone '12'")
     assert preview.rejected == 2  # row 6 (phone) and row 7 (time zone mars_slash_olympus)
+
+
+def test_a_zip_column_is_found_by_its_header_or_its_values_but_not_an_id(tmp_path: Path) -> None:
+    rows = [["Phone", "Zip Code", "Untitled", "Order"],
+            ["+18504321234", "32501", "02134-1234", "12345"],
+            ["+18502221234", "2134", "94107", "23456"],
+            ["+12125552671", "94107", "32501", "34567"]]  # fmt: skip
+    path = write_csv(tmp_path / "leads.csv", rows)
+    suggestion = suggest_mapping(path)
+    assert [c.column for c in suggestion.fields["postalCode"]] == ["Zip Code"]
+    assert "Order" in suggestion.custom.values()  # five digits are not a ZIP by themselves
+    rows = [[row[0], row[2], row[3]] for row in rows]
+    rows[0] = ["Phone", "Untitled", "Order"]
+    by_values = suggest_mapping(write_csv(tmp_path / "no_header.csv", rows))
+    assert [c.column for c in by_values.fields["postalCode"]] == ["Untitled"]
+    written = tmp_path / "suggested.yaml"
+    written.write_text(render_suggestion(suggestion), encoding="utf-8")
+    assert load_mapping(written).postal_code is not None
+
+
+def test_the_check_shows_each_rows_time_zone_and_where_it_comes_from(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "leads.csv", [
+        ["phone", "zip", "tz"],
+        ["+18504321234", "", ""], ["+18502221234", "32501", ""], ["+79161234567", "", ""],
+        ["+14155552671", "94107", "EST"],
+    ])  # fmt: skip
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("fields:\n  phone: phone\npostal_code: zip\n")
+    preview = preview_mapping(path, mapping)
+    zones = {p.field: [s[2] for s in p.samples] for p in preview.fields}
+    assert zones["timeZone"] == [
+        "America/Chicago (from the phone number's area)",
+        "America/Chicago (from the postal code)",
+        "(none: neither a postal code nor the phone gives one)",
+        "America/Los_Angeles (from the postal code)",
+    ]
+    assert zones["postal_code"][1] == "time zone America/Chicago"
+    mapping.write_text("fields:\n  phone: phone\n  timeZone: tz\npostal_code: zip\n")
+    by_field = {p.field: p for p in preview_mapping(path, mapping).fields}
+    assert by_field["timeZone"].samples[3][2] == "America/New_York"  # the file's own zone
+    assert by_field["timeZone"].samples[0][2] == "America/Chicago (from the phone number's area)"
+    mapping.write_text("fields:\n  phone: phone\npostal_code: zip\ninfer_time_zone: false\n")
+    off = {p.field: p for p in preview_mapping(path, mapping).fields}["timeZone"]
+    assert off.source == "nothing: infer_time_zone is false"
+    assert {s[2] for s in off.samples} == {"(none)"}
