@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_send.py $(or $(BENCH_SEND_ROWS),100000)
 	$(BIN)/python bench/bench_review.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_suppress.py
 
 clean:
 	rm -rf $(VENV) whiteclad-reports .pytest_cache .mypy_cache .ruff_cache

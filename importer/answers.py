@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .client import CreateLeadsResult, LeadResult
-from .ledger import ACCEPTED, DUPLICATE, REJECTED, LedgerRow, RowResult
+from .ledger import ACCEPTED, DUPLICATE, REJECTED, SUPPRESSED, LedgerRow, RowResult
 from .normalize import phone_type
 from .reports import ReportRows, empty_rows
 
@@ -103,6 +103,8 @@ def ledger_rows(rows: Sequence[LedgerRow]) -> ReportRows:
             out["rejected"].append([*head, row.error, row.error_code])
         elif row.state == DUPLICATE:
             out["duplicates"].append([*head, "campaign"])
+        elif row.state == SUPPRESSED:
+            out["suppressed"].append([*head, valid.phone, row.error or ""])
         else:
             out["pending"].append([*head, valid.phone, row.error or "not sent yet"])
     return out

@@ -156,6 +156,18 @@ def _no_infer_timezone_option(function: Any) -> Any:
     )(function)
 
 
+def _suppress_option(function: Any) -> Any:
+    return click.option(
+        "--suppress",
+        multiple=True,
+        metavar="FILE",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Do-not-call list (repeatable): a text file of numbers, one a line (the registry's "
+        "download), or a CSV or workbook with a phone column; whole area codes as 305XXXXXXX "
+        "or 305*. A row whose phone is listed is never sent [default: the profile's suppress].",
+    )(function)
+
+
 def _debug_option(function: Any) -> Any:
     return click.option(
         "--debug", is_flag=True, expose_value=False, help="Show the full traceback on errors."
@@ -312,6 +324,7 @@ def cli() -> None:
 )
 @_reject_phone_type_option
 @_no_infer_timezone_option
+@_suppress_option
 @click.option("--encoding", help="Text encoding of a CSV file [default: detected].")
 @click.option(
     "--delimiter", help="Delimiter of a CSV file: ',', ';', '|' or 'tab' [default: detected]."
@@ -390,6 +403,7 @@ def import_command(
     lenient: bool,
     reject_phone_types: tuple[str, ...],
     no_infer_timezone: bool,
+    suppress: tuple[Path, ...],
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
@@ -427,7 +441,8 @@ def import_command(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
          "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
          "reject_phone_types": frozenset(reject_phone_types) or None,
-         "infer_time_zone": False if no_infer_timezone else None},
+         "infer_time_zone": False if no_infer_timezone else None,
+         "suppress": suppress or None},
         config=config_path, profile=profile,
     )  # fmt: skip
     read = ReadOptions(
@@ -651,6 +666,7 @@ def runs_show_command(
 @click.option("--lenient", is_flag=True, help="Drop bad optional values instead of rejecting.")
 @_reject_phone_type_option
 @_no_infer_timezone_option
+@_suppress_option
 @click.option("--batch-size", type=click.IntRange(1, MAX_BATCH),
               help="Leads per request [default: 1000].")  # fmt: skip
 @click.option("--rate-limit", type=click.IntRange(min=0), metavar="N",
@@ -677,6 +693,7 @@ def drain_command(
     lenient: bool,
     reject_phone_types: tuple[str, ...],
     no_infer_timezone: bool,
+    suppress: tuple[Path, ...],
     batch_size: int | None,
     rate_limit: int | None,
     header_row: int | None,
@@ -706,7 +723,8 @@ def drain_command(
          "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
          "settle_seconds": settle_seconds, "notify_url": notify_url,
          "reject_phone_types": frozenset(reject_phone_types) or None,
-         "infer_time_zone": False if no_infer_timezone else None},
+         "infer_time_zone": False if no_infer_timezone else None,
+         "suppress": suppress or None},
         config=config_path, profile=profile,
     )  # fmt: skip
     options = drain_options(

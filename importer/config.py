@@ -92,6 +92,7 @@ SETTINGS = (
     Setting("notify_url", str, secret=True),
     Setting("reject_phone_types", frozenset, frozenset()),
     Setting("infer_time_zone", bool, True),
+    Setting("suppress", tuple),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: Settings that the command line never sets.
@@ -152,6 +153,8 @@ class Settings:
                 shown = MASK
             elif isinstance(value, frozenset):
                 shown = ", ".join(sorted(value)) or "-"
+            elif isinstance(value, tuple):
+                shown = ", ".join(map(str, value)) or "-"
             else:
                 shown = str(value)
             rows.append((setting.name, shown, self.sources.get(setting.name, "default")))
@@ -243,6 +246,8 @@ def _resolve(
             value = float(value)
         elif setting.kind is frozenset:
             value = frozenset(value or ())
+        elif setting.kind is tuple:
+            value = tuple(Path(str(item)).expanduser() for item in value or ())
         return value, where
     return setting.default, "default"
 
@@ -256,6 +261,8 @@ def _parse(setting: Setting, text: str, variable: str) -> Any:
         if text.lower() in ("0", "false", "no", "off"):
             return False
         raise ConfigError(f"{variable}='{text}' is not true or false; fix or unset it")
+    if setting.kind is tuple:  # files, written like PATH: "a.txt:b.csv"
+        return tuple(Path(part).expanduser() for part in text.split(os.pathsep) if part)
     if setting.kind is frozenset:  # a list, written "toll_free,voip" in a variable
         try:
             return check_phone_types(text, variable)

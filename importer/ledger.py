@@ -39,6 +39,7 @@ __all__ = [
     "FINAL_STATES",
     "LEDGER_FILE",
     "STATE_DIR_ENV",
+    "SUPPRESSED",
     "CampaignLock",
     "ExclusiveLock",
     "Ledger",
@@ -111,7 +112,9 @@ _ROW_COLUMNS = (
 
 QUEUED, SENDING = "queued", "sending"
 ACCEPTED, REJECTED, DUPLICATE = "accepted", "rejected", "duplicate"
-FINAL_STATES = (ACCEPTED, REJECTED, DUPLICATE)
+#: A row whose phone is on a do-not-call list: recorded, never sent (``error`` says where).
+SUPPRESSED = "suppressed"
+FINAL_STATES = (ACCEPTED, REJECTED, DUPLICATE, SUPPRESSED)
 
 
 @dataclass(frozen=True)
@@ -380,18 +383,25 @@ class Ledger:
         """Forget a run's rows (its validation did not finish, nothing was sent)."""
         self._write("DELETE FROM rows WHERE run_id = ?", (run_id,))
 
-    def add_rows(self, run_id: int, rows: Sequence[ValidRow]) -> None:
-        """Queue valid rows of a run (one transaction)."""
+    def add_rows(
+        self, run_id: int, rows: Sequence[ValidRow], suppressed: dict[int, str] | None = None
+    ) -> None:
+        """Queue valid rows of a run (one transaction); ``suppressed`` rows are only recorded.
+
+        ``suppressed`` gives, by source row, the list and line that holds the row's phone.
+        """
+        listed = suppressed or {}
         records = [
             (run_id, row.source_row, row.phone, row.lead,
-             json.dumps(row.values, ensure_ascii=False), row.warnings, QUEUED, row.time_zone,
-             row.zone_source)
+             json.dumps(row.values, ensure_ascii=False), row.warnings,
+             SUPPRESSED if row.source_row in listed else QUEUED, row.time_zone,
+             row.zone_source, listed.get(row.source_row))
             for row in rows
         ]  # fmt: skip
         with self._transaction() as db:
             db.executemany(
                 "INSERT INTO rows (run_id, source_row, phone, lead, cells, warnings, state, "
-                "time_zone, zone_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "time_zone, zone_source, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 records,
             )
 

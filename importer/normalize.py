@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
@@ -97,8 +97,9 @@ class Phone:
     e164: str
     extension: str | None = None
     warning: PhoneWarning | None = None
-    #: The numbering plan's type (see :func:`phone_type`), once a policy looked at it.
-    kind: str = ""
+    #: The numbering plan's type (see :func:`phone_type`); "" when not worked out yet.
+    #: Not compared: the same number is the same phone, whoever worked its type out.
+    kind: str = field(default="", compare=False)
     #: What that policy says of the type (a toll-free number, say), if anything.
     notice: PhoneWarning | None = None
 
@@ -170,14 +171,16 @@ def normalize_phone(raw: str, region: str | None = None) -> Phone | Problem:
         return _with_country_code(value, raw, region) or _parse_problem(
             exc, _quote(raw.strip()), region
         )
-    if not is_valid_number(number):
+    nsn = phonenumbers.national_significant_number(number)
+    kind = _type_of(number.country_code or 0, nsn)  # "unknown": not a valid number
+    if kind == "unknown":
         reading = _with_country_code(value, raw, region) if value[0] != "+" else None
         if reading is not None:
             return reading
         given = None if value[0] == "+" else region
         return _invalid_problem(number, _quote(raw.strip()), given)
     # E.164 is "+", the country code and the national significant number, nothing else.
-    e164 = f"+{number.country_code}{phonenumbers.national_significant_number(number)}"
+    e164 = f"+{number.country_code}{nsn}"
     if len(e164) > _MAX_E164:
         return _too_long(_quote(raw.strip()), region)
     if dialled[0] != "+" and region is not None:
@@ -188,7 +191,7 @@ def normalize_phone(raw: str, region: str | None = None) -> Phone | Problem:
                 if type(checked) is Phone and (extension or number.extension):
                     return Phone(checked.e164, extension or number.extension, checked.warning)
                 return checked
-    return Phone(e164=e164, extension=extension or number.extension or None)
+    return Phone(e164=e164, extension=extension or number.extension or None, kind=kind)
 
 
 # --- cells that are not plain digits and punctuation ----------------------------------

@@ -159,4 +159,5 @@ def import_options(
         workers=workers,
         reject_phone_types=settings["reject_phone_types"] or frozenset(),
         infer_time_zone=settings["infer_time_zone"] is not False,
+        suppress=tuple(settings["suppress"] or ()),
     )

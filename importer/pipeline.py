@@ -58,6 +58,7 @@ from .reader import Chunk, ReadOptions, SourceFile, open_source
 from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
 from .sending import NOT_SENT_STOPPED, BatchSender
 from .status import ExitStatus
+from .suppression import load_lists
 from .validation import ChunkValidator, ValidationContext
 from .workbook import MAX_WORKBOOK_ROWS, write_workbook
 
@@ -118,6 +119,9 @@ class ImportOptions:
     #: Give leads without a time zone the zone of their postal code or phone number
     #: (the mapping's ``infer_time_zone: false`` turns it off too).
     infer_time_zone: bool = True
+    #: Do-not-call lists (see :mod:`importer.suppression`): a row whose phone is on one
+    #: is never sent, and is reported in suppressed.csv.
+    suppress: tuple[Path, ...] = ()
 
 
 class Progress(Protocol):
@@ -144,6 +148,7 @@ class Summary:
     accepted: int
     rejected: int
     duplicates: int
+    suppressed: int
     pending: int
     dry_run: bool
     warnings: int
@@ -193,7 +198,9 @@ class Summary:
     @property
     def balanced(self) -> bool:
         """True when every row is counted in exactly one outcome."""
-        return self.total == self.accepted + self.rejected + self.duplicates + self.pending
+        return self.total == (
+            self.accepted + self.rejected + self.duplicates + self.suppressed + self.pending
+        )
 
 
 def default_out_dir(path: Path, now: datetime | None = None) -> Path:
@@ -362,6 +369,9 @@ def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord
         parts["source_row_numbers"] = "yes"
     if not _infers(run):
         parts["infer_time_zone"] = "no"
+    for at, listed in enumerate(run.suppression.infos):  # a list refreshed: another run
+        stat = listed.path.stat()
+        parts[f"suppress{at}"] = f"{listed.path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
     rejected_types = options.reject_phone_types | run.mapping.reject_phone_types
     if rejected_types:
         parts["reject_phone_types"] = " ".join(sorted(rejected_types))
@@ -516,6 +526,12 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
             rejected, phones, warnings = verdicts.rejected, verdicts.phones, verdicts.warnings
             numbers = chunk.numbers
             valid_at = [i for i in range(len(numbers)) if i not in rejected]
+            # Before duplicates: a listed number is never "kept" as the first of its own.
+            listed: dict[int, str] = {}
+            if run.suppression:
+                found = run.suppression.find([phones[i] for i in valid_at])
+                listed = {valid_at[k]: where for k, where in found.items()}
+                valid_at = [i for i in valid_at if i not in listed]
             duplicate_of = run.duplicates.find(
                 [numbers[i] for i in valid_at], [phones[i] for i in valid_at]
             )
@@ -524,10 +540,13 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
                     rows["rejected"].append([*cells, number, *rejected[i]])
                 elif number in duplicate_of:
                     rows["duplicates"].append([*cells, number, f"row {duplicate_of[number]}"])
+                elif i in listed and not sending:
+                    rows["suppressed"].append([*cells, number, phones[i], listed[i]])
                 else:
                     zone, source = verdicts.time_zones[i], verdicts.zone_sources[i]
-                    run.zone_sources[source or "none"] += 1
-                    if sending:
+                    if i not in listed:
+                        run.zone_sources[source or "none"] += 1
+                    if sending:  # a listed row is recorded in the ledger, and never sent
                         queued.append(ValidRow(number, phones[i], verdicts.leads[i], cells,
                                                warnings.get(i, ""), zone, source))  # fmt: skip
                         continue
@@ -537,9 +556,10 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
                     ])  # fmt: skip
                     if write_leads:
                         leads.append(f'{{"source_row": {number}, "lead": {verdicts.leads[i]}}}\n')
-            valid_count += len(valid_at) - len(duplicate_of)
+            valid_count += len(valid_at) - len(duplicate_of) + len(listed)
             if queue is not None and queued:
-                queue[0].add_rows(queue[1], queued)
+                queue[0].add_rows(queue[1], queued, {numbers[i]: where for i, where in
+                                                     listed.items()})  # fmt: skip
             read = [used_at[k] for k in verdicts.formula_columns]
             run.record(writer, rows, leads, check=[*read, *unread_at])
             run.counts["total"] += len(chunk)
@@ -615,6 +635,11 @@ class _Run:
         self.zone_sources: Counter[str] = Counter()
         self.notices: list[str] = []
         self.duplicates = InFileDuplicates()
+        self.suppression = load_lists(
+            options.suppress, self.region, options.state_dir or default_state_dir()
+        )
+        for text in self.suppression.notices():
+            self.notice(text)
         self.stage_seconds: dict[str, float] = {}
         self.stop_message: str | None = None
         self.interrupted = False
@@ -708,6 +733,7 @@ def _summary(run: _Run, writer: ReportWriter, sender: BatchSender | None) -> Sum
         accepted=counts["accepted"],
         rejected=counts["rejected"],
         duplicates=counts["duplicates"],
+        suppressed=counts["suppressed"],
         pending=counts["pending"],
         dry_run=options.dry_run,
         warnings=counts["warnings"],

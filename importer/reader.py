@@ -125,6 +125,7 @@ ADDED_COLUMNS = (
     "error",
     "error_codes",
     "duplicate_of",
+    "suppressed_by",
     "lead_id",
     "campaign_lead_id",
     "reason",

@@ -27,6 +27,8 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
         f"  rejected    {summary.rejected:>9}",
         f"  duplicates  {summary.duplicates:>9}",
     ]
+    if summary.suppressed:
+        lines.append(f"  suppressed  {summary.suppressed:>9}  (on a do-not-call list)")
     if summary.pending:
         lines.append(f"  pending     {summary.pending:>9}")
     if summary.warnings:

@@ -43,7 +43,7 @@ __all__ = [
     "empty_rows",
 ]
 
-OUTCOMES = ("accepted", "rejected", "duplicates", "pending")
+OUTCOMES = ("accepted", "rejected", "duplicates", "suppressed", "pending")
 #: Columns each report adds after the source columns and ``source_row``.
 REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "accepted": (
@@ -57,6 +57,7 @@ REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "rejected": ("error", "error_codes"),
     "duplicates": ("duplicate_of",),
+    "suppressed": ("phone_e164", "suppressed_by"),
     "pending": ("phone_e164", "reason"),
 }
 LEADS_FILE = "leads.jsonl"
@@ -101,7 +102,12 @@ class ReportWriter:
                 self._open(name)
             # Left by an earlier run into the same folder, and not (yet) written by this
             # one: a report must never mix two runs.
-            stale = ["pending.csv", "report.xlsx", *([] if write_leads else [LEADS_FILE])]
+            stale = [
+                "pending.csv",
+                "suppressed.csv",
+                "report.xlsx",
+                *([] if write_leads else [LEADS_FILE]),
+            ]
             for name in stale:
                 (out_dir / name).unlink(missing_ok=True)
             if write_leads:

@@ -50,7 +50,7 @@ MAX_WORKBOOK_ROWS = 1_000_000
 #: Rejection reasons listed on the Summary sheet.
 TOP_REASONS = 10
 _SHEETS = {"accepted": "Accepted", "rejected": "Rejected", "duplicates": "Duplicates",
-           "pending": "Pending"}  # fmt: skip
+           "suppressed": "Suppressed", "pending": "Pending"}  # fmt: skip
 _OPTIONS = {
     "constant_memory": True,
     # Text stays text: no formulas, links or numbers made from it.
@@ -226,7 +226,8 @@ def _summary_sheet(book: Any, sheet: Any, styles: _Styles, summary: Mapping[str,
     sheet.write_string(row, 1, "Rows", styles.header)
     first = row + 1
     for label, key in (("Accepted", "accepted"), ("Rejected", "rejected"),
-                       ("Duplicates", "duplicates"), ("Pending", "pending")):  # fmt: skip
+                       ("Duplicates", "duplicates"), ("Suppressed", "suppressed"),
+                       ("Pending", "pending")):  # fmt: skip
         row += 1
         sheet.write_string(row, 0, label)
         sheet.write_number(row, 1, int(summary.get(key, 0)), styles.number)
@@ -259,7 +260,7 @@ def _summary_sheet(book: Any, sheet: Any, styles: _Styles, summary: Mapping[str,
         "categories": ["Summary", first, 0, last, 0],
         "values": ["Summary", first, 1, last, 1],
         "points": [{"fill": {"color": color}}
-                   for color in ("#4E9A06", "#CC0000", "#C4A000", "#3465A4")],
+                   for color in ("#4E9A06", "#CC0000", "#C4A000", "#75507B", "#3465A4")],
         "data_labels": {"value": True},
     })  # fmt: skip
     chart.set_title({"name": "Outcome of every row"})

@@ -51,7 +51,7 @@ def write_csv(
 SPRING = "65f2a1b2c3d4e5f6a7b8c9d0"
 WEBINAR = "65f2a1b2c3d4e5f6a7b8c9d1"
 PAUSED = "65f2a1b2c3d4e5f6a7b8c9d2"
-OUTCOME_FILES = ("accepted", "rejected", "duplicates", "pending")
+OUTCOME_FILES = ("accepted", "rejected", "duplicates", "suppressed", "pending")
 
 
 def us_numbers(count: int, start: int = 0) -> list[str]:

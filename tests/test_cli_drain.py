@@ -26,6 +26,7 @@ from .helpers import (
     UseServer,
     assert_every_row_once,
     leads_file,
+    read_report,
     stored_phones,
     us_numbers,
     write_csv,
@@ -281,18 +282,29 @@ def test_the_readme_nightly_setup_works_as_written(
     config = text[text.index("\n", start) + 1 : text.index("```", start + 3)]
     config = config.replace("https://api-serve.cllr.ai/api/v1/client", sandbox.base_url)
     config = config.replace("/srv/leads/state", str(tmp_path / "state"))
+    config = config.replace("/srv/leads/dnc", str(tmp_path / "dnc"))
     (tmp_path / "whiteclad.yaml").write_text(config, encoding="utf-8")
+    (tmp_path / "dnc").mkdir()
+    (tmp_path / "dnc" / "registry.txt").write_text("2125558701\n", encoding="utf-8")
+    write_csv(tmp_path / "dnc" / "opt-outs.csv", [["Phone"], ["+1 212 555 8702"]])
     monkeypatch.setenv("ACME_WHITECLAD_ID", sandbox.config.client_id)
     monkeypatch.setenv("ACME_WHITECLAD_SECRET", sandbox.config.client_secret)
     monkeypatch.setenv("WHITECLAD_SETTLE_SECONDS", "0")
     (tmp_path / "inbox").mkdir()
     write_csv(tmp_path / "inbox" / "leads.csv", [["phone_number", "full_name"],
-                                                 ["+12125558700", "Ana Lima"]])  # fmt: skip
+                                                 ["+12125558700", "Ana Lima"],
+                                                 ["+12125558701", "On the registry"],
+                                                 ["+12125558702", "Opted out"]])  # fmt: skip
     monkeypatch.chdir(tmp_path)
     result = run_cli(*_tool_args(command))
     assert result.exit_code == ExitStatus.SUCCESS, result.stderr
     assert len(list((tmp_path / "inbox" / "archive").glob("*/leads.csv"))) == 1
     assert events(tmp_path / "logs" / "drain.log")[-1]["event"] == "run_finished"
+    # The profile's do-not-call lists: the two listed numbers were never sent.
+    (suppressed,) = (tmp_path / "inbox").rglob("suppressed.csv")
+    assert [row["full_name"] for row in read_report(suppressed)] == ["On the registry",
+                                                                     "Opted out"]  # fmt: skip
+    assert stored_phones(sandbox, SPRING).count("+12125558701") == 0
 
 
 def test_a_file_that_changes_while_it_is_read_is_left_for_later(

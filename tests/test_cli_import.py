@@ -366,7 +366,8 @@ def test_header_row_option_skips_a_title_row(run_cli: Run, tmp_path: Path) -> No
     assert result.exit_code == ExitStatus.ROWS_REJECTED, result.stderr
     reports = assert_every_row_once(out, 4)
     assert {name: [row["source_row"] for row in rows] for name, rows in reports.items()} == {
-        "accepted": ["3", "4"], "rejected": ["5"], "duplicates": ["6"], "pending": []
+        "accepted": ["3", "4"], "rejected": ["5"], "duplicates": ["6"], "suppressed": [],
+        "pending": [],
     }  # fmt: skip
     summary = read_summary(out)
     assert summary["source"]["header_row"] == 2  # type: ignore[index]

@@ -105,7 +105,8 @@ def test_a_judged_phone_crosses_processes_with_its_type_and_warnings() -> None:
                         ("+19005550123", None)]:  # fmt: skip
         found = normalize_phone(raw, region)
         judged = PhonePolicy().check(found) if isinstance(found, Phone) else found
-        assert _result(marshal.loads(marshal.dumps(_plain(judged)))) == judged
+        back = _result(marshal.loads(marshal.dumps(_plain(judged))))
+        assert back == judged and _plain(back) == _plain(judged)  # its type too
 
 
 def test_unknown_type_names_are_refused_with_the_list() -> None:

@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: The report files the page lets a person download, in the order shown.
-REPORT_FILES = ("accepted.csv", "rejected.csv", "duplicates.csv", "pending.csv",
+REPORT_FILES = ("accepted.csv", "rejected.csv", "duplicates.csv", "suppressed.csv", "pending.csv",
                 "report.xlsx", "summary.json")  # fmt: skip
 PREVIEW_ROWS = 8
 
@@ -195,6 +195,7 @@ _LEADING = {
     "accepted": ("source_row", "phone_e164", "lead_id", "*", "warnings"),
     "rejected": ("source_row", "error", "error_codes", "*"),
     "duplicates": ("source_row", "duplicate_of", "*"),
+    "suppressed": ("source_row", "suppressed_by", "phone_e164", "*"),
     "pending": ("source_row", "reason", "*"),
 }
 #: The lead fields whose columns are shown first ("*" above): who the lead is.
