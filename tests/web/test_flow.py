@@ -123,3 +123,30 @@ def test_no_answer_of_a_whole_session_holds_the_secret(web: Web) -> None:
     session.get(f"{web.url}/imports/{import_id}/review/corrected.csv", timeout=30)
     assert len(bodies) > 10
     assert not [body for body in bodies if SECRET.encode() in body]
+
+
+def test_a_profiles_do_not_call_list_is_used_by_the_page_and_its_rows_counted(
+    web: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = tmp_path / "dnc.txt"
+    listed.write_text("# opted out\n+1 415 555 0123\n", encoding="utf-8")
+    settings = web.state.config.settings
+    monkeypatch.setattr(web.state.config, "settings",
+                        lambda given: settings({**given, "suppress": (listed,)}))  # fmt: skip
+    session = web.client()
+    import_id = _start(web, session, "facebook_lead_ads.csv")
+    _map(web, session, import_id, mapping="facebook")
+    run = _send(web, session, import_id, "dry_run")
+    rows = list(csv.DictReader(io.StringIO(
+        (run / "suppressed.csv").read_text(encoding="utf-8-sig"))))  # fmt: skip
+    # Row 13 repeats row 2's number: listed too, not a duplicate of a kept row.
+    assert [(row["source_row"], row["phone_e164"], row["suppressed_by"]) for row in rows] == [
+        ("2", "+14155550123", f"{listed}, line 2"), ("13", "+14155550123", f"{listed}, line 2")
+    ]  # fmt: skip
+    summary = json.loads((run / "summary.json").read_text())
+    outcomes = ("accepted", "rejected", "duplicates", "suppressed", "pending")
+    assert summary["suppressed"] == 2 and summary["total"] == sum(summary[k] for k in outcomes)
+    page = session.get(f"{web.url}/imports/{import_id}/results", timeout=10).text
+    assert 'data-testid="count-suppressed">2</span> on a do-not-call list' in page
+    tab = session.get(f"{web.url}/imports/{import_id}/results?outcome=suppressed", timeout=10)
+    assert "line 2" in tab.text
