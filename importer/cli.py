@@ -156,6 +156,14 @@ def _no_infer_timezone_option(function: Any) -> Any:
     )(function)
 
 
+def _no_progress_option(function: Any) -> Any:
+    return click.option(
+        "--no-progress",
+        is_flag=True,
+        help="Do not show the progress bar (it shows only on a terminal).",
+    )(function)
+
+
 def _suppress_option(function: Any) -> Any:
     return click.option(
         "--suppress",
@@ -382,7 +390,7 @@ def cli() -> None:
     metavar="SECONDS",
     help="First wait before a retry; it doubles with each retry (with jitter), up to 30 s.",
 )
-@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+@_no_progress_option
 @_max_size_option
 @_log_options
 @_settings_options
@@ -674,6 +682,7 @@ def runs_show_command(
 @_header_row_option
 @_base_url_option
 @_max_size_option
+@_no_progress_option
 @_state_dir_option
 @_log_options
 @_settings_options
@@ -700,6 +709,7 @@ def drain_command(
     base_url: str | None,
     insecure_http: bool,
     max_file_size: int,
+    no_progress: bool,
     state_dir: Path | None,
     log_file: Path | None,
     log_format: str | None,
@@ -740,8 +750,14 @@ def drain_command(
     _warn_insecure(options.template.base_url, options.template.insecure_http)
     status = 0
     message = "Stopping after the file in hand (Ctrl-C again to stop at once)..."
+    # The same bar as an import's, file by file, when a person watches a terminal.
+    progress = ProgressBar(sys.stderr, enabled=not no_progress and sys.stderr.isatty())
     with _event_log(log_file, log_format, always=True), graceful_stop(sys.stderr, message) as stop:
-        passes = drain_watch(options, stop, poll) if watch else iter([drain_inbox(options, stop)])
+        passes = (
+            drain_watch(options, stop, poll, progress=progress)
+            if watch
+            else iter([drain_inbox(options, stop, progress=progress)])
+        )
         for summary in passes:
             status = max(status, summary.exit_status)
             if summary.exit_status and settings["notify_url"]:

@@ -420,3 +420,22 @@ def test_the_event_log_puts_the_logger_back(tmp_path: Path) -> None:
         LOGGER.removeHandler(mine)
         LOGGER.setLevel(before[0])
         LOGGER.propagate = before[1]
+
+
+def test_a_drain_takes_the_output_flags_an_import_takes(
+    run_cli: Run, inbox: Path, sandbox: SandboxServer
+) -> None:
+    from importer.cli import cli
+
+    def flags(name: str) -> set[str]:
+        command = cli.commands[name]
+        return {option for param in command.params for option in param.opts}
+
+    output = {"--no-progress", "--out", "--log-file", "--log-format", "--state-dir",
+              "--max-file-size"}  # fmt: skip
+    assert output <= flags("import") and output <= flags("drain")
+    # The scheduler's command line, with the flags it passes to an import as well.
+    drop(inbox / "leads.csv", us_numbers(1, start=8790))
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--no-progress")
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    assert len(list((inbox / "archive").glob("*/leads.csv"))) == 1
