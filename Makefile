@@ -3,14 +3,34 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency pinned, with hashes: the package's, its [dev] extra's and the build
+# backend's (requirements/build.in), for Python 3.11 on Linux x86_64. pyproject.toml keeps
+# the ranges that users installing the package get.
+LOCK := requirements/lock.txt
+PIP_VERSION := 26.3
+UV_VERSION := 0.13.9
+LOCK_TOOL := $(VENV)/lock-tool
 
-.PHONY: demo test lint format bench clean browser
+.PHONY: demo test lint format bench clean browser lock
 
-$(STAMP): pyproject.toml
+# Installs exactly the lock, then the project itself without resolving anything again.
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Writes $(LOCK) again from pyproject.toml with uv (installed in $(LOCK_TOOL)): pins already
+# in the lock are kept where the ranges allow; UPGRADE=1 takes the newest releases instead.
+lock:
+	@[ "$$($(LOCK_TOOL)/bin/uv --version 2>/dev/null | cut -d' ' -f2)" = $(UV_VERSION) ] || { \
+		$(PYTHON) -m venv $(LOCK_TOOL) && \
+		$(LOCK_TOOL)/bin/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(LOCK_TOOL)/bin/uv pip compile pyproject.toml requirements/build.in --extra dev \
+		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--generate-hashes --custom-compile-command 'make lock' \
+		--quiet --output-file $(LOCK)$(if $(UPGRADE), --upgrade)
 
 # The real import of the Meta sample, through a sandbox server started for the run.
 # Exit code 1 only means some sample rows were rejected, as they are meant to be.
