@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from . import __version__
 from .answers import ledger_rows
 from .client import MAX_BATCH, Credentials, RetryPolicy
-from .dedupe import InFileDuplicates
+from .dedupe import InFileDuplicates, shared_warning
 from .errors import (
     ApiError,
     ImportIncomplete,
@@ -59,7 +59,7 @@ from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
 from .sending import NOT_SENT_STOPPED, BatchSender
 from .status import ExitStatus
 from .suppression import load_lists
-from .validation import ChunkValidator, ValidationContext
+from .validation import ChunkValidator, ValidationContext, Verdicts, columns_of, validate_rows
 from .workbook import MAX_WORKBOOK_ROWS, write_workbook
 
 __all__ = [
@@ -532,14 +532,13 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
                 found = run.suppression.find([phones[i] for i in valid_at])
                 listed = {valid_at[k]: where for k, where in found.items()}
                 valid_at = [i for i in valid_at if i not in listed]
-            duplicate_of = run.duplicates.find(
-                [numbers[i] for i in valid_at], [phones[i] for i in valid_at]
-            )
+            listed_first = len(listed)
+            duplicate_of = _settle_duplicates(run, context, chunk, verdicts, valid_at, listed)
             for i, (number, cells) in enumerate(zip(numbers, chunk.rows, strict=True)):
                 if i in rejected:
                     rows["rejected"].append([*cells, number, *rejected[i]])
                 elif number in duplicate_of:
-                    rows["duplicates"].append([*cells, number, f"row {duplicate_of[number]}"])
+                    rows["duplicates"].append([*cells, number, duplicate_of[number]])
                 elif i in listed and not sending:
                     rows["suppressed"].append([*cells, number, phones[i], listed[i]])
                 else:
@@ -556,7 +555,7 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
                     ])  # fmt: skip
                     if write_leads:
                         leads.append(f'{{"source_row": {number}, "lead": {verdicts.leads[i]}}}\n')
-            valid_count += len(valid_at) - len(duplicate_of) + len(listed)
+            valid_count += len(valid_at) - len(duplicate_of) + listed_first
             if queue is not None and queued:
                 queue[0].add_rows(queue[1], queued, {numbers[i]: where for i, where in
                                                      listed.items()})  # fmt: skip
@@ -568,6 +567,69 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
             run.reasons.update(verdicts.reasons)
             run.update(chunk.progress)
     return _Checked(valid_count, feed.chunks if feed.stopped else None)
+
+
+def _settle_duplicates(
+    run: _Run,
+    context: ValidationContext,
+    chunk: Chunk,
+    verdicts: Verdicts,
+    valid_at: list[int],
+    listed: dict[int, str],
+) -> dict[int, str]:
+    """Find the chunk's in-file duplicates; return each one's ``duplicate_of``, by row number.
+
+    A row whose number another person's row holds and that has a number of its own
+    (see :mod:`importer.dedupe`) is validated again here with that number, and its
+    verdict replaced: its phone's type and time zone follow the number. When that
+    number is on a do-not-call list, the row joins ``listed``.
+    """
+    numbers, phones, others = chunk.numbers, verdicts.phones, verdicts.other_phones
+    found = run.duplicates.find(
+        [numbers[i] for i in valid_at],
+        [phones[i] for i in valid_at],
+        [verdicts.people[i] for i in valid_at] if verdicts.people else (),
+        {numbers[i]: others[i] for i in valid_at if i in others} if others else None,
+    )
+    notes = {row: found.note(row) for row in found.duplicate_of}
+    if not found.moved:
+        return notes
+    position = {numbers[i]: i for i in valid_at}
+    at = [position[number] for number in found.moved]
+
+    def validate(rows: list[int], prefer: dict[int, str] | None) -> Verdicts:
+        return validate_rows(
+            context, [numbers[i] for i in rows], columns_of(context, [chunk.rows[i] for i in rows]),
+            {numbers[i]: chunk.extra_values[numbers[i]] for i in rows
+             if numbers[i] in chunk.extra_values},
+            prefer=prefer,
+        )  # fmt: skip
+
+    again = validate(at, {number: phone for number, (phone, _) in found.moved.items()})
+    # The warnings of the number given up are no longer the row's: count them out.
+    warned_before = [i for i in at if i in verdicts.warnings]
+    verdicts.warning_count += again.warning_count + len(at)
+    if warned_before:
+        verdicts.warning_count -= validate(warned_before, None).warning_count
+    for k, i in enumerate(at):
+        number = numbers[i]
+        phone, holder = found.moved[number]
+        if k in again.rejected:  # the same row with another of its numbers: never differs
+            raise AssertionError(f"row {number} rejected with its own other number")
+        taken = verdicts.phones[i]
+        verdicts.phones[i] = again.phones[k]
+        verdicts.phone_types[i] = again.phone_types[k]
+        verdicts.time_zones[i] = again.time_zones[k]
+        verdicts.zone_sources[i] = again.zone_sources[k]
+        if k in again.leads:
+            verdicts.leads[i] = again.leads[k]
+        said = [again.warnings[k]] if k in again.warnings else []
+        verdicts.warnings[i] = "; ".join([*said, shared_warning(taken, holder, phone)])
+    if run.suppression:
+        moved_at = [i for i in at if i not in listed]
+        hits = run.suppression.find([verdicts.phones[i] for i in moved_at])
+        listed.update({moved_at[k]: where for k, where in hits.items()})
+    return notes
 
 
 def _set_aside(

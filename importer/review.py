@@ -53,7 +53,7 @@ import phonenumbers
 
 from .cells import neutralize, strip_invisible
 from .countries import country_name
-from .dedupe import InFileDuplicates
+from .dedupe import SHARED_CODE, Found, InFileDuplicates, shared_warning
 from .issues import CODE_FIELDS, Issue
 from .mapping import (
     CUSTOM_PREFIX,
@@ -112,7 +112,7 @@ _REGION_OFFERS = 3
 _REGION_OFFERS_ROWS = 20_000
 #: Phone readings kept for the fixes (about 200 bytes each).
 _MAX_READINGS = 500_000
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
 #: Rows checked at once from which worker processes pay off (about what
 #: PARALLEL_MIN_BYTES of a typical file holds).
 _PARALLEL_ROWS = 40_000
@@ -242,6 +242,10 @@ class _Verdict:
     ok: bool
     phone: str | None
     problems: tuple[CellProblem, ...]
+    #: Who the row is (:func:`importer.dedupe.person_key`), and its valid numbers in
+    #: the mapping's order: ``phone`` is the first unless another person holds it.
+    person: int = 0
+    own: tuple[str, ...] = ()
 
     @property
     def warned(self) -> bool:
@@ -260,10 +264,13 @@ class _Stored:
     phone: str | None
     ok: bool
     problems: str | None
+    person: int = 0
+    own: str | None = None
 
     @property
     def verdict(self) -> _Verdict:
-        return _Verdict(self.ok, self.phone, _problems_from(self.problems))
+        own = tuple(self.own.split()) if self.own else ()
+        return _Verdict(self.ok, self.phone, _problems_from(self.problems), self.person, own)
 
 
 #: Told how far a change is: (rows checked so far, rows to check in all).
@@ -293,7 +300,10 @@ CREATE TABLE rows (
     skipped INTEGER NOT NULL DEFAULT 0,
     edited TEXT,
     original TEXT,
-    original_row INTEGER
+    original_row INTEGER,
+    person INTEGER NOT NULL DEFAULT 0,
+    own TEXT,
+    first TEXT
 );
 CREATE TABLE codes (
     code TEXT NOT NULL,
@@ -314,6 +324,7 @@ CREATE INDEX rows_status ON rows (status);
 CREATE INDEX rows_problem ON rows (problem) WHERE problem = 1;
 CREATE INDEX rows_warned ON rows (status) WHERE warn = 1;
 CREATE INDEX rows_phone ON rows (phone) WHERE phone IS NOT NULL;
+CREATE INDEX rows_first ON rows (first) WHERE first IS NOT NULL;
 CREATE INDEX codes_row ON codes (source_row);
 """
 
@@ -757,7 +768,12 @@ class Review:
             return
         with ChunkValidator(context, workers) as validator:
             for chunk, verdicts in validator.run(chunks):
-                out = [_Verdict(True, phone or None, ()) for phone in verdicts.phones]
+                people, others = verdicts.people, verdicts.other_phones
+                out = [
+                    _Verdict(True, phone or None, (), people[at] if people else 0,
+                             (phone, *others.get(at, ())) if phone else ())
+                    for at, phone in enumerate(verdicts.phones)
+                ]  # fmt: skip
                 odd = sorted({*verdicts.rejected, *verdicts.warnings})
                 if odd:
                     numbers = [chunk.numbers[at] for at in odd]
@@ -768,7 +784,7 @@ class Review:
                     for at, verdict in zip(odd, inspected, strict=True):
                         if verdict.ok != verdicts.is_valid(at):  # the same code: never differs
                             raise AssertionError(f"row {chunk.numbers[at]} judged twice apart")
-                        out[at] = verdict
+                        out[at] = replace(verdict, person=out[at].person, own=out[at].own)
                 yield chunk, out
 
     def _inspect(
@@ -777,8 +793,12 @@ class Review:
         numbers: list[int],
         rows: list[list[str]],
         extra: dict[int, list[str]],
+        prefer: dict[int, str] | None = None,
     ) -> list[_Verdict]:
-        """Validate rows here, keeping each problem with its field."""
+        """Validate rows here, keeping each problem with its field.
+
+        ``prefer`` names, by row, the number to take among the row's valid ones.
+        """
         names = context.bound.columns_used()
         frame = pd.DataFrame(
             dict(zip(names, columns_of(context, rows), strict=True)),
@@ -793,16 +813,51 @@ class Review:
             extra_values=extra,
             phone_book=PhoneBook(policy=context.phone_policy),
             infer_time_zone=context.infer_time_zone,
+            prefer=prefer,
         )
         issues: dict[int, list[Issue]] = {}
         for issue in validated.issues:
             issues.setdefault(issue.row, []).append(issue)
         rejected = validated.rejected.tolist()
         phones = validated.leads["phone"].tolist()
+        people = validated.people or [0] * len(numbers)
+        others = validated.other_phones
         out = []
-        for number, cells, bad, phone in zip(numbers, rows, rejected, phones, strict=True):
+        for number, cells, bad, phone, person in zip(
+            numbers, rows, rejected, phones, people, strict=True
+        ):
             problems = tuple(self._placed(issue, cells) for issue in issues.get(number, ()))
-            out.append(_Verdict(not bad, phone or None, problems))
+            # With a number preferred, the caller knows the row's numbers in order.
+            own = () if bad or not phone or prefer else (phone, *others.get(number, ()))
+            out.append(_Verdict(not bad, phone or None, problems, person, own))
+        return out
+
+    def _moved(
+        self,
+        found: Found,
+        verdicts: dict[int, _Verdict],
+        cells: dict[int, list[str]],
+        extra: dict[int, list[str]],
+    ) -> dict[int, _Verdict]:
+        """The verdicts of the rows sent with another number of their own, with the warning."""
+        numbers = sorted(found.moved)
+        again = self._inspect(
+            self._context(), numbers, [cells[n] for n in numbers],
+            {n: extra[n] for n in numbers if n in extra},
+            prefer={n: found.moved[n][0] for n in numbers},
+        )  # fmt: skip
+        out = {}
+        for number, verdict in zip(numbers, again, strict=True):
+            phone, holder = found.moved[number]
+            before = verdicts[number]
+            message = shared_warning(before.own[0], holder, phone)
+            warning = self._placed(
+                Issue(number, "phone", SHARED_CODE, message, "warning"), cells[number]
+            )
+            out[number] = replace(
+                verdict, problems=(*verdict.problems, warning), person=before.person,
+                own=before.own,
+            )  # fmt: skip
         return out
 
     def _placed(self, issue: Issue, cells: Sequence[str]) -> CellProblem:
@@ -834,24 +889,39 @@ class Review:
                 at for at, verdict in enumerate(verdicts)
                 if verdict.ok and chunk.numbers[at] not in skipped
             ]  # fmt: skip
-            duplicate_of = duplicates.find(
+            found = duplicates.find(
                 [chunk.numbers[at] for at in taking],
                 [verdicts[at].phone or "" for at in taking],
-            )
+                [verdicts[at].person for at in taking],
+                {chunk.numbers[at]: verdicts[at].own[1:] for at in taking
+                 if len(verdicts[at].own) > 1},
+            )  # fmt: skip
+            if found.moved:
+                at_of = {number: at for at, number in enumerate(chunk.numbers)}
+                moved = self._moved(
+                    found,
+                    {n: verdicts[at_of[n]] for n in found.moved},
+                    {n: chunk.rows[at_of[n]] for n in found.moved},
+                    chunk.extra_values,
+                )
+                for number, verdict in moved.items():
+                    verdicts[at_of[number]] = verdict
+            duplicate_of = found.duplicate_of
             rows, codes = [], []
             for number, verdict in zip(chunk.numbers, verdicts, strict=True):
                 status, problem = _status(verdict, number in skipped, duplicate_of.get(number))
                 rows.append((
                     number, verdict.ok, status, verdict.phone, duplicate_of.get(number),
-                    verdict.warned, problem, _problems_json(verdict.problems),
+                    verdict.warned, problem, _problems_json(verdict.problems), verdict.person,
+                    " ".join(verdict.own) or None, verdict.own[0] if verdict.own else None,
                 ))  # fmt: skip
                 if number not in skipped:
                     codes.extend(self._code_rows(number, verdict.problems))
             if insert:
                 db.executemany(
                     "INSERT INTO rows (source_row, ok, status, phone, dup_of, warn, problem, "
-                    "problems, seq, cells, extra, original_row) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "problems, person, own, first, seq, cells, extra, original_row) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (*values, seq + at, json.dumps(cells, ensure_ascii=False),
                          _extra_json(chunk.extra_values.get(values[0])),
@@ -862,7 +932,8 @@ class Review:
             else:
                 db.executemany(
                     "UPDATE rows SET ok = ?2, status = ?3, phone = ?4, dup_of = ?5, warn = ?6, "
-                    "problem = ?7, problems = ?8 WHERE source_row = ?1",
+                    "problem = ?7, problems = ?8, person = ?9, own = ?10, first = ?11 "
+                    "WHERE source_row = ?1",
                     rows,
                 )
             db.executemany("INSERT INTO codes VALUES (?, ?, ?, ?)", codes)
@@ -982,6 +1053,7 @@ class Review:
             if progress is not None:
                 progress(len(verdicts), len(to_check))
         phones = {stored[n].phone for n in changes} | {v.phone for v in verdicts.values()}
+        phones |= {v.own[0] for v in verdicts.values() if v.own}
         db.executemany("DELETE FROM codes WHERE source_row = ?", [(n,) for n in changes])
         update, codes = [], []
         for number, (cells, skipped, original) in changes.items():
@@ -997,14 +1069,15 @@ class Review:
                 number, json.dumps(cells, ensure_ascii=False), int(skipped),
                 json.dumps(original, ensure_ascii=False) if original is not None else None,
                 json.dumps(edited) if edited else None, int(verdict.ok), status, verdict.phone,
-                int(verdict.warned), problem, _problems_json(verdict.problems),
+                int(verdict.warned), problem, _problems_json(verdict.problems), verdict.person,
+                " ".join(verdict.own) or None, verdict.own[0] if verdict.own else None,
             ))  # fmt: skip
             if not skipped:
                 codes.extend(self._code_rows(number, verdict.problems))
         db.executemany(
             "UPDATE rows SET cells = ?2, skipped = ?3, original = ?4, edited = ?5, ok = ?6, "
-            "status = ?7, phone = ?8, dup_of = NULL, warn = ?9, problem = ?10, problems = ?11 "
-            "WHERE source_row = ?1",
+            "status = ?7, phone = ?8, dup_of = NULL, warn = ?9, problem = ?10, problems = ?11, "
+            "person = ?12, own = ?13, first = ?14 WHERE source_row = ?1",
             update,
         )
         db.executemany("INSERT INTO codes VALUES (?, ?, ?, ?)", codes)
@@ -1018,23 +1091,66 @@ class Review:
         for start in range(0, len(phones), 500):
             batch = phones[start : start + 500]
             marks = ", ".join("?" * len(batch))
-            found = db.execute(
-                f"SELECT source_row, phone, warn FROM rows WHERE phone IN ({marks}) "
-                "AND ok = 1 AND skipped = 0 ORDER BY source_row",
-                batch,
-            ).fetchall()
-            duplicate_of = InFileDuplicates().find(
-                [number for number, _, _ in found], [phone for _, phone, _ in found]
+            stored = {
+                number: (phone, warn, _Verdict(True, phone, (), person,
+                                              tuple(own.split()) if own else (phone,)))
+                for number, phone, warn, person, own in db.execute(
+                    "SELECT source_row, phone, warn, person, own FROM rows "
+                    f"WHERE (phone IN ({marks}) OR first IN ({marks})) "
+                    "AND ok = 1 AND skipped = 0 ORDER BY source_row",
+                    [*batch, *batch],
+                )
+            }  # fmt: skip
+            numbers = sorted(stored)
+            found = InFileDuplicates().find(
+                numbers,
+                [stored[n][2].own[0] for n in numbers],
+                [stored[n][2].person for n in numbers],
+                {n: stored[n][2].own[1:] for n in numbers if len(stored[n][2].own) > 1},
             )
+            # Rows whose number changes are checked again: its type and zone follow it.
+            changed = [
+                n for n in numbers
+                if n not in found.duplicate_of
+                and (found.moved[n][0] if n in found.moved else stored[n][2].own[0])
+                != stored[n][0]
+            ]  # fmt: skip
+            renewed = self._renew(found, changed, {n: stored[n][2] for n in changed})
             db.executemany(
                 "UPDATE rows SET status = ?, dup_of = ?, problem = ? WHERE source_row = ?",
                 [
-                    ("duplicate", duplicate_of[number], 0, number)
-                    if number in duplicate_of
-                    else ("valid", None, int(warn), number)
-                    for number, _, warn in found
+                    ("duplicate", found.duplicate_of[number], 0, number)
+                    if number in found.duplicate_of
+                    else ("valid", None, int(renewed[number].warned if number in renewed
+                                              else stored[number][1]), number)
+                    for number in numbers
+                ],
+            )  # fmt: skip
+            db.executemany(
+                "UPDATE rows SET phone = ?, warn = ?, problems = ? WHERE source_row = ?",
+                [
+                    (verdict.phone, int(verdict.warned), _problems_json(verdict.problems), n)
+                    for n, verdict in renewed.items()
                 ],
             )
+
+    def _renew(
+        self, found: Found, numbers: list[int], verdicts: dict[int, _Verdict]
+    ) -> dict[int, _Verdict]:
+        """Check again rows that move to another number of their own, or back to their first."""
+        if not numbers:
+            return {}
+        stored = self._load(numbers)
+        cells = {n: stored[n].cells for n in numbers}
+        extra = {n: stored[n].extra for n in numbers if stored[n].extra}
+        moving = Found(moved={n: found.moved[n] for n in numbers if n in found.moved})
+        out = self._moved(moving, verdicts, cells, extra) if moving.moved else {}
+        back = [n for n in numbers if n not in moving.moved]
+        if back:
+            checked = self._inspect(self._context(), back, [cells[n] for n in back],
+                                    {n: extra[n] for n in back if n in extra})  # fmt: skip
+            out.update(zip(back, checked, strict=True))
+        return out
 
     # --- fixes ------------------------------------------------------------------------
 
@@ -1251,15 +1367,16 @@ class Review:
         for start in range(0, len(numbers), 500):
             batch = numbers[start : start + 500]
             marks = ", ".join("?" * len(batch))
-            for number, cells, extra, skipped, original, phone, ok, problems in self._db.execute(
-                "SELECT source_row, cells, extra, skipped, original, phone, ok, problems FROM rows "
-                f"WHERE source_row IN ({marks})",
+            for (number, cells, extra, skipped, original, phone, ok, problems, person,
+                 own) in self._db.execute(
+                "SELECT source_row, cells, extra, skipped, original, phone, ok, problems, "
+                f"person, own FROM rows WHERE source_row IN ({marks})",
                 batch,
-            ):
+            ):  # fmt: skip
                 out[number] = _Stored(
                     number, json.loads(cells), json.loads(extra) if extra else [],
                     bool(skipped), json.loads(original) if original else None, phone, bool(ok),
-                    problems,
+                    problems, person, own,
                 )  # fmt: skip
         missing = [number for number in numbers if number not in out]
         if missing:

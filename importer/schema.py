@@ -35,6 +35,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from .countries import normalize_region
+from .dedupe import person_key
 from .issues import Issue, Severity
 from .localzones import same_clock, zone_for_phone, zone_for_postal_code
 from .mapping import (
@@ -94,6 +95,12 @@ class ValidatedChunk:
     phone_types: list[str] = field(default_factory=list)
     #: Where each row's time zone comes from: "file", "postal_code", "phone" or "".
     time_zone_sources: list[str] = field(default_factory=list)
+    #: Who each row is (:func:`importer.dedupe.person_key`); empty when the mapping
+    #: fills neither a name nor an e-mail.
+    people: list[int] = field(default_factory=list)
+    #: By source row: the row's other valid numbers (E.164), in the mapping's order,
+    #: for rows whose phone columns hold more than one.
+    other_phones: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 PhoneKey = tuple[str, str | None]
@@ -295,18 +302,22 @@ def validate_chunk(
     extra_values: dict[int, list[str]] | None = None,
     phone_book: PhoneBook | None = None,
     infer_time_zone: bool = True,
+    prefer: MappingABC[int, str] | None = None,
 ) -> ValidatedChunk:
     """Normalize and validate projected rows; collect every problem of every row.
 
     ``phone_book`` carries phone results already known in the run and collects the
     new ones (see :class:`PhoneBook`). With ``infer_time_zone``, a valid row whose
-    file gives no time zone gets one (see :func:`_infer_time_zones`).
+    file gives no time zone gets one (see :func:`_infer_time_zones`). ``prefer``
+    names, by source row, the number (E.164) to send among the row's valid ones:
+    the in-file duplicates stage moves a row off a number another person holds.
     """
     region = region.upper() if region else None
     book = phone_book if phone_book is not None else PhoneBook()
     frame = _complete(projected)
+    other_phones: dict[int, tuple[str, ...]] = {}
     if PHONE_FALLBACKS in frame:
-        frame = _choose_phones(frame, region, book)
+        frame, other_phones = _choose_phones(frame, region, book, prefer or {})
     schema = lead_schema(region)
     token = _PHONE_BOOK.set(book)
     try:
@@ -359,8 +370,22 @@ def validate_chunk(
     kinds = [p.kind if type(p) is Phone else "" for p in parsed["phone"].tolist()]
     return ValidatedChunk(
         leads=leads, issues=issues, rejected=rejected, phone_types=kinds,
-        time_zone_sources=sources,
+        time_zone_sources=sources, people=_people(projected, leads), other_phones=other_phones,
     )  # fmt: skip
+
+
+def _people(projected: pd.DataFrame, leads: pd.DataFrame) -> list[int]:
+    """Each row's person key, from its name or e-mail; [] when the mapping fills neither."""
+    if not any(name in projected for name in ("firstName", "lastName", "email")):
+        return []
+    return list(
+        map(
+            person_key,
+            leads["firstName"].tolist(),
+            leads["lastName"].tolist(),
+            leads["email"].tolist(),
+        )
+    )
 
 
 #: The customFields key that keeps the phone's zone when the postal code's is sent.
@@ -423,29 +448,44 @@ def _infer_time_zones(
     return sources
 
 
-def _choose_phones(frame: pd.DataFrame, region: str | None, book: PhoneBook) -> pd.DataFrame:
+def _choose_phones(
+    frame: pd.DataFrame, region: str | None, book: PhoneBook, prefer: MappingABC[int, str]
+) -> tuple[pd.DataFrame, dict[int, tuple[str, ...]]]:
     """Keep, per row, the first of its phone cells that is a valid number.
 
     When none is valid the first cell that is not empty stays, so that the
-    rejection names the value the row was meant to be called on.
+    rejection names the value the row was meant to be called on. A row in
+    ``prefer`` keeps the cell of that number instead. Also returns, by source row,
+    the other valid numbers of the rows that have more than one.
     """
     if COUNTRY_COLUMN in frame:
         regions = [country_for(cell, region) for cell in frame[COUNTRY_COLUMN]]
     else:
         regions = [region] * len(frame)
     chosen = []
-    for primary, others, row_region in zip(
-        frame["phone"].tolist(), frame[PHONE_FALLBACKS].tolist(), regions, strict=True
-    ):
+    other_phones: dict[int, tuple[str, ...]] = {}
+    for row, primary, others, row_region in zip(
+        frame.index.tolist(), frame["phone"].tolist(), frame[PHONE_FALLBACKS].tolist(),
+        regions, strict=True,
+    ):  # fmt: skip
         cells = [cell for cell in (primary, *others) if cell.strip()]
-        pick = next(
-            (cell for cell in cells if type(book.normalize(cell, row_region)) is Phone),
-            cells[0] if cells else primary,
-        )
+        valid: dict[str, str] = {}  # E.164 -> the first cell that gives it
+        for cell in cells:
+            result = book.normalize(cell, row_region)
+            if type(result) is Phone:
+                valid.setdefault(result.e164, cell)
+        if not valid:
+            chosen.append(cells[0] if cells else primary)
+            continue
+        numbers = list(valid)
+        wanted = prefer.get(row)
+        pick = valid[wanted] if wanted in valid else valid[numbers[0]]
         chosen.append(pick)
+        if len(numbers) > 1:
+            other_phones[row] = tuple(numbers[1:])
     frame = frame.drop(columns=[PHONE_FALLBACKS])
     frame["phone"] = _objects(chosen, frame.index)
-    return frame
+    return frame, other_phones
 
 
 def _field_order(field: str) -> int:

@@ -136,6 +136,10 @@ class Verdicts:
     #: Positions, among the columns the mapping reads, of those holding a cell that the
     #: reports must neutralize (see :func:`importer.cells.columns_to_neutralize`).
     formula_columns: list[int] = field(default_factory=list)
+    #: Who each row is (:func:`importer.dedupe.person_key`); empty when nobody can be told.
+    people: list[int] = field(default_factory=list)
+    #: Valid rows with more than one valid number: the others, in the mapping's order.
+    other_phones: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def is_valid(self, at: int) -> bool:
         """Whether the row at this position passed validation."""
@@ -179,11 +183,13 @@ def validate_rows(
     values: Sequence[Sequence[str]],
     extra_values: dict[int, list[str]],
     known: dict[PhoneKey, PlainResult] | None = None,
+    prefer: dict[int, str] | None = None,
 ) -> Verdicts:
     """Validate one chunk and return one verdict per row.
 
     ``values`` holds the chunk's cells column by column, one sequence for each
-    column the mapping reads (:func:`columns_of`).
+    column the mapping reads (:func:`columns_of`). ``prefer`` names, by row number,
+    the number to send among a row's valid ones (see :func:`importer.schema.validate_chunk`).
     """
     if context.skip_rows and not context.skip_rows.isdisjoint(numbers):
         return _without_skipped(context, numbers, values, extra_values, known)
@@ -204,6 +210,7 @@ def validate_rows(
         extra_values=extra_values,
         phone_book=book,
         infer_time_zone=context.infer_time_zone,
+        prefer=prefer,
     )
     by_row: dict[int, list[Issue]] = {}
     for issue in validated.issues:
@@ -229,8 +236,14 @@ def validate_rows(
         else {},
         learned=learned,
         formula_columns=columns_to_neutralize(values),
+        people=validated.people,
     )
-    position = {number: at for at, number in enumerate(numbers)} if by_row else {}
+    by_row_or_others = by_row or validated.other_phones
+    position = {number: at for at, number in enumerate(numbers)} if by_row_or_others else {}
+    for number, others in validated.other_phones.items():
+        at = position[number]
+        if not rejected_at[at]:
+            verdicts.other_phones[at] = others
     for number, issues in by_row.items():
         at = position[number]
         if rejected_at[at]:
@@ -274,6 +287,10 @@ def _without_skipped(
         zones[at] = kept.time_zones[position]
         sources[at] = kept.zone_sources[position]
     rejected = {keep[position]: verdict for position, verdict in kept.rejected.items()}
+    people = [0] * len(numbers) if kept.people else []
+    for position, at in enumerate(keep):
+        if people:
+            people[at] = kept.people[position]
     skipped = [at for at, number in enumerate(numbers) if number in skip]
     rejected.update((at, (SKIPPED_MESSAGE, SKIPPED_CODE)) for at in skipped)
     return Verdicts(
@@ -289,6 +306,8 @@ def _without_skipped(
         learned=kept.learned,
         # The skipped rows are reported too: their cells are guarded like the others.
         formula_columns=columns_to_neutralize(values),
+        people=people,
+        other_phones={keep[position]: o for position, o in kept.other_phones.items()},
     )
 
 
@@ -357,15 +376,15 @@ def _verdict_values(verdicts: Verdicts) -> tuple[Any, ...]:
         verdicts.rejected, verdicts.phones, verdicts.phone_types, verdicts.time_zones,
         verdicts.zone_sources, verdicts.warnings, verdicts.leads,
         verdicts.warning_count, dict(verdicts.reasons), verdicts.learned,
-        verdicts.formula_columns,
+        verdicts.formula_columns, verdicts.people, verdicts.other_phones,
     )  # fmt: skip
 
 
 def _verdicts_from(data: bytes) -> Verdicts:
     (rejected, phones, kinds, zones, sources, warnings, leads, warning_count, reasons, learned,
-     formulas) = marshal.loads(data)  # fmt: skip
+     formulas, people, other_phones) = marshal.loads(data)  # fmt: skip
     return Verdicts(rejected, phones, kinds, zones, sources, warnings, leads, warning_count,
-                    Counter(reasons), learned, formulas)  # fmt: skip
+                    Counter(reasons), learned, formulas, people, other_phones)  # fmt: skip
 
 
 class ChunkValidator:

@@ -38,6 +38,7 @@ import random
 import re
 import struct
 import sys
+import unicodedata
 import zipfile
 import zlib
 import zoneinfo
@@ -117,7 +118,8 @@ class Row:
     """One data row as written, plus the outcome it is meant to have.
 
     ``expect`` is one of: an E.164 string (accepted), a list of rejection codes,
-    ``("dup", key)`` (duplicate of the row carrying ``key``) or ``"blank"``.
+    ``("dup", key)`` (duplicate of the row carrying ``key``), ``("shared", key)`` (a
+    duplicate whose only number is that row's under another name) or ``"blank"``.
     ``raw`` (CSV only) is the exact line text to write instead of quoting ``values``.
     """
 
@@ -138,6 +140,16 @@ class Sheet:
 def dup(key: str) -> tuple[str, str]:
     """Expect a duplicate of the row with ``key``."""
     return ("dup", key)
+
+
+def shared(key: str) -> tuple[str, str]:
+    """Expect a duplicate of the row with ``key`` that is another person sharing its number.
+
+    The row's only valid number is the one the row with ``key`` was sent with, and that
+    row has another name (a company's switchboard): expected.json marks it
+    ``"shared": true``, and its ``duplicate_of`` says the number is shared with that row.
+    """
+    return ("shared", key)
 
 
 def g(
@@ -237,13 +249,13 @@ def meta_sheet() -> Sheet:
          TEST.format("when_should_we_call_you?"), ["phone_placeholder"], None),
         # Same number as Ada, written with spaces and a dash.
         ("lena.example@example.com", "p:+1 415-555-0123", "Lena", "Example", b1, pm,
-         dup("ada"), None),
+         shared("ada"), None),
         ("maria.example.com", "p:+16465550104", "Maria", "Ejemplo", b2, am,
          ["email_invalid"], None),
         ("Jo@Example.COM", "p:+14155550105", "Jo", "Example", b1, ev, "+14155550105", None),
         # Exact repeat of Bram's number.
         ("milo.sample@example.net", "p:+12125550102", "Milo", "Sample", b3, pm,
-         dup("bram"), None),
+         shared("bram"), None),
         # National number without country code; Meta files have no default region.
         ("nora.placeholder@example.org", "p:4155550177", "Nora", "Placeholder", b1, am,
          ["phone_no_region"], None),
@@ -549,7 +561,7 @@ def utf16be_sheet() -> Sheet:
         g("212-555-0161", "Zoë", "Sample", "zoe@example.org", "", "", "", "", "", "000405",
           "", expect="+12125550161"),
         g("0312345678", "Hanako", "Yamada", "h.yamada@example.net", "", "", "", "", "JP",
-          "000406", "", expect=dup("hanako")),
+          "000406", "", expect=shared("hanako")),
         g("N/A", "Иван", "Пример", "ivan@example.com", "", "", "Europe/Moscow", "", "",
           "000407", "", expect=["phone_placeholder"]),
         g("312.555.0162", "Ayşe", "Örnek", "ayse@example.org", "", "", "Europe/Istanbul", "",
@@ -712,7 +724,7 @@ def classify_records(
 ) -> dict[str, dict[str, Any]]:
     """Classify data records (header excluded) into expected.json row entries."""
     out: dict[str, dict[str, Any]] = {}
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     width = len(header)
     for i, rec in enumerate(records):
         rowno = i + 2
@@ -752,12 +764,28 @@ def classify_records(
             out[str(rowno)] = {"outcome": "rejected",
                                "codes": sorted(codes, key=CODE_ORDER.index)}
         elif e164 in seen:
-            out[str(rowno)] = {"outcome": "duplicate", "of": seen[e164]}
+            first, person = seen[e164]
+            out[str(rowno)] = {"outcome": "duplicate", "of": first}
+            if person and who(cells) and person != who(cells):
+                out[str(rowno)]["shared"] = True  # another person on the number
         else:
             assert e164 is not None
-            seen[e164] = rowno
+            seen[e164] = (rowno, who(cells))
             out[str(rowno)] = {"outcome": "accepted", "phone_e164": e164}
     return out
+
+
+def who(cells: dict[str, Any]) -> str:
+    """The person a row is, for telling a shared number from the same person twice.
+
+    Their name's letters and digits (lower case, no accents), else their e-mail's.
+    """
+    def letters(text: Any) -> str:
+        plain = unicodedata.normalize("NFKD", str(text).casefold())
+        return "".join(c for c in plain if c.isalnum() and not unicodedata.combining(c))
+    name = "".join(letters(cells.get(k, "")) for k in ("first_name", "last_name", "full_name"))
+    return "n:" + name if name else ("e:" + letters(cells["email"]) if letters(cells.get(
+        "email", "")) else "")
 
 
 def intended(sheet: Sheet, first_row: int = 2) -> dict[str, dict[str, Any]]:
@@ -772,6 +800,8 @@ def intended(sheet: Sheet, first_row: int = 2) -> dict[str, dict[str, Any]]:
             v = {"outcome": "accepted", "phone_e164": e}
         elif isinstance(e, tuple):
             v = {"outcome": "duplicate", "of": keys[e[1]]}
+            if e[0] == "shared":
+                v["shared"] = True
         else:
             v = {"outcome": "rejected", "codes": list(e)}
         out[str(i + first_row)] = v
@@ -890,7 +920,7 @@ def hubspot_sheet() -> Sheet:
         row(6, "Fay", "Test", "fay@example.net", "+1 646 555 0163", "",
             "mars_slash_olympus", "United States", ["timezone_unknown"]),
         row(7, "Gus", "Example", "gus@example.com", "", "+14155550160", "",
-            "United States", dup("alex")),
+            "United States", shared("alex")),
         row(8, "Hal", "Beispiel", "hal@example.org", "", "", "europe_slash_berlin",
             "Germany", ["phone_missing"]),
     ]
@@ -986,6 +1016,351 @@ def meta_english_sheet() -> Sheet:
         row(3, "Doe, Max", "max@example.net", "p:+4915112345682", "", "+4915112345682"),
         row(4, "Ned Demo", "ned@example", "p:+12125550191", "$200", ["email_invalid"]),
         row(5, "Kim Example", "kim@example.com", "p:+1 415 555 0190", "$500", dup("kim")),
+    ]
+    return sheet
+
+
+# --- B2B prospecting tools and sales CRMs ---------------------------------------------
+# Many people of one company share its switchboard (Company Phone, Company HQ Phone,
+# Organization - Phone, or a Zoho lead's Phone). The built-ins try the person's own
+# numbers first and the switchboard last, so these rows are written to fail if the
+# switchboard came first: colleagues listing the same switchboard are each accepted
+# with their own number; the first person with only the switchboard is accepted with
+# it, a later one is a duplicate that shares it (``shared``); the same person listed
+# twice is a plain duplicate (``dup``). A row whose first number another person's row
+# already holds is sent with its own other number (an accepted row, with a warning).
+
+APOLLO_HEADER = ["First Name", "Last Name", "Title", "Company", "Company Name for Emails",
+                 "Email", "Email Status", "Seniority", "Departments", "Contact Owner",
+                 "First Phone", "Work Direct Phone", "Home Phone", "Mobile Phone",
+                 "Corporate Phone", "Other Phone", "Stage", "Lists", "Last Contacted",
+                 "# Employees", "Industry", "Keywords", "Person Linkedin Url", "Website",
+                 "City", "State", "Country", "Company City", "Company State",
+                 "Company Country", "Company Phone", "Apollo Contact Id", "Apollo Account Id"]
+
+#: Apollo accounts: name, employees, industry, website, city, state, country, phone.
+_APOLLO_NORTHWIND = ("Northwind Example", "250", "computer software", "northwind.example.com",
+                     "San Francisco", "California", "United States", "+1 415-555-0100")
+_APOLLO_CONTOSO = ("Contoso Example", "1200", "financial services", "contoso.example.com",
+                   "New York", "New York", "United States", "+1 212-555-0100")
+_APOLLO_FABRIKAM = ("Fabrikam Example", "80", "marketing & advertising",
+                    "fabrikam.example.net", "London", "England", "United Kingdom",
+                    "+44 20 7946 0100")
+_APOLLO_WINGTIP = ("Wingtip Example", "40", "logistics & supply chain", "wingtip.example.org",
+                   "Sydney", "New South Wales", "Australia", "")
+_APOLLO_LITWARE = ("Litware Example", "15", "education", "litware.example.org", "Austin",
+                   "Texas", "United States", "")
+
+
+def apollo_sheet() -> Sheet:
+    """apollo_contacts.csv: Apollo.io contacts export; phones written '+1 ... for Excel."""
+    accounts = [_APOLLO_NORTHWIND, _APOLLO_CONTOSO, _APOLLO_FABRIKAM, _APOLLO_WINGTIP,
+                _APOLLO_LITWARE]
+
+    def q(phone: str) -> str:
+        """Apollo's way of writing a phone: with a leading apostrophe (text for Excel)."""
+        return f"'{phone}" if phone else ""
+
+    def row(n: int, first: str, last: str, title: str, seniority: str, email: str,
+            account: tuple[str, ...], city: str, state: str, country: str, *,
+            direct: str = "", mobile: str = "", home: str = "", other: str = "",
+            first_phone: str = "", expect: Any, key: str | None = None) -> Row:
+        name, size, industry, site, ccity, cstate, ccountry, phone = account
+        # Apollo fills Corporate Phone (and Company Phone) from the account: every
+        # contact of the company carries its switchboard.
+        return Row([first, last, title, f"{name} Inc", name, email,
+                    "Verified" if email else "Unavailable", seniority, "Sales",
+                    "Sam Owner", q(first_phone), q(direct), q(home), q(mobile),
+                    q(phone), q(other), "Cold", "Q4 prospects",
+                    f"2026-10-{n:02d}", size, industry, "saas, b2b",
+                    f"http://www.linkedin.com/in/example-{first.lower()}-{last.lower()}",
+                    f"http://www.{site}", city, state, country, ccity, cstate, ccountry,
+                    q(phone), f"6650a1b2c3d4e5f6a7b8c{n:03d}",
+                    f"6650f0e0d0c0b0a090807{accounts.index(account):03d}"], expect, key)
+    nw, contoso, fabrikam, wingtip, litware = accounts
+    sf = ("San Francisco", "California", "United States")
+    ny = ("New York", "New York", "United States")
+    sheet = Sheet(APOLLO_HEADER)
+    sheet.rows += [
+        # Direct line and mobile; First Phone is the direct line.
+        row(1, "Ava", "Example", "VP of Sales", "vp", "ava@example.com", nw, *sf,
+            direct="+1 415-555-0181", mobile="+1 415-555-0182",
+            first_phone="+1 415-555-0181", expect="+14155550181", key="ava"),
+        # No direct line: Apollo's First Phone is the corporate line; the mobile wins.
+        row(2, "Ben", "Sample", "Account Executive", "senior", "ben@example.com", nw, *sf,
+            mobile="+1 415-555-0183", first_phone="+1 415-555-0100",
+            expect="+14155550183"),
+        row(3, "Cleo", "Demo", "Sales Manager", "manager", "cleo@example.org", nw, *sf,
+            direct="+1 415-555-0184", first_phone="+1 415-555-0184", expect="+14155550184",
+            key="cleo"),
+        # Only the company's line: the first to use it is called on it.
+        row(4, "Dan", "Muster", "Office Manager", "manager", "dan@example.net", nw, *sf,
+            first_phone="+1 415-555-0100", expect="+14155550100", key="dan"),
+        # A UK contact whose direct line is written nationally.
+        row(5, "Eve", "Ejemplo", "Marketing Director", "director", "eve@example.net",
+            fabrikam, "London", "England", "United Kingdom", direct="020 7946 0182",
+            first_phone="020 7946 0182", expect="+442079460182"),
+        # A direct line with a digit missing: the mobile is called.
+        row(6, "Finn", "Test", "Solutions Engineer", "senior", "finn@example.com", nw, *sf,
+            direct="+1 415-555-01", mobile="+1 646-555-0185", first_phone="+1 415-555-01",
+            expect="+16465550185"),
+        # Only the company's line, which Dan's row already has: shared, a duplicate.
+        row(7, "Gia", "Beispiel", "Receptionist", "entry", "", nw, *sf,
+            first_phone="+1 415-555-0100", expect=shared("dan")),
+        # Ava again, from another list: the same person twice.
+        row(8, "Ava", "Example", "VP of Sales", "vp", "ava@example.com", nw, *sf,
+            direct="+1 415-555-0181", first_phone="+1 415-555-0181", expect=dup("ava")),
+        row(9, "Hal", "Exemple", "CTO", "c_suite", "hal@example", contoso, *ny,
+            direct="+1 212-555-0186", first_phone="+1 212-555-0186",
+            expect=["email_invalid"]),
+        row(10, "Ivy", "Sample", "Teacher", "entry", "ivy@example.org", litware, "Austin",
+            "Texas", "United States", expect=["phone_missing"]),
+        # Cleo's direct line is Jay's too (a team line): Jay is called on his mobile.
+        row(11, "Jay", "Example", "Sales Development Rep", "entry", "jay@example.com", nw,
+            *sf, direct="+1 415-555-0184", mobile="+1 415-555-0187",
+            first_phone="+1 415-555-0184", expect="+14155550187"),
+        row(12, "Kai", "Demo", "Operations Lead", "senior", "kai@example.net", wingtip,
+            "Sydney", "New South Wales", "Australia", mobile="+61 491 570 185",
+            first_phone="+61 491 570 185", expect="+61491570185"),
+        # Only a home number, besides the company's line: the home number.
+        row(13, "Lia", "Example", "Analyst", "entry", "lia@example.org", contoso, *ny,
+            home="+1 646-555-0189", first_phone="+1 212-555-0100",
+            expect="+16465550189"),
+    ]
+    return sheet
+
+
+ZOOMINFO_HEADER = ["ZoomInfo Contact ID", "Last Name", "First Name", "Middle Name",
+                   "Salutation", "Job Title", "Management Level", "Department",
+                   "Direct Phone Number", "Email Address", "Mobile phone", "Person City",
+                   "Person State", "Person Zip Code", "Country", "ZoomInfo Company ID",
+                   "Company Name", "Website", "Company HQ Phone", "Revenue (in 000s USD)",
+                   "Employees", "Company Street Address", "Company City", "Company State",
+                   "Company Zip Code", "Company Country"]
+
+#: ZoomInfo companies: id, name, website, HQ phone, revenue, employees, street, city,
+#: state, ZIP, country.
+_ZI_CONTOSO = ("1000201", "Contoso Example LLC", "www.contoso.example.com", "(312) 555-0100",
+               "125000", "420", "100 Example Plaza", "Chicago", "Illinois", "60601",
+               "United States")
+_ZI_TAILSPIN = ("1000202", "Tailspin Example Corp", "www.tailspin.example.com",
+                "(212) 555-0100", "56000", "210", "1 Sample Street", "New York", "New York",
+                "10013", "United States")
+_ZI_ADVENTURE = ("1000203", "Adventure Works Example Ltd", "www.adventure.example.net",
+                 "+44 20 7946 0100", "9800", "65", "2 Example Lane", "London", "England",
+                 "EC1A 1BB", "United Kingdom")
+_ZI_WINGTIP = ("1000204", "Wingtip Example Pty Ltd", "www.wingtip.example.org", "", "4100",
+               "38", "3 Demo Road", "Sydney", "New South Wales", "2000", "Australia")
+_ZI_LITWARE = ("1000205", "Litware Example Inc", "www.litware.example.org", "", "2300",
+               "15", "4 Test Avenue", "Austin", "Texas", "78701", "United States")
+
+
+def zoominfo_sheet() -> Sheet:
+    """zoominfo_contacts.csv: ZoomInfo contact export; Company HQ Phone is the switchboard."""
+    def row(n: int, first: str, last: str, title: str, level: str, email: str,
+            company: tuple[str, ...], city: str, state: str, zip_code: str, country: str, *,
+            direct: str = "", mobile: str = "", expect: Any, key: str | None = None) -> Row:
+        cid, name, site, hq, revenue, size, street, ccity, cstate, czip, ccountry = company
+        return Row([str(4100000000 + n), last, first, "", "", title, level, "Sales", direct,
+                    email, mobile, city, state, zip_code, country, cid, name, site, hq,
+                    revenue, size, street, ccity, cstate, czip, ccountry], expect, key)
+    chicago = ("Chicago", "Illinois", "60601", "United States")
+    sheet = Sheet(ZOOMINFO_HEADER)
+    sheet.rows += [
+        row(1, "Ana", "Example", "VP of Sales", "VP-Level", "ana@example.com", _ZI_CONTOSO,
+            *chicago, direct="(312) 555-0191", mobile="(312) 555-0192",
+            expect="+13125550191", key="ana"),
+        row(2, "Bo", "Sample", "Account Executive", "Non-Manager", "bo@example.com",
+            _ZI_CONTOSO, "New York", "New York", "10013", "United States",
+            mobile="(646) 555-0193", expect="+16465550193"),
+        # Only the HQ line: the first to use it is called on it.
+        row(3, "Cy", "Demo", "Director of Operations", "Director", "cy@example.org",
+            _ZI_CONTOSO, *chicago, expect="+13125550100", key="cy"),
+        # ZoomInfo gives the HQ line as Di's direct number too: Di is called on her mobile.
+        row(4, "Di", "Muster", "Operations Manager", "Manager", "di@example.net",
+            _ZI_CONTOSO, *chicago, direct="(312) 555-0100", mobile="(312) 555-0194",
+            expect="+13125550194"),
+        # Only the HQ line, which Cy's row already has: shared, a duplicate.
+        row(5, "Ed", "Beispiel", "Office Administrator", "Non-Manager", "ed@example.com",
+            _ZI_CONTOSO, *chicago, expect=shared("cy")),
+        # Ana again: the same person twice.
+        row(6, "Ana", "Example", "VP of Sales", "VP-Level", "ana@example.com", _ZI_CONTOSO,
+            *chicago, direct="(312) 555-0191", expect=dup("ana")),
+        # A direct number with a digit missing: the mobile is called.
+        row(7, "Flo", "Exemple", "Engineer", "Non-Manager", "flo@example.org", _ZI_CONTOSO,
+            *chicago, direct="(312) 555-019", mobile="(312) 555-0195",
+            expect="+13125550195"),
+        # A UK contact whose direct line is written nationally.
+        row(8, "Gil", "Ejemplo", "Head of Marketing", "Director", "gil@example.net",
+            _ZI_ADVENTURE, "London", "England", "EC1A 1BB", "United Kingdom",
+            direct="020 7946 0191", expect="+442079460191"),
+        row(9, "Hana", "Test", "Controller", "Manager", "hana.example.com", _ZI_TAILSPIN,
+            "New York", "New York", "10013", "United States", direct="(212) 555-0196",
+            expect=["email_invalid"]),
+        row(10, "Ian", "Sample", "Teacher", "Non-Manager", "ian@example.com", _ZI_LITWARE,
+            "Austin", "Texas", "78701", "United States", expect=["phone_missing"]),
+        row(11, "Jo", "Demo", "Logistics Lead", "Manager", "jo@example.org", _ZI_WINGTIP,
+            "Sydney", "New South Wales", "2000", "Australia", mobile="0491 570 190",
+            expect="+61491570190"),
+        row(12, "Kim", "Example", "CFO", "C-Level", "kim@example.net", _ZI_TAILSPIN,
+            "New York", "New York", "10013", "United States", direct="+1 212-555-0197",
+            expect="+12125550197"),
+    ]
+    return sheet
+
+
+PIPEDRIVE_HEADER = ["Person - ID", "Person - Name", "Person - First name",
+                    "Person - Last name", "Person - Organization", "Person - Email - Work",
+                    "Person - Email - Home", "Person - Phone - Work", "Person - Phone - Home",
+                    "Person - Phone - Mobile", "Person - Phone - Other", "Person - Job title",
+                    "Person - Owner", "Person - Label", "Person - Postal address",
+                    "Person - Postal address - City/town/village/locality",
+                    "Person - Postal address - State/county",
+                    "Person - Postal address - ZIP/Postal code",
+                    "Person - Postal address - Country", "Organization - Name",
+                    "Organization - Phone"]
+
+#: Pipedrive organizations: name, phone (the switchboard).
+_PD_TAILSPIN = ("Tailspin Example Inc", "+1 646 555 0100")
+_PD_FABRIKAM = ("Fabrikam Example Ltd", "+44 20 7946 0100")
+_PD_WINGTIP = ("Wingtip Example Pty Ltd", "")
+_PD_NONE = ("", "")
+#: Postal addresses: street, city, state, ZIP, country.
+_PD_NEW_YORK = ("1 Sample Street", "New York", "New York", "10013", "United States")
+_PD_LONDON = ("2 Example Lane", "London", "England", "EC1A 1BB", "United Kingdom")
+_PD_SYDNEY = ("3 Demo Road", "Sydney", "New South Wales", "2000", "Australia")
+_PD_NOWHERE = ("", "", "", "", "")
+
+
+def pipedrive_sheet() -> Sheet:
+    """pipedrive_people.csv: Pipedrive people export, "Entity - Field - Label" headers."""
+    def row(n: int, first: str, last: str, title: str, org: tuple[str, str],
+            address: tuple[str, ...], *, work_email: str = "", home_email: str = "",
+            work: str = "", home: str = "", mobile: str = "", other: str = "",
+            label: str = "", expect: Any, key: str | None = None) -> Row:
+        street, city, state, zip_code, country = address
+        full = ", ".join(p for p in (street, city, f"{state} {zip_code}".strip(), country) if p)
+        return Row([str(100 + n), f"{first} {last}", first, last, org[0], work_email,
+                    home_email, work, home, mobile, other, title, "Sam Owner", label, full,
+                    city, state, zip_code, country, org[0], org[1]], expect, key)
+    ts, ny = _PD_TAILSPIN, _PD_NEW_YORK
+    sheet = Sheet(PIPEDRIVE_HEADER)
+    sheet.rows += [
+        # The office line as Work, her own mobile: the mobile.
+        row(1, "Amy", "Example", "Head of Sales", ts, ny, work_email="amy@example.com",
+            work="+1 646 555 0100", mobile="+1 646 555 0111", label="Hot lead",
+            expect="+16465550111", key="amy"),
+        # Only the office line: the first to use it is called on it.
+        row(2, "Bea", "Sample", "Office Manager", ts, ny, work_email="bea@example.com",
+            work="+1 646 555 0100", expect="+16465550100", key="bea"),
+        row(3, "Carl", "Demo", "Buyer", ts, ny, work_email="carl@example.org",
+            work="(646) 555-0100", mobile="(646) 555-0112", expect="+16465550112"),
+        # No number of her own, only the organization's: Bea's row has it. Shared.
+        row(4, "Dora", "Muster", "Assistant", ts, ny, work_email="dora@example.net",
+            expect=shared("bea")),
+        # Amy again, a second person record: the same person twice.
+        row(5, "Amy", "Example", "Head of Sales", ts, ny, home_email="amy.home@example.com",
+            mobile="+1 646 555 0111", expect=dup("amy")),
+        # A mobile with a digit missing: the work number is called.
+        row(6, "Eli", "Beispiel", "Engineer", ts, ny, work_email="eli@example.org",
+            mobile="646-555-01", work="+1 212 555 0114", expect="+12125550114"),
+        row(7, "Fay", "Exemple", "Designer", ts, ny, work_email="fay@example",
+            mobile="+1 212 555 0115", expect=["email_invalid"]),
+        row(8, "Gus", "Ejemplo", "Consultant", _PD_NONE, _PD_NOWHERE,
+            work_email="gus@example.com", expect=["phone_missing"]),
+        row(9, "Hugo", "Test", "Partner", ts, ny, work_email="hugo@example.com",
+            mobile="+1 415 555 0116", expect="+14155550116", key="hugo"),
+        # Hugo again, with the office line (Bea's) as Work and his own mobile as Other:
+        # that mobile is Hugo's row's. The same person twice.
+        row(10, "Hugo", "Test", "Partner", ts, ny, work_email="hugo@example.com",
+            work="+1 646 555 0100", other="+1 415 555 0116", expect=dup("hugo")),
+        # A UK person whose work number is written nationally.
+        row(11, "Ivy", "Example", "Director", _PD_FABRIKAM, _PD_LONDON,
+            work_email="ivy@example.net", work="020 7946 0111", expect="+442079460111"),
+        # The office line (Bea's) as Work, his own home number: the home number.
+        row(12, "Jon", "Sample", "Analyst", ts, ny, work_email="jon@example.com",
+            work="+1 646 555 0100", home="+1 646 555 0117", expect="+16465550117"),
+        row(13, "Kai", "Demo", "Operations", _PD_WINGTIP, _PD_SYDNEY,
+            work_email="kai@example.org", mobile="0491 570 111", expect="+61491570111"),
+    ]
+    return sheet
+
+
+ZOHO_HEADER = ["Record Id", "Lead Owner", "Company", "First Name", "Last Name", "Designation",
+               "Email", "Phone", "Fax", "Mobile", "Website", "Lead Source", "Lead Status",
+               "Industry", "No. of Employees", "Annual Revenue", "Email Opt Out", "Salutation",
+               "Secondary Email", "Street", "City", "State", "Zip Code", "Country",
+               "Description", "Created Time", "Modified Time"]
+
+#: Zoho lead companies: name, website, industry, employees, revenue.
+_ZOHO_LITWARE = ("Litware Example Ltd", "www.litware.example.com", "Manufacturing", "300",
+                 "45000000")
+_ZOHO_CONTOSO = ("Contoso Example LLC", "www.contoso.example.com", "Financial Services",
+                 "1200", "210000000")
+_ZOHO_FABRIKAM = ("Fabrikam Example Ltd", "www.fabrikam.example.net", "Advertising", "80",
+                  "9000000")
+_ZOHO_SMALL = ("Example Trading", "", "Retail", "12", "800000")
+#: Addresses: street, city, state, ZIP, country.
+_ZOHO_CHICAGO = ("100 Example Plaza", "Chicago", "IL", "60601", "United States")
+_ZOHO_NEW_YORK = ("1 Sample Street", "New York", "NY", "10013", "United States")
+_ZOHO_SF = ("5 Demo Way", "San Francisco", "CA", "94107", "United States")
+_ZOHO_LONDON = ("2 Example Lane", "London", "", "EC1A 1BB", "United Kingdom")
+_ZOHO_SYDNEY = ("3 Demo Road", "Sydney", "NSW", "2000", "Australia")
+_ZOHO_BERLIN = ("Beispielstraße 4", "Berlin", "Berlin", "10115", "Germany")
+
+
+def zoho_sheet() -> Sheet:
+    """zoho_leads.csv: Zoho CRM leads export; many leads of a company share its Phone."""
+    def row(n: int, first: str, last: str, title: str, email: str,
+            company: tuple[str, ...], address: tuple[str, ...], *, phone: str = "",
+            mobile: str = "", fax: str = "", secondary: str = "", source: str = "Cold Call",
+            status: str = "Not Contacted", description: str = "", expect: Any,
+            key: str | None = None) -> Row:
+        name, site, industry, size, revenue = company
+        street, city, state, zip_code, country = address
+        return Row([f"zcrm_4876876000000{123400 + n}", "Sam Owner", name, first, last, title,
+                    email, phone, fax, mobile, site, source, status, industry, size,
+                    revenue, "false", "", secondary, street, city, state, zip_code, country,
+                    description, f"2026-11-{n:02d} 09:{n:02d}:00",
+                    f"2026-11-{n:02d} 16:{n:02d}:00"], expect, key)
+    lw, chi = _ZOHO_LITWARE, _ZOHO_CHICAGO
+    sheet = Sheet(ZOHO_HEADER)
+    sheet.rows += [
+        # The company's main line as Phone, her own mobile: the mobile.
+        row(1, "Lea", "Example", "Purchasing Manager", "lea@example.com", lw, chi,
+            phone="(312) 555-0100", mobile="(312) 555-0121", fax="(312) 555-0199",
+            source="Trade Show", description="Met at the Chicago expo",
+            expect="+13125550121", key="lea"),
+        # Only the company's main line: the first to use it is called on it.
+        row(2, "Mo", "Sample", "Plant Manager", "mo@example.com", lw, chi,
+            phone="(312) 555-0100", fax="(312) 555-0199", expect="+13125550100", key="mo"),
+        row(3, "Nat", "Demo", "Engineer", "nat@example.org", lw, chi, phone="(312) 555-0100",
+            mobile="312.555.0122", expect="+13125550122"),
+        # Only the company's main line, which Mo's row already has: shared, a duplicate.
+        row(4, "Otto", "Muster", "Buyer", "otto@example.net", lw, chi,
+            phone="(312) 555-0100", expect=shared("mo")),
+        # Lea again (imported twice): the same person twice.
+        row(5, "Lea", "Example", "Purchasing Manager", "lea@example.com", lw, chi,
+            phone="(312) 555-0100", mobile="+1 312 555 0121", source="Web Download",
+            expect=dup("lea")),
+        # A placeholder as the mobile: the Phone is called.
+        row(6, "Pam", "Beispiel", "Controller", "pam@example.org", _ZOHO_CONTOSO,
+            _ZOHO_NEW_YORK, phone="(212) 555-0123", mobile="N/A", expect="+12125550123"),
+        row(7, "Quinn", "Exemple", "Founder", "quinn@example", _ZOHO_SMALL, _ZOHO_SF,
+            mobile="(415) 555-0124", expect=["email_invalid"]),
+        # Only a fax number: a fax is never called.
+        row(8, "Rae", "Ejemplo", "Office Manager", "rae@example.net", lw, chi,
+            fax="(312) 555-0199", expect=["phone_missing"]),
+        # A UK lead whose phone is written nationally.
+        row(9, "Sid", "Test", "Media Buyer", "sid@example.com", _ZOHO_FABRIKAM,
+            _ZOHO_LONDON, phone="020 7946 0121", status="Contacted", expect="+442079460121"),
+        row(10, "Ted", "Demo", "Director", "ted@example.org", _ZOHO_SMALL, _ZOHO_SYDNEY,
+            mobile="0491 570 121", expect="+61491570121"),
+        row(11, "Uma", "Muster", "Einkauf", "uma@example.net", _ZOHO_SMALL, _ZOHO_BERLIN,
+            mobile="0151 12345691", expect="+4915112345691"),
+        # No Email, a Secondary Email.
+        row(12, "Vic", "Sample", "Analyst", "", _ZOHO_CONTOSO, _ZOHO_NEW_YORK,
+            phone="(646) 555-0125", secondary="vic@example.org", expect="+16465550125"),
     ]
     return sheet
 
@@ -1099,6 +1474,10 @@ def vendor_exports() -> list[tuple[str, str, Sheet]]:
         ("salesforce_report.csv", "salesforce",
          salesforce_sheet(SALESFORCE_REPORT_HEADER, 10)),
         ("mailchimp_audience.csv", "mailchimp", mailchimp_sheet()),
+        ("apollo_contacts.csv", "apollo", apollo_sheet()),
+        ("zoominfo_contacts.csv", "zoominfo", zoominfo_sheet()),
+        ("pipedrive_people.csv", "pipedrive", pipedrive_sheet()),
+        ("zoho_leads.csv", "zoho_crm", zoho_sheet()),
     ]
 
 

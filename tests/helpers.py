@@ -15,6 +15,7 @@ from typing import Any
 import phonenumbers
 import requests
 
+from importer.dedupe import shared_note
 from importer.sandbox import SandboxServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,11 @@ class CliResult:
     exit_code: int
     stdout: str
     stderr: str
+
+
+def duplicate_note(want: dict[str, Any]) -> str:
+    """The ``duplicate_of`` a duplicates report gives for an expected.json duplicate."""
+    return shared_note(want["of"]) if want.get("shared") else f"row {want['of']}"
 
 
 def read_report(path: Path) -> list[dict[str, str]]:

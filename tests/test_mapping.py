@@ -74,6 +74,7 @@ def test_every_builtin_has_a_sample_export_with_expected_outcomes() -> None:
     used = {spec["mapping"] for spec in expected.values()}
     assert set(builtin_mappings()) <= used
     assert {"google_ads", "linkedin", "hubspot", "salesforce", "mailchimp"} <= used
+    assert {"apollo", "zoominfo", "pipedrive", "zoho_crm"} <= used
 
 
 def test_minimum_format_from_the_card(tmp_path: Path) -> None:
@@ -191,7 +192,7 @@ def test_bad_mapping_files(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_unknown_mapping_reference_lists_builtins() -> None:
-    with pytest.raises(MappingError, match="built-in: facebook, generic"):
+    with pytest.raises(MappingError, match="built-in: apollo, facebook, generic, google_ads"):
         load_mapping("nope")
 
 

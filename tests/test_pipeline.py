@@ -14,6 +14,7 @@ import requests
 
 from importer import validation
 from importer.client import Credentials
+from importer.dedupe import shared_note
 from importer.ledger import LEDGER_FILE, Ledger, run_key
 from importer.mapping import bind_mapping, load_mapping
 from importer.pipeline import ImportOptions, run_import
@@ -27,9 +28,11 @@ from .helpers import (
     SPRING,
     UseServer,
     assert_every_row_once,
+    duplicate_note,
     leads_file,
     read_report,
     read_summary,
+    stored_phones,
     us_numbers,
 )
 
@@ -91,7 +94,7 @@ def test_every_row_lands_where_expected(name: str, tmp_path: Path) -> None:
         elif outcome == "rejected":
             assert set(got["error_codes"].split()) == set(want["codes"]), (number, got["error"])
         else:
-            assert got["duplicate_of"] == f"row {want['of']}", number
+            assert got["duplicate_of"] == duplicate_note(want), number
 
 
 @pytest.mark.parametrize("name", ["generic_leads.csv", "facebook_lead_ads.csv", "leads.xlsx"])
@@ -426,4 +429,90 @@ def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
     assert again.batches == 0
     assert read_report(tmp_path / "again" / "accepted.csv") == read_report(
         tmp_path / "out" / "accepted.csv"
+    )
+
+
+# A switchboard shared by several people of one company: row 2 holds it first.
+SHARED_ROWS = (
+    "Phone,Mobile,First,Last\n"
+    "+1 415 555 0100,,Ana,Lima\n"  # 2: the first on the switchboard
+    "+1 415 555 0100,+1 212 555 0111,Ben,Okoro\n"  # 3: another person, with a mobile
+    "+1 415 555 0100,,Cy,Park\n"  # 4: another person, nothing else
+    "(415) 555-0100,,ANA,lima\n"  # 5: Ana again
+    "+1 212 555 0111,,Ben,Okoro\n"  # 6: Ben again, on the number he was sent with
+    "+1 212 555 0111,+1 212 555 0122,Dee,Ng\n"  # 7: on Ben's mobile, with a number of her own
+    "+1 415 555 0100,+1 212 555 0111,Eve,Ray\n"  # 8: her other number is Ben's too
+)
+
+
+def _shared_file(tmp_path: Path) -> tuple[Path, Path]:
+    source = tmp_path / "company.csv"
+    source.write_text(SHARED_ROWS, encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields:\n  phone: {columns: [Phone, Mobile]}\n  firstName: First\n  lastName: Last\n"
+    )
+    return source, mapping
+
+
+@pytest.mark.parametrize(("chunk_rows", "workers"), [(20_000, 0), (1, 0), (3, 0), (2, 2)])
+def test_a_shared_number_is_not_a_duplicate_person(
+    tmp_path: Path, chunk_rows: int, workers: int
+) -> None:
+    source, mapping = _shared_file(tmp_path)
+    summary = run_import(
+        ImportOptions(
+            path=source, mapping=mapping, region="US", out_dir=tmp_path / "out",
+            read=ReadOptions(chunk_rows=chunk_rows), workers=workers, write_leads=True,
+        )
+    )  # fmt: skip
+    assert summary.balanced
+    assert (summary.total, summary.accepted, summary.duplicates) == (7, 3, 4)
+    out = tmp_path / "out"
+    accepted = {row["source_row"]: row for row in read_report(out / "accepted.csv")}
+    assert {n: row["phone_e164"] for n, row in accepted.items()} == {
+        "2": "+14155550100",
+        "3": "+12125550111",
+        "7": "+12125550122",
+    }
+    # Ben is sent with his own number: its zone is his, not the switchboard's.
+    assert accepted["2"]["time_zone"] == "America/Los_Angeles"
+    assert accepted["3"]["time_zone"] == "America/New_York"
+    assert "+14155550100 is also the number of row 2" in accepted["3"]["warnings"]
+    assert "+12125550111 is also the number of row 3" in accepted["7"]["warnings"]
+    assert accepted["2"]["warnings"] == "" or "row" not in accepted["2"]["warnings"]
+    duplicates = {row["source_row"]: row["duplicate_of"] for row in read_report(
+        out / "duplicates.csv")}  # fmt: skip
+    assert duplicates == {
+        "4": shared_note(2),
+        "5": "row 2",
+        "6": "row 3",
+        "8": shared_note(2),
+    }
+    leads = [json.loads(line) for line in (out / "leads.jsonl").read_text().splitlines()]
+    sent = {str(item["source_row"]): item["lead"] for item in leads}
+    assert sent["3"]["phone"] == "+12125550111"
+    assert sent["3"]["timeZone"] == "America/New_York"
+    # Each warning is counted once: every row's fictional number, and the two shared ones.
+    assert read_summary(out)["warnings"] == 7 + 2
+
+
+def test_a_shared_number_sends_each_person_their_own_number(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    source, mapping = _shared_file(tmp_path)
+    options = ImportOptions(
+        path=source, mapping=mapping, region="US", dry_run=False, campaign=SPRING,
+        base_url=sandbox.base_url, out_dir=tmp_path / "out", state_dir=tmp_path / "state",
+        credentials=Credentials(sandbox.config.client_id, sandbox.config.client_secret),
+    )  # fmt: skip
+    summary = run_import(options)
+    assert (summary.accepted, summary.duplicates) == (3, 4)
+    stored = set(stored_phones(sandbox, SPRING))
+    assert {"+14155550100", "+12125550111", "+12125550122"} <= stored
+    # Run again: the ledger knows the run, nothing is sent twice, the reports are the same.
+    again = run_import(replace(options, out_dir=tmp_path / "again"))
+    assert (again.accepted, again.duplicates) == (3, 4)
+    assert read_report(tmp_path / "again" / "duplicates.csv") == read_report(
+        tmp_path / "out" / "duplicates.csv"
     )

@@ -58,7 +58,8 @@ def test_every_sample_row_gets_the_command_lines_verdict(name: str, tmp_path: Pa
             continue
         if expected["outcome"] == "rejected":
             expected = {**expected, "codes": sorted(expected["codes"])}
-        want[int(row)] = expected
+        # The page shows a shared number's duplicate like any other: of the row holding it.
+        want[int(row)] = {key: value for key, value in expected.items() if key != "shared"}
     assert got == want
     counts = review.counts()
     assert counts.total == len(want)
@@ -524,3 +525,44 @@ def test_worker_processes_give_the_same_rows(
     pooled = Review.build(tmp_path / "b", SAMPLES / name, spec["mapping"], region=spec["region"])
     assert _state(pooled) == _state(inline)
     assert pooled.counts() == inline.counts()
+
+
+def test_a_shared_number_is_settled_as_a_run_settles_it(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "company.csv",
+        [
+            ["Phone", "Mobile", "First", "Last"],
+            ["+1 415 555 0100", "", "Ana", "Lima"],  # 2: the first on the switchboard
+            ["+1 415 555 0100", "+1 212 555 0111", "Ben", "Okoro"],  # 3: has a mobile
+            ["+1 415 555 0100", "", "Cy", "Park"],  # 4: nothing else
+            ["+1 415 555 0100", "", "Ana", "Lima"],  # 5: Ana again
+        ],
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields:\n  phone: {columns: [Phone, Mobile]}\n  firstName: First\n  lastName: Last\n"
+    )
+    review = Review.build(tmp_path / "review", path, mapping, region="US")
+    ben = review.row(3)
+    assert (ben.status, ben.phone_e164) == ("valid", "+12125550111")
+    assert [p.code for p in _real(ben.problems)] == ["phone_shared"]
+    assert [(review.row(n).status, review.row(n).duplicate_of) for n in (4, 5)] == [
+        ("duplicate", 2),
+        ("duplicate", 2),
+    ]
+    # Ana's number removed: Ben is the first on the switchboard now, Cy shares it with him.
+    review.edit(2, "Phone", "")
+    ben = review.row(3)
+    assert (ben.status, ben.phone_e164, _real(ben.problems)) == ("valid", "+14155550100", [])
+    assert (review.row(4).status, review.row(4).duplicate_of) == ("duplicate", 3)
+    # Ana's second row is another person to Ben, with no number of her own left.
+    assert (review.row(5).status, review.row(5).duplicate_of) == ("duplicate", 3)
+    review.undo()
+    assert review.row(3).phone_e164 == "+12125550111"
+    assert (review.row(4).duplicate_of, review.row(5).duplicate_of) == (2, 2)
+    # A run on the reviewed file settles every row the same way.
+    sent = run_import(ImportOptions(path=path, mapping=mapping, region="US",
+                                    out_dir=tmp_path / "out"))  # fmt: skip
+    assert (sent.accepted, sent.duplicates) == (2, 2) == (review.counts().valid,
+                                                         review.counts().duplicates)  # fmt: skip
+    review.close()

@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from importer.sandbox import SandboxServer
 
-from ..helpers import SAMPLES, CliResult, stored_phones
+from ..helpers import SAMPLES, CliResult, duplicate_note, stored_phones
 from .conftest import Web
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
@@ -28,7 +28,8 @@ SAMPLES_SENT = ["facebook_lead_ads.csv", "facebook_full_name.csv",
                 "facebook_english_headers.csv", "google_ads_leads.csv", "linkedin_leads.csv",
                 "hubspot_contacts.csv", "salesforce_leads.csv", "salesforce_report.csv",
                 "mailchimp_audience.csv", "generic_leads.csv", "wrong_numbers.csv",
-                "hidden_sheet.xlsx", "leads.xlsx"]  # fmt: skip
+                "hidden_sheet.xlsx", "leads.xlsx", "apollo_contacts.csv",
+                "zoominfo_contacts.csv", "pipedrive_people.csv", "zoho_leads.csv"]  # fmt: skip
 #: Report file of each outcome expected.json names.
 REPORT_OF = {"accepted": "accepted", "rejected": "rejected", "duplicate": "duplicates"}
 REPORTS = ("accepted", "rejected", "duplicates", "pending")
@@ -179,7 +180,7 @@ def test_each_sample_is_sent_and_its_reports_match_expected_and_the_command_line
         elif report == "rejected":
             assert set(record["error_codes"].split()) == set(want["codes"]), (number, record)
         else:
-            assert record["duplicate_of"] == f"row {want['of']}", number
+            assert record["duplicate_of"] == duplicate_note(want), number
     accepted = sorted(record["phone_e164"] for r, record in where.values() if r == "accepted")
     assert sorted(stored_phones(web.sandbox, campaign)) == accepted, "what the sandbox holds"
 
