@@ -61,11 +61,17 @@ class Endpoint:
     credentials: Credentials = field(repr=False)
 
 
-def builtin_for(file: Path, read: ReadOptions | None = None) -> BuiltinFit | None:
-    """The built-in mapping that fits a file, when its header can be read at all."""
+def builtin_for(
+    file: Path, read: ReadOptions | None = None, *, closest: bool = False
+) -> BuiltinFit | None:
+    """The built-in mapping that fits a file, when its header can be read at all.
+
+    With ``closest``, when none fits: the one that reads the most of it, with ``fits``
+    false (see :func:`importer.suggest.best_builtin`).
+    """
     try:
         with open_source(file, replace(read or ReadOptions(), chunk_rows=1)) as source:
-            return best_builtin(source.info.columns)
+            return best_builtin(source.info.columns, closest=closest)
     except ImporterError:
         return None  # the import itself reports what is wrong with the file
 
@@ -73,13 +79,27 @@ def builtin_for(file: Path, read: ReadOptions | None = None) -> BuiltinFit | Non
 def no_mapping_message(
     file: Path | None = None, read: ReadOptions | None = None, option: MappingOption = CLI_MAPPING
 ) -> str:
-    """The error for a run without a mapping, naming the built-in one that fits ``file``."""
+    """The error for a run without a mapping, naming the built-in one that fits ``file``.
+
+    A built-in is named only when it fits the file: its phone columns and most of the
+    file's columns (:func:`importer.suggest.best_builtin`). Otherwise the message says
+    that none fits, and why not the closest, and offers ``mapping suggest``.
+    """
     builtins = ", ".join(builtin_mappings())
     hint = f"; or run 'whiteclad-import mapping suggest {file or 'FILE'}' to get one written"
-    fit = builtin_for(file, read) if file is not None else None
-    if fit is not None:
+    fit = builtin_for(file, read, closest=True) if file is not None else None
+    if file is not None and fit is None and file.is_file():
+        hint = f" (no built-in mapping fits this file){hint}"
+    elif file is not None and fit is not None and not fit.fits:
         hint = (
-            f". This file looks like a '{fit.name}' export: add {option.given(fit.name)} "
+            f" (no built-in mapping fits this file: {fit.why_not()}); or run "
+            f"'whiteclad-import mapping suggest {file} --out {file.with_suffix('.yaml')}' "
+            "to get one written"
+        )
+    elif fit is not None:
+        article = "an" if fit.name[:1] in ("a", "e", "i", "o", "u") else "a"
+        hint = (
+            f". This file looks like {article} '{fit.name}' export: add {option.given(fit.name)} "
             f"(it reads {fit.columns_read} of the file's {fit.columns} columns)"
         )
     return (

@@ -13,9 +13,14 @@ proposes, for each lead field, the column that fills it:
 
 Both scores are combined into a confidence (high, medium, low) shown beside
 each line of the written mapping. Several phone columns become a fallback list
-(the first valid number wins). Columns that fill no lead field are offered as
-customFields. When a built-in mapping reads the file, it is named first: it is
-the better choice.
+(the first valid number wins), ordered by what their headers say they are
+(:func:`phone_kind`: the person's direct line, mobile and phone first, then work,
+home and other numbers, a company's switchboard after those), and last any column
+whose sampled numbers repeat on rows of different people (a shared line, see
+:data:`SHARED_LINE_MIN_ROWS`). A fax or a pager column is never a phone. Columns
+that fill no lead field are offered as customFields. When a built-in mapping fits
+the file (:func:`best_builtin`: its phone columns and most of the file's columns),
+it is named first: it is the better choice; else the suggestion says none fits.
 
 :func:`preview_mapping` is ``mapping check``: the first values of every field,
 before and after normalization.
@@ -43,6 +48,7 @@ from .mapping import (
     CUSTOM_PREFIX,
     POSTAL_CODE_COLUMN,
     Mapping,
+    Source,
     bind_mapping,
     builtin_mappings,
     load_mapping,
@@ -59,18 +65,25 @@ from .schema import validate_chunk
 from .timezones import normalize_timezone
 
 __all__ = [
+    "BUILTIN_MIN_COLUMNS",
+    "BUILTIN_MIN_SHARE",
     "FIELD_NAMES",
     "MIN_SCORE",
     "NAME_THRESHOLD",
     "SAMPLE_ROWS",
+    "SHARED_LINE_MIN_ROWS",
+    "SHARED_LINE_MIN_SHARE",
     "VALUE_TESTS",
     "BuiltinFit",
     "Choice",
     "FieldPreview",
+    "PhoneKind",
     "Preview",
+    "SharedLine",
     "Suggestion",
     "best_builtin",
     "name_score",
+    "phone_kind",
     "preview_mapping",
     "render_suggestion",
     "suggest_mapping",
@@ -89,7 +102,7 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
         "handy", "handynummer", "mobilnummer", "telefono", "numero de telefono", "movil",
         "celular", "telephone portable", "portable", "numero de telephone", "telefone",
         "numero de telefone", "telemovel", "telefoonnummer", "mobiel", "numer telefonu",
-        "phonenumber", "mobilephone",
+        "phonenumber", "mobilephone", "direct dial", "direct line", "switchboard", "durchwahl",
     ),
     "email": (
         "email", "e mail", "email address", "e mail address", "mail", "courriel",
@@ -134,6 +147,7 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
 _QUALIFIERS = frozenset(
     [
         "user",
+        "person",  # Pipedrive: "Person - First name", "Person - Email - Work"
         "work",
         "your",
         "the",
@@ -179,9 +193,166 @@ _CHOICES = {key: [_normal(name) for name in names] for key, names in FIELD_NAMES
 
 
 def name_score(header: str, target: str) -> float:
-    """How much a header looks like a name of ``target`` (a lead field or ``country``), 0-100."""
+    """How much a header looks like a name of ``target`` (a lead field or ``country``), 0-100.
+
+    For the phone the header is also compared without the words that say what kind of
+    phone it is: "Work Direct Phone", "Company HQ Phone", "Person - Phone - Mobile" and
+    "Firmentelefon" are all phones by name.
+    """
     found = process.extractOne(_normal(header), _CHOICES[target], scorer=fuzz.ratio)
-    return float(found[1]) if found else 0.0
+    score = float(found[1]) if found else 0.0
+    core = _phone_core(header) if target == "phone" else ""
+    if core:
+        bare = process.extractOne(core, _CHOICES[target], scorer=fuzz.ratio)
+        score = max(score, float(bare[1]) if bare else 0.0)
+    return score
+
+
+# --- what a phone column is ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhoneKind:
+    """What a phone column's header says its numbers are, and their place in a fallback list."""
+
+    #: Lower is tried first: a person's own numbers (0-2), their work, home and other
+    #: numbers (3), a line that reaches someone else first (4), a shared line (5).
+    rank: int
+    #: How the suggestion's comment calls it.
+    label: str
+
+
+DIRECT_LINE = PhoneKind(0, "direct line")
+MOBILE = PhoneKind(1, "mobile")
+#: The export's main phone field of the person: Phone, Phone Number, First Phone, ...
+PERSON_PHONE = PhoneKind(2, "the person's phone")
+WORK_PHONE = PhoneKind(3, "work number")
+HOME_PHONE = PhoneKind(3, "home number")
+OTHER_PHONE = PhoneKind(3, "other number")
+SWITCHBOARD = PhoneKind(4, "the company's switchboard")
+ASSISTANT_LINE = PhoneKind(4, "an assistant's line")
+#: A column whose sampled numbers repeat across people, whatever its header says.
+SHARED_LINE = PhoneKind(5, "a shared line")
+
+#: Header words of numbers that are not called: a column named so is never a phone.
+_NOT_A_PHONE = frozenset(["fax", "telefax", "pager", "beeper", "piepser", "telex", "tty", "tdd"])
+#: Header words that say what kind of phone a column holds, in the languages and vendor
+#: spellings of FIELD_NAMES. Looked for in this order: "Work Direct Phone" is a direct
+#: line, "Company Mobile" a mobile, "Company Main Phone" the switchboard. Compared on
+#: plain words (see :func:`_words`), also joined to a phone word (Firmentelefon,
+#: Mobilnummer, Telefonzentrale).
+_KIND_WORDS: tuple[tuple[PhoneKind, frozenset[str]], ...] = (
+    (DIRECT_LINE, frozenset([
+        "direct", "directe", "directa", "directo", "direto", "diretto", "diretta", "direkt",
+        "direkte", "durchwahl", "ddi"])),
+    (MOBILE, frozenset([
+        "mobile", "mobil", "mobiel", "mobiele", "cell", "cellular", "cel", "celular",
+        "cellulare", "handy", "movil", "portable", "portatil", "telemovel", "gsm", "whatsapp",
+        "wireless", "komorka"])),
+    (ASSISTANT_LINE, frozenset([
+        "assistant", "assistants", "asst", "assistent", "assistente", "secretary",
+        "sekretariat", "secretaria"])),
+    (SWITCHBOARD, frozenset([
+        "company", "corporate", "corp", "corporation", "hq", "headquarters", "headquarter",
+        "head", "organization", "organisation", "org", "account", "switchboard", "main",
+        "firm", "firma", "firmen", "unternehmen", "zentrale", "societe", "entreprise",
+        "standard", "empresa", "compania", "companhia", "centralita", "azienda", "centralino",
+        "societa", "sede", "bedrijf", "hoofdkantoor", "centrale", "reception", "branch"])),
+    (WORK_PHONE, frozenset([
+        "work", "business", "office", "bureau", "buro", "geschaftlich", "geschafts",
+        "dienstlich", "arbeit", "trabajo", "oficina", "comercial", "travail", "professionnel",
+        "ufficio", "lavoro", "werk", "kantoor", "zakelijk"])),
+    (HOME_PHONE, frozenset([
+        "home", "personal", "private", "privat", "residence", "residential", "residencial",
+        "domicile", "casa", "particular", "thuis", "abitazione"])),
+    (OTHER_PHONE, frozenset([
+        "other", "alternate", "alternative", "alt", "additional", "secondary", "second", "extra",
+        "backup", "landline", "festnetz", "fixe", "fijo", "fixo", "autre", "otro", "outro",
+        "andere", "weitere", "altro", "overig", "2nd", "3rd", "2", "3", "4", "5", "6", "7", "8",
+        "9"])),
+)  # fmt: skip
+#: Words that name a phone, which kind words are joined to in compounds (Firmentelefon).
+_PHONE_STEMS = frozenset([
+    "phone", "telephone", "tel", "telefon", "telefono", "telefone", "telefoon", "fon", "number",
+    "nummer", "numero", "no", "nr", "num", "dial", "line",
+])  # fmt: skip
+#: Of those, the ones that say "phone" by themselves ("Account Number" is no phone).
+_PHONE_WORDS = ("phone", "telephone", "tel", "telefon", "telefono", "telefone", "telefoon", "fon")
+#: Words set aside when a phone header is compared on what is left ("First Phone").
+_PHONE_FILLER = frozenset(["first", "1", "1st", "s"])  # s: Assistant's Phone
+
+
+def _words(header: str) -> list[str]:
+    """A header's plain words: "Téléphone société" -> ["telephone", "societe"]."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", header)  # MobilePhone, HomePhone
+    return re.findall(r"[a-z0-9]+", _plain(spaced))
+
+
+def _is_stem(text: str) -> bool:
+    """A phone word, or two of them: "telefon", "telefonnummer"."""
+    return text in _PHONE_STEMS or any(
+        text.startswith(stem) and text[len(stem) :] in _PHONE_STEMS for stem in _PHONE_STEMS
+    )
+
+
+def _kind_word(word: str, keys: frozenset[str]) -> str | None:
+    """What is left of ``word`` when it is one of ``keys``, alone or joined to a phone word.
+
+    ``None`` when it is none of them; "" when it is the key alone; the phone word of a
+    compound otherwise ("firmentelefon" -> "telefon", "telefonzentrale" -> "telefon").
+    """
+    if word in keys:
+        return ""
+    for key in keys:
+        if len(key) < 3 or not key.isalpha() or len(word) <= len(key):
+            continue
+        if word.startswith(key) and _is_stem(word[len(key) :]):
+            return word[len(key) :]
+        if word.endswith(key) and _is_stem(word[: -len(key)]):
+            return word[: -len(key)]
+    return None
+
+
+def _not_a_phone(words: Sequence[str]) -> bool:
+    return any(
+        word in _NOT_A_PHONE or word.startswith("fax") or word.endswith("fax") for word in words
+    )
+
+
+def phone_kind(header: str) -> PhoneKind | None:
+    """What a phone column's header says its numbers are; ``None``: not a number to call.
+
+    Read from the header as written, before qualifiers such as "work", "home" or "main"
+    are set aside to match it to a field: a fax or a pager is no phone to call, a direct
+    line or a mobile is the person's own, a company's number reaches its switchboard.
+    A header that says nothing of the kind ("Phone", "Telefon") is the person's phone.
+    """
+    words = _words(header)
+    if _not_a_phone(words):
+        return None
+    for kind, keys in _KIND_WORDS:
+        if any(_kind_word(word, keys) is not None for word in words):
+            return kind
+    return PERSON_PHONE
+
+
+def _phone_core(header: str) -> str:
+    """A phone header without the words that say what kind of phone it is; "" if nothing is left.
+
+    "Work Direct Phone" -> "phone", "Firmentelefon" -> "telefon", "Person - Phone - Mobile"
+    -> "phone", "Phone 2" -> "phone".
+    """
+    kept: list[str] = []
+    for word in _words(header):
+        if word in _QUALIFIERS or word in _PHONE_FILLER:
+            continue
+        rest = next(
+            (left for _, keys in _KIND_WORDS if (left := _kind_word(word, keys)) is not None), word
+        )
+        if rest:
+            kept.append(rest)
+    says_phone = any(word.startswith(_PHONE_WORDS) and _is_stem(word) for word in kept)
+    return " ".join(kept) if says_phone else ""
 
 
 def _share(values: Sequence[str], test: Callable[[str], bool]) -> float:
@@ -249,6 +420,10 @@ class Choice:
     name: float
     values: float | None
     sampled: int
+    #: For a phone column: what its header says it is.
+    kind: PhoneKind | None = None
+    #: For a phone column that is a shared line: what its values show.
+    shared: SharedLine | None = None
 
     @property
     def confidence(self) -> str:
@@ -266,6 +441,91 @@ class Choice:
             parts.append(f"{count} of {self.sampled} sampled values are {what}")
         return f"{self.confidence}: " + ", ".join(parts)
 
+    def phone_reason(self, alone: bool = False) -> str:
+        """Say what this phone column is, where that puts it in the list, and why."""
+        if self.shared is not None:
+            last = "" if alone else ", put last"
+            return f"'{self.column}' {self.shared}: a shared line{last}, {self.reason()}"
+        if self.kind is None or (self.kind == PERSON_PHONE and self.name < NAME_THRESHOLD):
+            return f"'{self.column}' {self.reason()}"  # a phone by its values alone
+        after = ", tried after the person's numbers" if self.kind.rank >= SWITCHBOARD.rank else ""
+        return f"'{self.column}' {self.kind.label}{after}, {self.reason()}"
+
+
+@dataclass(frozen=True)
+class SharedLine:
+    """A phone column whose sampled numbers repeat on rows of different people."""
+
+    #: Rows whose number is also on a row with another name.
+    rows: int
+    #: Rows with a number.
+    of: int
+    #: Whether names told the people apart (else repetition alone was the sign).
+    by_names: bool
+
+    def __str__(self) -> str:
+        names = " with different names" if self.by_names else ""
+        return f"values repeat on {self.rows} of {self.of} sampled rows{names}"
+
+
+#: A phone column is a shared line (a company's switchboard, an office or household
+#: line) when at least SHARED_LINE_MIN_ROWS of its sampled rows hold a number that a row
+#: with another name holds too, and those rows are at least SHARED_LINE_MIN_SHARE of the
+#: rows with a number. Three rows, because two people on one number can be a couple or
+#: one person spelt two ways; three different people on one number are an office. A share
+#: of the rows, not one number's count: in a file of many companies each switchboard is on
+#: a few rows only, but together they are most of the column, while a person's own
+#: numbers repeat only by chance. One fifth, because a column of people's own numbers
+#: shares far less than that, and a column that shares that much is not worth trying
+#: before any of the person's own numbers. The same person listed twice (the same name)
+#: does not count. Without name columns, any repetition counts.
+SHARED_LINE_MIN_ROWS = 3
+#: See SHARED_LINE_MIN_ROWS.
+SHARED_LINE_MIN_SHARE = 0.2
+
+
+def _number_key(cell: str) -> str | None:
+    """A number as compared across rows: its last nine digits and its extension."""
+    found = normalize_phone(cell, None)
+    if type(found) is Phone:
+        digits, extension = found.e164, found.extension or ""
+    elif _is_phone(cell.strip()):
+        parts = re.split(r"(?i)\s*(?:ext\.?|x|#)\s*(?=\d+\s*$)", cell.strip(), maxsplit=1)
+        digits, extension = parts[0], parts[1].strip() if len(parts) > 1 else ""
+    else:
+        return None
+    digits = re.sub(r"\D", "", digits)
+    return digits[-9:] + (f"x{extension}" if extension else "") if len(digits) >= 6 else None
+
+
+def _people(frame: pd.DataFrame, name_columns: Sequence[str]) -> list[str] | None:
+    """Who each sampled row is, by its names; ``None`` when the file has no name column."""
+    if not name_columns:
+        return None
+    people = []
+    for row, cells in enumerate(zip(*(frame[c].tolist() for c in name_columns), strict=True)):
+        name = "|".join(" ".join(_plain(str(cell)).split()) for cell in cells)
+        people.append(name if name.strip("|") else f"#{row}")  # no name: nobody else
+    return people
+
+
+def _shared_line(cells: Sequence[str], people: Sequence[str] | None) -> SharedLine | None:
+    """The column is a shared line (see SHARED_LINE_MIN_ROWS), else ``None``."""
+    rows_of: dict[str, list[int]] = {}
+    for row, cell in enumerate(cells):
+        key = _number_key(cell) if cell.strip() else None
+        if key is not None:
+            rows_of.setdefault(key, []).append(row)
+    numbered = sum(len(rows) for rows in rows_of.values())
+    shared = 0
+    for rows in rows_of.values():
+        who = {people[row] for row in rows} if people is not None else set(rows)
+        if len(who) >= 2:
+            shared += len(rows)
+    if shared >= SHARED_LINE_MIN_ROWS and shared >= SHARED_LINE_MIN_SHARE * numbered:
+        return SharedLine(shared, numbered, people is not None)
+    return None
+
 
 _VALUE_WORDS = {
     "phone": "phone numbers",
@@ -277,14 +537,49 @@ _VALUE_WORDS = {
 }
 
 
+#: A built-in is named for a file only when it reads at least this many of its columns
+#: by name: one that finds only a phone column says little about the file.
+BUILTIN_MIN_COLUMNS = 3
+#: ... and when it knows by name (reads, or lists in ignore_columns) at least this share
+#: of the file's columns. "Most" of them, counted as two in five: Mailchimp's own audience
+#: export has 23 columns, 13 of them Mailchimp's bookkeeping (opt-in times and IPs,
+#: coordinates, GMT offsets) that its built-in leaves unread on purpose, and it is still a
+#: Mailchimp export; a file from another tool that shares only the everyday names (First
+#: Name, Last Name, Email, Title, Company, Country) is known far less: 7 of an Apollo.io
+#: export's 31 columns by the salesforce built-in, under a quarter.
+BUILTIN_MIN_SHARE = 0.4
+
+
 @dataclass(frozen=True)
 class BuiltinFit:
-    """A built-in mapping that reads the file, and how much of it."""
+    """A built-in mapping that reads the file, how much of it, and whether it fits."""
 
     name: str
     description: str
+    #: The file's columns it reads by name.
     columns_read: int
     columns: int
+    #: The file's columns it knows by name: read, or listed in its ignore_columns.
+    columns_known: int = 0
+    #: The file's columns named as a person's phone that its phone list does not read.
+    phones_unread: tuple[str, ...] = ()
+    #: Whether it fits the file (see :func:`best_builtin`); else it is only the closest.
+    fits: bool = True
+
+    def why_not(self) -> str:
+        """Say why it does not fit: "'salesforce' reads only 7 of the file's 31 columns"."""
+        few = self.columns_known < BUILTIN_MIN_SHARE * self.columns
+        said = f"'{self.name}'"
+        if few:
+            said += f" reads only {self.columns_known} of the file's {self.columns} columns"
+        if self.phones_unread:
+            shown = ", ".join(f"'{column}'" for column in self.phones_unread[:2])
+            more = len(self.phones_unread) - 2
+            shown += f" and {more} more" if more > 0 else ""
+            noun = "column" if len(self.phones_unread) == 1 else "columns"
+            said += " and not" if few else " does not read"
+            said += f" the phone {noun} {shown}"
+        return said
 
 
 @dataclass
@@ -300,7 +595,10 @@ class Suggestion:
     custom: dict[str, str] = field(default_factory=dict)
     #: The separator the tags column's values use, when one was found.
     tag_separator: str | None = None
+    #: The built-in mapping that fits the file (see :func:`best_builtin`), if one does.
     builtin: BuiltinFit | None = None
+    #: When none fits: the one that reads the most of it, and does not fit.
+    closest: BuiltinFit | None = None
 
     def to_yaml(self) -> str:
         """Render the suggestion as a commented mapping file."""
@@ -317,9 +615,31 @@ def _sample(path: Path, read: ReadOptions) -> tuple[SourceInfo, pd.DataFrame]:
     return info, chunk.frame
 
 
-def best_builtin(columns: tuple[str, ...]) -> BuiltinFit | None:
-    """The built-in mapping that reads the most of these columns by name, if any reads them."""
-    best: BuiltinFit | None = None
+_NO_SOURCE = Source()
+
+
+def _person_phones(columns: Sequence[str]) -> list[str]:
+    """The columns whose header names a phone of the person (not a switchboard, not a fax)."""
+    return [
+        column for column in columns
+        if (kind := phone_kind(column)) is not None and kind.rank < SWITCHBOARD.rank
+        and name_score(column, "phone") >= NAME_THRESHOLD
+    ]  # fmt: skip
+
+
+def best_builtin(columns: tuple[str, ...], *, closest: bool = False) -> BuiltinFit | None:
+    """The built-in mapping that fits a file with these columns, if one does.
+
+    A built-in fits when it reads at least :data:`BUILTIN_MIN_COLUMNS` of the columns by
+    name, knows at least :data:`BUILTIN_MIN_SHARE` of them by name (reads them, or lists
+    them in ``ignore_columns``), and its phone list reads every column whose header names
+    a phone of the person: a built-in that would leave a person's direct line or mobile
+    unread, or read only some other export's fallback spelling, is for another export.
+    Of those that fit, the one that reads the most columns. With ``closest``, when none
+    fits, the one that reads the most (at least BUILTIN_MIN_COLUMNS), with ``fits`` false.
+    """
+    person_phones = _person_phones(columns)
+    candidates: list[BuiltinFit] = []
     for name in builtin_mappings():
         mapping = load_mapping(name)
         try:
@@ -328,11 +648,21 @@ def best_builtin(columns: tuple[str, ...]) -> BuiltinFit | None:
             continue
         named = [c for c in bound.columns_used() if c not in bound.custom_fields or
                  bound.custom_fields[c].column != c]  # fmt: skip
-        fit = BuiltinFit(name, mapping.description, len(named), len(columns))
-        if best is None or fit.columns_read > best.columns_read:
-            best = fit
-    # A built-in that finds only a phone column says little about the file.
-    return best if best is not None and best.columns_read >= 3 else None
+        # What it neither reads by name nor leaves unread (or sends unnamed) it ignores.
+        ignored = [c for c in columns if c not in named and c not in bound.unread
+                   and bound.custom_fields.get(c, _NO_SOURCE).column != c]  # fmt: skip
+        phone = bound.fields.get("phone")
+        calls = set(phone.columns()) if phone is not None else set()
+        unread = tuple(column for column in person_phones if column not in calls)
+        known = len(named) + len(ignored)
+        fits = (len(named) >= BUILTIN_MIN_COLUMNS and not unread
+                and known >= BUILTIN_MIN_SHARE * len(columns))  # fmt: skip
+        candidates.append(BuiltinFit(name, mapping.description, len(named), len(columns),
+                                     known, unread, fits))  # fmt: skip
+    fitting = [fit for fit in candidates if fit.fits]
+    if not fitting and closest:
+        fitting = [fit for fit in candidates if fit.columns_read >= BUILTIN_MIN_COLUMNS]
+    return max(fitting, key=lambda fit: fit.columns_read, default=None)
 
 
 def suggest_mapping(path: Path, read: ReadOptions | None = None) -> Suggestion:
@@ -347,6 +677,8 @@ def suggest_mapping(path: Path, read: ReadOptions | None = None) -> Suggestion:
     for target in FIELD_NAMES:
         test = VALUE_TESTS.get(target)
         for column in columns:
+            if target == "phone" and phone_kind(column) is None:
+                continue  # a fax or a pager: numbers, but not ones to call
             name = name_score(column, target)
             share = _share(values[column], test) if test else None
             score = _combine(name, share, bool(values[column]))
@@ -377,6 +709,8 @@ def suggest_mapping(path: Path, read: ReadOptions | None = None) -> Suggestion:
         if full.name < 95:  # a bare "Name" next to first and last names is not a full name
             del suggestion.fields["fullName"]
             taken.discard(full.column)
+    if "phone" in suggestion.fields:
+        suggestion.fields["phone"] = _order_phones(suggestion, frame)
     if "tags" in suggestion.fields:
         suggestion.tag_separator = _separator(values[suggestion.fields["tags"][0].column])
     used_keys: set[str] = set()
@@ -384,8 +718,33 @@ def suggest_mapping(path: Path, read: ReadOptions | None = None) -> Suggestion:
         if column not in taken:
             key = _custom_key(column, used_keys)
             suggestion.custom[key] = column
-    suggestion.builtin = best_builtin(columns)
+    fit = best_builtin(columns, closest=True)
+    suggestion.builtin = fit if fit is not None and fit.fits else None
+    suggestion.closest = fit if fit is not None and not fit.fits else None
     return suggestion
+
+
+def _order_phones(suggestion: Suggestion, frame: pd.DataFrame) -> list[Choice]:
+    """The phone columns in the order they are tried: what they are, then score, then file order.
+
+    A person's own numbers first (direct line, mobile, the export's main phone field),
+    then their work, home and other numbers, then lines that reach someone else first (a
+    company's switchboard), and last any column whose values show a shared line.
+    """
+    names = [suggestion.fields[key][0].column for key in ("firstName", "lastName", "fullName")
+             if suggestion.fields.get(key)]  # fmt: skip
+    people = _people(frame, names)
+    order = {column: index for index, column in enumerate(suggestion.columns)}
+    phones = []
+    for choice in suggestion.fields["phone"]:
+        cells = (
+            [str(cell) for cell in frame[choice.column].tolist()] if choice.column in frame else []
+        )
+        kind = phone_kind(choice.column) or PERSON_PHONE
+        phones.append(replace(choice, kind=kind, shared=_shared_line(cells, people)))
+    phones.sort(key=lambda c: (c.shared is not None, c.kind.rank if c.kind else 0, -c.score,
+                               order[c.column]))  # fmt: skip
+    return phones
 
 
 def _combine(name: float, share: float | None, has_values: bool) -> float:
@@ -429,6 +788,9 @@ def _key(key: str) -> str:
     return key if plain else _q(key)
 
 
+#: Kinds of phone a lone phone column is named as in its comment: not the person's own.
+_NOT_THE_PERSONS = (SWITCHBOARD, ASSISTANT_LINE)
+
 _FIELD_ORDER = ("phone", "firstName", "lastName", "fullName", "email", "priority",
                 "leadSource", "notes", "tags", "timeZone")  # fmt: skip
 
@@ -449,6 +811,10 @@ def render_suggestion(suggestion: Suggestion) -> str:
             f"#   {fit.description}",
             f"# Prefer it (--mapping {fit.name}) unless this file differs from that export.",
         ]
+    elif suggestion.closest is not None:
+        lines.append(f"# No built-in mapping fits this file: {suggestion.closest.why_not()}.")
+    else:
+        lines.append("# No built-in mapping fits this file.")
     lines += [f"description: {_q('Suggested for ' + name)}", "fields:"]
     phone = suggestion.fields.get("phone")
     if phone is None:
@@ -460,7 +826,12 @@ def render_suggestion(suggestion: Suggestion) -> str:
         comment = "; ".join(f"'{c.column}' {c.reason()}" for c in choices)
         if key == "phone" and len(choices) > 1:
             value = "{columns: [" + ", ".join(_q(c.column) for c in choices) + "]}"
-            comment = "first valid number wins; " + comment
+            comment = "first valid number wins, the person's own numbers first: " + "; ".join(
+                c.phone_reason() for c in choices
+            )
+        elif key == "phone" and (choices[0].shared or choices[0].kind in _NOT_THE_PERSONS):
+            value = _q(choices[0].column)
+            comment = choices[0].phone_reason(alone=True)
         elif key == "tags" and suggestion.tag_separator:
             value = f"{{column: {_q(choices[0].column)}, split: {_q(suggestion.tag_separator)}}}"
         else:

@@ -23,6 +23,7 @@ from .helpers import (
     read_summary,
     write_csv,
 )
+from .test_suggest import apollo_export, only_first_builtins
 
 Run = Callable[..., CliResult]
 GOOD = [["phone", "first_name"], ["+14155550123", "Ana"], ["(212) 555-0102", "Bo"]]
@@ -500,3 +501,40 @@ def test_no_infer_timezone_sends_leads_without_a_zone(run_cli: Run, tmp_path: Pa
     assert (row["time_zone"], row["time_zone_source"], row["warnings"]) == ("", "", "")
     summary = read_summary(tmp_path / "off")
     assert summary["time_zone_sources"] == {"file": 0, "postal_code": 0, "phone": 0, "none": 1}
+
+
+def test_import_without_a_mapping_does_not_call_an_apollo_export_a_salesforce_one(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = apollo_export(tmp_path / "apollo.csv")
+    result = run_cli(path, "--dry-run")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "'salesforce'" not in _one_error_line(result)
+    # With the built-ins of before (no Apollo.io one): none fits, why not, and what to run.
+    only_first_builtins(monkeypatch)
+    result = run_cli(path, "--dry-run")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    line = _one_error_line(result)
+    assert line.startswith("Error: no mapping: pass --mapping with a YAML file or a built-in name")
+    assert line.endswith(
+        "or set mapping: in the profile (no built-in mapping fits this file: 'salesforce' reads "
+        "only 7 of the file's 31 columns and not the phone columns 'First Phone', 'Work Direct "
+        f"Phone' and 2 more); or run 'whiteclad-import mapping suggest {path} --out "
+        f"{tmp_path / 'apollo.yaml'}' to get one written"
+    )
+    assert "looks like" not in line
+
+
+def test_import_without_a_mapping_names_a_builtin_only_when_it_fits(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    for sample, builtin in [("salesforce_leads.csv", "salesforce"),
+                            ("mailchimp_audience.csv", "mailchimp")]:  # fmt: skip
+        line = _one_error_line(run_cli(SAMPLES / sample, "--dry-run"))
+        assert f"This file looks like a '{builtin}' export: add --mapping {builtin}" in line
+    odd = write_csv(tmp_path / "odd.csv", [["colour", "size"], ["red", "4"]])
+    line = _one_error_line(run_cli(odd, "--dry-run"))
+    assert line.endswith(
+        "(no built-in mapping fits this file); or run "
+        f"'whiteclad-import mapping suggest {odd}' to get one written"
+    )

@@ -3,10 +3,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from importer.mapping import builtin_mappings, load_mapping
 from importer.status import ExitStatus
 
 from .helpers import SAMPLES, CliResult, write_csv
+from .test_suggest import APOLLO_PHONES, apollo_export, only_first_builtins
 
 Run = Callable[..., CliResult]
 
@@ -42,7 +45,9 @@ def test_suggest_out_writes_the_file_and_never_overwrites_without_force(
     assert result.exit_code == ExitStatus.SUCCESS
     assert f"mapping check {SAMPLES / 'hubspot_contacts.csv'} --mapping {out}" in result.stderr
     assert "built-in mapping 'hubspot' reads 10 of the file's 12 columns" in result.stderr
-    assert load_mapping(out).fields["phone"].fallback == ("Mobile Phone Number",)
+    # The person's mobile first, then the export's main phone field.
+    phone = load_mapping(out).fields["phone"]
+    assert (phone.column, phone.fallback) == ("Mobile Phone Number", ("Phone Number",))
     again = run_cli("mapping", "suggest", SAMPLES / "hubspot_contacts.csv", "--out", out)
     assert again.exit_code == ExitStatus.CANNOT_START
     assert "--force" in again.stderr
@@ -79,6 +84,28 @@ def test_import_without_a_mapping_names_the_builtin_that_fits(run_cli: Run) -> N
     result = run_cli(SAMPLES / "hubspot_contacts.csv", "--dry-run")
     assert result.exit_code == ExitStatus.CANNOT_START
     assert "looks like a 'hubspot' export: add --mapping hubspot" in result.stderr
+
+
+def test_suggest_does_not_call_an_apollo_export_a_salesforce_one(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = apollo_export(tmp_path / "apollo.csv")
+    result = run_cli("mapping", "suggest", path)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert "'salesforce'" not in result.stdout and "salesforce" not in result.stderr
+    # With the built-ins of before (no Apollo.io one), it says none fits, and why not.
+    only_first_builtins(monkeypatch)
+    out = tmp_path / "apollo.yaml"
+    result = run_cli("mapping", "suggest", path, "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS
+    assert "Note: the built-in mapping" not in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert (
+        "# No built-in mapping fits this file: 'salesforce' reads only 7 of the file's 31 "
+        "columns and not the phone columns 'First Phone', 'Work Direct Phone' and 2 more.\n"
+    ) in text
+    phone = load_mapping(out).fields["phone"]
+    assert [phone.column, *phone.fallback] == APOLLO_PHONES
 
 
 TITLED = [
