@@ -61,6 +61,7 @@ test: lint browser
 # Figures, not pass/fail: test machines are too noisy for timed tests.
 # Set BENCH_FULL=1 to add the 4,000,000-row size.
 bench: $(STAMP)
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_dry_run.py
 	$(BIN)/python bench/bench_send.py $(or $(BENCH_SEND_ROWS),100000)
 	$(BIN)/python bench/bench_review.py

@@ -6,6 +6,14 @@ click's usage errors keep click's message, Ctrl-C exits 130.
 
 ``whiteclad-import FILE --mapping M`` is short for ``whiteclad-import import FILE
 --mapping M``: a first argument that is not a command name is taken as a file.
+
+The command line answers at once: ``--help``, ``--version``, ``mappings``, ``config
+check`` and every ``COMMAND --help`` take at most 3x the time Python needs to import
+click. So this module imports at its top only light modules (the settings, the error
+tree, the option values the decorators need); each command imports the heavy ones it
+uses (the pipeline and pandas, the HTTP client, the reports, the web page) when it runs.
+``tests/test_cli_startup.py`` checks which modules these commands import, and
+``bench/bench_startup.py`` times them.
 """
 
 from __future__ import annotations
@@ -14,27 +22,18 @@ import contextlib
 import json
 import re
 import sys
-import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from . import __version__
-from .client import MAX_BATCH, ApiClient, RetryPolicy, resolve_base_url
 from .config import load_settings
-from .drain import drain_inbox, drain_options
-from .drain import notify as drain_notify
-from .drain import watch as drain_watch
+from .connection import MAX_BATCH, RetryPolicy, resolve_base_url
 from .errors import ImporterError, ImportIncomplete, UsageError
 from .events import FORMATS, event_log
-from .interrupt import graceful_stop
-from .mapping import check_region
-from .options import import_options
-from .pipeline import Summary, run_import
-from .reader import ReadOptions
-from .render import ProgressBar, campaign_table, run_table, summary_text
+from .phonepolicy import PHONE_TYPES
 from .services import (
     api_client,
     ask,
@@ -46,8 +45,10 @@ from .services import (
     recent_runs,
 )
 from .status import ExitStatus
-from .suggest import preview_mapping, suggest_mapping
-from .workbook import source_lines
+
+if TYPE_CHECKING:
+    from .client import ApiClient
+    from .pipeline import ImportOptions, Progress, Summary
 
 __all__ = [
     "ByteSize",
@@ -67,12 +68,19 @@ __all__ = [
     "mapping_suggest_command",
     "mappings_command",
     "rate_limits_command",
+    "run_import",
     "runs_group",
     "runs_show_command",
     "sandbox_command",
     "status_command",
     "ui_command",
 ]
+
+
+#: Rows read at a time unless --chunk-rows says otherwise: importer.reader's
+#: DEFAULT_CHUNK_ROWS, written out so that --help does not import the reader (and
+#: pandas); tests/test_cli_startup.py checks that the two agree.
+CHUNK_ROWS = 20_000
 
 
 class DefaultCommandGroup(click.Group):
@@ -133,8 +141,6 @@ def _header_row_option(function: Any) -> Any:
 
 
 def _reject_phone_type_option(function: Any) -> Any:
-    from .phonepolicy import PHONE_TYPES
-
     return click.option(
         "--reject-phone-type",
         "reject_phone_types",
@@ -354,7 +360,7 @@ def cli() -> None:
 @click.option(
     "--chunk-rows",
     type=click.IntRange(min=1),
-    default=ReadOptions.chunk_rows,
+    default=CHUNK_ROWS,
     show_default=True,
     help="Rows processed at a time; bounds memory on large files.",
 )
@@ -444,6 +450,11 @@ def import_command(
       whiteclad-import titled.csv -m generic --region US --header-row 3 --dry-run
       whiteclad-import leads.csv --mapping facebook --campaign "Spring Promo 2026" --sandbox
     """
+    from .interrupt import graceful_stop
+    from .options import import_options
+    from .reader import ReadOptions
+    from .render import ProgressBar
+
     stderr = sys.stderr
     settings = load_settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
@@ -487,8 +498,20 @@ def import_command(
     click.get_current_context().exit(exit_status(summary))
 
 
+def run_import(
+    options: ImportOptions, progress: Progress | None, stop: Callable[[], bool]
+) -> Summary:
+    """Run one import with :func:`importer.pipeline.run_import`, imported on first use."""
+    from .pipeline import run_import as run
+
+    return run(options, progress, stop)
+
+
 def end_of_run_text(summary: Summary) -> str:
     """Return the summary printed at the end of an import, with the sheet and header read."""
+    from .render import summary_text
+    from .workbook import source_lines
+
     lines = summary_text(summary).splitlines()
     extra = [f"{label}: {text}" for label, text in source_lines(summary.source)]
     at = next((i for i, line in enumerate(lines) if line.startswith("Reports: ")), len(lines))
@@ -628,6 +651,8 @@ def runs_group(
     if as_json:
         _print_json([run.__dict__ for run in runs])
     else:
+        from .render import run_table
+
         click.echo(run_table(runs))
 
 
@@ -728,6 +753,13 @@ def drain_command(
       whiteclad-import drain inbox --profile nightly --log-file drain.log --log-format json
       whiteclad-import drain inbox --profile nightly --watch --poll 60
     """
+    from .drain import drain_inbox, drain_options
+    from .drain import notify as drain_notify
+    from .drain import watch as drain_watch
+    from .interrupt import graceful_stop
+    from .reader import ReadOptions
+    from .render import ProgressBar
+
     settings = load_settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
          "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
@@ -882,6 +914,9 @@ def mapping_suggest_command(
       whiteclad-import mapping suggest export.xlsx --out mine.yaml
       whiteclad-import mapping check export.xlsx --mapping mine.yaml
     """
+    from .reader import ReadOptions
+    from .suggest import suggest_mapping
+
     read = ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row)
     suggestion = suggest_mapping(file, read)
     text = suggestion.to_yaml()
@@ -935,6 +970,10 @@ def mapping_check_command(
       whiteclad-import mapping check hubspot.csv --mapping hubspot
       whiteclad-import mapping check leads.xlsx -m mine.yaml --region US --rows 10
     """
+    from .mapping import check_region
+    from .reader import ReadOptions
+    from .suggest import preview_mapping
+
     read = ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row)
     preview = preview_mapping(file, mapping_ref, region=check_region(region), rows=rows,
                               read=read)  # fmt: skip
@@ -994,6 +1033,8 @@ def campaigns_command(
     Example:
       whiteclad-import campaigns --status active --search spring
     """
+    from .render import campaign_table
+
     with _client(base_url, insecure_http, config_path, profile) as client:
         found = ask(lambda: list(client.iter_campaigns(status=status, search=search)))
     if as_json:
@@ -1107,6 +1148,14 @@ def exit_status(summary: Summary) -> ExitStatus:
     return summary.exit_status
 
 
+def _show_traceback(debug: bool) -> None:
+    """Print the traceback of the exception being handled, with --debug."""
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (the console script exits with it)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -1124,18 +1173,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitStatus.CANNOT_START
     except ImportIncomplete as exc:
         click.echo(end_of_run_text(exc.summary), err=True)
-        if debug:
-            traceback.print_exc()
+        _show_traceback(debug)
         click.echo(f"Error: {exc.message}", err=True)
         return exc.exit_status
     except ImporterError as exc:
-        if debug:
-            traceback.print_exc()
+        _show_traceback(debug)
         click.echo(f"Error: {exc.message}", err=True)
         return exc.exit_status
     except Exception as exc:
-        if debug:
-            traceback.print_exc()
+        _show_traceback(debug)
         click.echo(
             f"Error: unexpected {type(exc).__name__}: {exc} (this is a bug in whiteclad-import; "
             "run again with --debug and report the traceback)",

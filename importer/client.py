@@ -14,25 +14,24 @@ errors are retried with exponential backoff and jitter, up to
 whose answer never arrived may have been stored by the server:
 :attr:`CreateLeadsResult.resent` tells the caller so it can read "duplicate"
 answers about that same batch as "created by this import".
+
+The address checks, the credentials, the batch limit and the retry policy live in
+:mod:`importer.connection`, which does not import requests; they are exported here too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-import ipaddress
 import json
 import logging
-import os
-import random
-import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 import requests.adapters
@@ -41,12 +40,24 @@ import urllib3.connection
 import urllib3.connectionpool
 
 from . import __version__
+from .connection import (
+    BASE_URL_ENV,
+    CAMPAIGN_ID,
+    CLIENT_ID_ENV,
+    CLIENT_SECRET_ENV,
+    DEFAULT_BASE_URL,
+    MAX_BATCH,
+    Credentials,
+    RetryPolicy,
+    check_transport,
+    is_loopback,
+    resolve_base_url,
+)
 from .errors import (
     ApiError,
     ApiValidationError,
     AuthenticationError,
     AuthorizationError,
-    ConfigError,
     NotFoundError,
     PaymentRequiredError,
     RateLimitError,
@@ -75,52 +86,6 @@ __all__ = [
     "is_loopback",
     "resolve_base_url",
 ]
-
-DEFAULT_BASE_URL = "https://api-serve.cllr.ai/api/v1/client"
-BASE_URL_ENV = "WHITECLAD_BASE_URL"
-CLIENT_ID_ENV = "WHITECLAD_CLIENT_ID"
-CLIENT_SECRET_ENV = "WHITECLAD_CLIENT_SECRET"
-MAX_BATCH = 1000
-CAMPAIGN_ID = re.compile(r"^[0-9a-fA-F]{24}$")
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """The client id and secret; the secret never shows in a repr."""
-
-    client_id: str
-    client_secret: str = field(repr=False)
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Credentials:
-        """Read WHITECLAD_CLIENT_ID / WHITECLAD_CLIENT_SECRET, or raise ConfigError."""
-        source = os.environ if env is None else env
-        client_id = source.get(CLIENT_ID_ENV, "").strip()
-        secret = source.get(CLIENT_SECRET_ENV, "").strip()
-        missing = [name for name, value in ((CLIENT_ID_ENV, client_id),
-                                            (CLIENT_SECRET_ENV, secret)) if not value]  # fmt: skip
-        if missing:
-            raise ConfigError(
-                f"no API credentials: set {' and '.join(missing)} (from your Whiteclad "
-                "administrator), or add --dry-run to check the file without sending"
-            )
-        return cls(client_id, secret)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long to retry failed calls."""
-
-    attempts: int = 4
-    backoff: float = 1.0
-    max_backoff: float = 30.0
-    #: Longest wait honoured for a 429's Retry-After before giving up.
-    max_retry_after: float = 120.0
-
-    def delay(self, attempt: int) -> float:
-        """Return the wait before retry number ``attempt`` (1-based), with full jitter."""
-        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
 
 
 @dataclass(frozen=True)
@@ -167,44 +132,6 @@ class CreateLeadsResult:
     #: True when the batch was sent again after an answer that never arrived.
     resent: bool
     raw: dict[str, Any] = field(repr=False)
-
-
-def resolve_base_url(option: str | None, env: dict[str, str] | None = None) -> str:
-    """Return the base URL: --base-url, else WHITECLAD_BASE_URL, else the documented one."""
-    source = os.environ if env is None else env
-    url = (option or source.get(BASE_URL_ENV) or DEFAULT_BASE_URL).strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"base URL '{url}' is not an http(s) address; use e.g. {DEFAULT_BASE_URL}"
-        )
-    return url
-
-
-def is_loopback(url: str) -> bool:
-    """Whether the URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_transport(base_url: str, insecure_http: bool = False) -> None:
-    """Refuse to send credentials over plain http:// to another machine.
-
-    The client secret travels in a header of every request: over http:// anyone on
-    the way can read it. A sandbox on this machine is fine; ``insecure_http`` lets a
-    test server elsewhere be used, and the command line warns when it does.
-    """
-    if urlsplit(base_url).scheme == "http" and not is_loopback(base_url) and not insecure_http:
-        raise ConfigError(
-            f"the API address {base_url} is plain http:// on another machine: the client "
-            "secret would cross the network unencrypted. Use its https:// address (for a "
-            "test server only: --insecure-http)"
-        )
 
 
 #: Seconds the request being made in this thread may take before its answer starts.

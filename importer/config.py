@@ -31,14 +31,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
-from .client import DEFAULT_BASE_URL, Credentials
+from .connection import DEFAULT_BASE_URL, Credentials, check_transport, resolve_base_url
 from .errors import ConfigError, ImporterError
-from .ledger import default_state_dir
 from .phonepolicy import check_phone_types
 from .resources import data_dir
-from .yamlfile import read_yaml
 
 __all__ = [
     "CONFIG_ENV",
@@ -217,6 +213,8 @@ def load_settings(
             values[setting.name] = value
             sources[setting.name] = origin
     if "state_dir" not in values:
+        from .ledger import default_state_dir  # SQLite: not for --help
+
         values["state_dir"] = default_state_dir(dict(source))
     return Settings(values, sources, path, name)
 
@@ -286,14 +284,29 @@ def _schema() -> dict[str, Any]:
 
 
 def _read_config(path: Path) -> dict[str, Any]:
+    """Read and check a config file against ``schemas/config.schema.json``.
+
+    Every command reads the config file, ``config check`` included, and that one must
+    answer at once (at most 3x the time Python takes to import click): importing
+    jsonschema alone takes twice that. So the document is checked with
+    :func:`importer.schemacheck.conforms` first, which knows every keyword of the config
+    schema; jsonschema is imported only for a file that does not conform, to say where
+    and why, with the same message as ever.
+    """
+    from .schemacheck import conforms
+    from .yamlfile import read_yaml  # PyYAML: only when there is a config file
+
     document, _ = read_yaml(path, "config file", ConfigError)
     if document is None:
         return {}
-    validator = jsonschema.Draft202012Validator(_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
-    if error is not None:
-        where = ".".join(str(part) for part in error.absolute_path) or "top level"
-        raise ConfigError(f"config file {path}: at {where}: {error.message}")
+    if not conforms(document, _schema()):
+        import jsonschema
+
+        validator = jsonschema.Draft202012Validator(_schema())
+        error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+        if error is not None:
+            where = ".".join(str(part) for part in error.absolute_path) or "top level"
+            raise ConfigError(f"config file {path}: at {where}: {error.message}")
     assert isinstance(document, dict)
     if _holds_secret(document):
         _check_private(path)
@@ -320,13 +333,12 @@ def _check_private(path: Path) -> None:
 
 def check_settings(settings: Settings) -> list[str]:
     """Check that the settings can be used; return the problems, in sentences."""
-    from .client import check_transport, resolve_base_url
-    from .mapping import check_region, load_mapping
+    from .mapping import check_region
 
     problems: list[str] = []
     checks: list[tuple[str, Any]] = [
         ("base_url", lambda: check_transport(resolve_base_url(settings["base_url"]))),
-        ("mapping", lambda: settings["mapping"] and load_mapping(settings["mapping"])),
+        ("mapping", lambda: _check_mapping(settings["mapping"])),
         ("region", lambda: check_region(settings["region"], "region")),
     ]
     for name, check in checks:
@@ -340,3 +352,20 @@ def check_settings(settings: Settings) -> list[str]:
         except ConfigError as exc:
             problems.append(exc.message)
     return problems
+
+
+def _check_mapping(ref: str | None) -> None:
+    """Check the mapping the settings name: a built-in one exists, a file loads.
+
+    A built-in name is not loaded: the built-in mappings ship with the package and a test
+    checks each one against the mapping schema, while loading a mapping imports
+    jsonschema, which alone takes twice what ``config check`` may take in all. A mapping
+    file is loaded and checked in full, as an import will load it.
+    """
+    if not ref:
+        return
+    from .mapping import builtin_mappings, load_mapping, resolve_mapping_path
+
+    path = resolve_mapping_path(ref)  # MappingError: neither a file nor a built-in name
+    if path not in builtin_mappings().values():
+        load_mapping(path)

@@ -27,17 +27,16 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import pandas as pd
-import phonenumbers
-
-from .countries import normalize_region
 from .errors import ImporterError, MappingColumnError, MappingError, UsageError
-from .normalize import split_full_name
 from .resources import data_dir
-from .yamlfile import read_yaml
+
+# pandas, jsonschema, phonenumbers and PyYAML are imported where they are used: listing
+# the built-in mappings or checking settings must not pay for them (importer.cli).
+if TYPE_CHECKING:
+    import jsonschema
+    import pandas as pd
 
 __all__ = [
     "COUNTRY_COLUMN",
@@ -172,6 +171,8 @@ def check_region(
     """Return the region code in upper case, or raise ``error`` saying where it came from."""
     if region is None:
         return None
+    import phonenumbers
+
     code = region.strip().upper()
     if code in phonenumbers.SUPPORTED_REGIONS:
         return code
@@ -184,6 +185,8 @@ def _region_hint(region: str) -> str:
     """What to write instead of a region that is not an ISO code: its code when it is clear."""
     if " ".join(region.split()).upper() == "UK":
         return "use GB (the ISO code of the United Kingdom)"
+    from .countries import normalize_region
+
     known = normalize_region(region)
     if known is not None:
         return f"use {known} (the ISO code for '{region.strip()}')"
@@ -221,6 +224,8 @@ def resolve_mapping_path(ref: str | Path) -> Path:
 
 def load_mapping(ref: str | Path) -> Mapping:
     """Load and check a mapping given as a path or a built-in name."""
+    from .yamlfile import read_yaml
+
     path = resolve_mapping_path(ref)
     document, sha256 = read_yaml(path, "mapping", MappingError)
     return parse_mapping(document, path=path, sha256=sha256)
@@ -245,6 +250,8 @@ def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:
     if isinstance(region, str):
         # Checked like --region, before the schema, so that the message suggests the code.
         region = check_region(region, f"mapping {path}: region", MappingError)
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(_schema())
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
@@ -459,6 +466,10 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
     ``postalCode`` its postal code.
     Empty cells are empty strings; nothing is normalized here.
     """
+    import pandas as pd
+
+    from .normalize import split_full_name
+
     out: dict[str, pd.Series] = {}
     for key, source in bound.fields.items():
         out[key] = _values(frame, source, merge=key != "phone")
@@ -497,11 +508,15 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
 
 
 def _empty(frame: pd.DataFrame) -> pd.Series:
+    import pandas as pd
+
     return pd.Series([""] * len(frame), index=frame.index, dtype=object)
 
 
 def _values(frame: pd.DataFrame, source: Source, merge: bool = True) -> pd.Series:
     """A source's cells; with ``merge``, each empty cell filled from the fallback columns."""
+    import pandas as pd
+
     if source.value is not None:
         return pd.Series([source.value] * len(frame), index=frame.index, dtype=object)
     if source.template is not None:

@@ -2,21 +2,28 @@
 
 The command line and the local web page call these with plain values and show the
 result their own way; none of them prints or exits.
+
+Importing this module stays cheap: the HTTP client (requests), the ledger (SQLite), the
+sandbox and the import options (the pipeline, pandas) are imported by the functions that
+use them, so that ``whiteclad-import mappings`` and ``config check`` answer at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .client import ApiClient, is_loopback, resolve_base_url
 from .config import Settings, check_settings
-from .errors import ApiError, StartError, UsageError
-from .ledger import LEDGER_FILE, Ledger, RunRecord
-from .mapping import builtin_mappings, load_mapping
-from .options import Endpoint
+from .connection import Credentials, is_loopback, resolve_base_url
+from .errors import ApiError, MappingError, StartError, UsageError
+
+if TYPE_CHECKING:
+    from .client import ApiClient
+    from .ledger import Ledger, RunRecord
+    from .options import Endpoint
 
 __all__ = [
     "api_client",
@@ -26,6 +33,7 @@ __all__ = [
     "embedded_sandbox",
     "insecure_http_warning",
     "ledger_run",
+    "mapping_description",
     "read_ledger",
     "recent_runs",
 ]
@@ -45,6 +53,8 @@ def insecure_http_warning(base_url: str, insecure_http: bool) -> str | None:
 
 def api_client(settings: Settings, *, insecure_http: bool = False) -> ApiClient:
     """A client for the settings' base URL and credentials (ConfigError when missing)."""
+    from .client import ApiClient
+
     url = resolve_base_url(settings["base_url"])
     return ApiClient(url, settings.credentials(), insecure_http=insecure_http)
 
@@ -63,7 +73,7 @@ def embedded_sandbox(wanted: bool = True) -> Iterator[Endpoint | None]:
     if not wanted:
         yield None
         return
-    from .client import Credentials
+    from .options import Endpoint
     from .sandbox import SandboxConfig, SandboxServer
 
     with SandboxServer(SandboxConfig(), host="127.0.0.1", port=0) as server:
@@ -73,6 +83,8 @@ def embedded_sandbox(wanted: bool = True) -> Iterator[Endpoint | None]:
 
 def read_ledger(state_dir: Path, read: Callable[[Ledger], T]) -> T:
     """Open the ledger of ``state_dir`` and read from it; UsageError when there is none."""
+    from .ledger import LEDGER_FILE, Ledger
+
     path = state_dir / LEDGER_FILE
     if not path.exists():
         raise UsageError(f"no ledger at {path} yet: no import has been sent from this state dir")
@@ -106,6 +118,50 @@ def config_report(settings: Settings) -> dict[str, Any]:
 
 
 def builtin_mapping_list() -> dict[str, dict[str, str]]:
-    """Each built-in mapping by name, with its description and file."""
-    found = {name: load_mapping(name) for name in builtin_mappings()}
-    return {name: {"description": m.description, "path": str(m.path)} for name, m in found.items()}
+    """Each built-in mapping by name, with its description and file.
+
+    The mappings are not loaded, only their descriptions read: ``whiteclad-import
+    mappings`` must answer at once (at most 3x the time Python takes to import click),
+    and loading them would import jsonschema, which alone takes twice that, and parse
+    every file with PyYAML's pure-Python loader, a tenth of a second more. They ship with
+    the package and a test checks each against the mapping schema.
+    """
+    from .mapping import builtin_mappings
+
+    return {
+        name: {"description": mapping_description(path), "path": str(path)}
+        for name, path in builtin_mappings().items()
+    }
+
+
+#: A one-line plain YAML scalar that reads as text: it starts with a letter and holds
+#: no comment, tab or "key: value"; the words below read as booleans or null instead.
+_PLAIN_TEXT = re.compile(r"(?!.*: )(?!.*:$)[A-Za-z][^#\t]*")
+_NOT_TEXT = frozenset({"y", "n", "yes", "no", "true", "false", "on", "off", "null"})
+
+
+def mapping_description(path: Path) -> str:
+    """A mapping file's ``description:``, read without PyYAML when it is one plain line.
+
+    The line ``description: TEXT`` at the top level, once in the file, with a TEXT that
+    YAML reads as that same text (see ``_PLAIN_TEXT``) and no continuation on the next
+    line, is taken as it is; any other file is parsed with PyYAML.
+    ``tests/test_cli_startup.py`` checks that both ways agree on every built-in mapping.
+    """
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    found = [i for i, line in enumerate(lines) if line.startswith("description:")]
+    if len(found) == 1 and lines[found[0]].startswith("description: "):
+        text = lines[found[0]].removeprefix("description: ").strip()
+        after = lines[found[0] + 1] if found[0] + 1 < len(lines) else ""
+        if (
+            _PLAIN_TEXT.fullmatch(text)
+            and text.isprintable()
+            and text.lower() not in _NOT_TEXT
+            and not after[:1].isspace()
+        ):
+            return text
+    from .yamlfile import read_yaml
+
+    document, _ = read_yaml(path, "mapping", MappingError)
+    description = document.get("description", "") if isinstance(document, dict) else ""
+    return str(description)
