@@ -7,6 +7,11 @@ another way. Nothing here is committed: ``make bench`` writes the files under
 
     python bench/make_data.py ROWS OUT.csv
     python bench/make_data.py --xlsx ROWS OUT.xlsx
+    python bench/make_data.py --realistic ROWS OUT.csv
+
+``--realistic`` writes a file shaped like a real export instead
+(:func:`realistic_rows`): eight columns, distinct names, e-mails and numbers, US
+numbers written the ways people write them and 12% international numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import csv
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 # Area codes and exchanges that phonenumbers accepts for the US.
@@ -92,6 +98,68 @@ def rows(count: int, seed: int = 20261125) -> list[list[str]]:
 
 HEADER = ["phone", "first_name", "last_name", "email", "tags", "timezone", "customer_id"]
 
+# --- A file shaped like a real export --------------------------------------------------
+
+#: The header of :func:`realistic_rows`: what a CRM or ad-platform export gives.
+REALISTIC_HEADER = ["phone", "first_name", "last_name", "email", "priority", "tags",
+                    "timezone", "budget"]  # fmt: skip
+_SYLLABLES = ["ka", "ro", "li", "na", "mar", "te", "jo", "an", "el", "sa", "vi", "do", "ber",
+              "ta", "mi", "len", "so", "ri", "gan", "tho", "ne", "lu", "ca", "fe"]  # fmt: skip
+#: How people and systems write a US number, with how often: (format, weight).
+_US_STYLES = [("({a}) {e}-{l}", 25), ("{a}.{e}.{l}", 15), ("+1{a}{e}{l}", 20),
+              ("1{a}{e}{l}", 10), ("{a}-{e}-{l}", 15), ("+1 {a} {e} {l}", 10),
+              ("{a}{e}{l}", 5)]  # fmt: skip
+#: International numbers, written with their country code: (template, digits to fill).
+_ABROAD = [("+44 20 7{}", 7), ("+44 7911 {}", 6), ("+49 151 {}", 8), ("+33 6 {}", 8),
+           ("+34 6{}", 8), ("+61 4{}", 8), ("+52 55 {}", 8), ("+91 98{}", 8),
+           ("+55 11 9{}", 8), ("+353 87 {}", 7)]  # fmt: skip
+_PRIORITIES = ["high", "medium", "low", "", "", ""]
+_BUDGETS = ["", "$500", "$1,200", "2500", "10000", "$25k", "n/a"]
+
+
+def _name(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+def realistic_rows(count: int, seed: int = 20261129) -> Iterator[list[str]]:
+    """Rows like a real export: distinct people, e-mails and numbers, 88% of them US.
+
+    Every number is different (a run finds no duplicates), written the ways people
+    write them; about 2% of the phone cells hold nothing usable.
+    """
+    rng = random.Random(seed)
+    areas = [a for a in US_AREAS if a != "555"]
+    lines = rng.sample(range(10_000_000), k=min(count, 10_000_000))
+    styles, weights = zip(*_US_STYLES, strict=True)
+    for i in range(count):
+        roll = rng.random()
+        line = lines[i % len(lines)]
+        if roll < 0.02:
+            phone = rng.choice(BAD)
+        elif roll < 0.14:
+            template, digits = rng.choice(_ABROAD)
+            phone = template.format(f"{i:0{digits}d}"[-digits:])
+        else:
+            # Area codes, exchanges 200-999 that phonenumbers accepts, lines unique per file.
+            area = areas[line % len(areas)]
+            exchange = str(200 + (line // len(areas)) % 800)
+            style = rng.choices(styles, weights)[0]
+            phone = style.format(a=area, e=exchange, l=f"{line // 14_400 % 10_000:04d}")
+        first, last = _name(rng), _name(rng)
+        email = f"{first.lower()}.{last.lower()}.{i}@example.com"
+        tags = ",".join(rng.sample(TAGS, rng.randint(0, 2)))
+        out = [phone, first, last, email, rng.choice(_PRIORITIES), tags, rng.choice(ZONES),
+               rng.choice(_BUDGETS)]  # fmt: skip
+        yield out
+
+
+def write_realistic_csv(count: int, path: Path) -> None:
+    """Write the realistic benchmark CSV."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REALISTIC_HEADER)
+        writer.writerows(realistic_rows(count))
+
 
 def write_csv(count: int, path: Path) -> None:
     """Write a benchmark CSV."""
@@ -114,7 +182,9 @@ def write_xlsx(count: int, path: Path) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--xlsx":
+    if sys.argv[1] == "--realistic":
+        write_realistic_csv(int(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1] == "--xlsx":
         write_xlsx(int(sys.argv[2]), Path(sys.argv[3]))
     else:
         write_csv(int(sys.argv[1]), Path(sys.argv[2]))

@@ -282,8 +282,8 @@ def cli() -> None:
     "--mapping",
     "-m",
     metavar="PATH|NAME",
-    help="Column mapping: a YAML file, or a built-in name (facebook, generic) "
-    "[default: the profile's].",
+    help="Column mapping: a YAML file, or a built-in name (facebook, hubspot, apollo, ...; "
+    "'whiteclad-import mappings' lists them) [default: the profile's].",
 )
 @click.option(
     "--campaign",

@@ -154,8 +154,11 @@ def zone_for_postal_code(code: str, country: str | None) -> str | None:
     return None
 
 
-def zone_for_phone(e164: str) -> str | None:
-    """The IANA zone a phone number's geography gives, or None unless it gives one."""
+def zone_for_phone(e164: str, kind: str = "") -> str | None:
+    """The IANA zone a phone number's geography gives, or None unless it gives one.
+
+    ``kind`` is the number's type (:func:`importer.normalize.phone_type`) when known.
+    """
     digits = e164[1:]
     if e164[:1] != "+" or not (3 <= len(digits) <= 15 and digits.isascii() and digits.isdigit()):
         return None
@@ -172,7 +175,7 @@ def zone_for_phone(e164: str) -> str | None:
     geographic, national = _prefix_zones(prefix, code)
     if geographic == national:
         return geographic
-    kind = phone_type(e164)
+    kind = kind or phone_type(e164)
     if kind in _geographic_types(code):
         return geographic
     return None if kind == "unknown" else national

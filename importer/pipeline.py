@@ -758,9 +758,11 @@ def _finish(run: _Run, writer: ReportWriter, sender: BatchSender | None) -> Summ
     """With the CSV reports closed: write the workbook, then summary.json."""
     workbook = None
     if run.options.workbook:
-        if run.counts["total"] > MAX_WORKBOOK_ROWS:
+        # Every outcome's sheet but Accepted holds all its rows (see importer.workbook).
+        most, outcome = max((run.counts[key], key) for key in OUTCOMES if key != "accepted")
+        if most > MAX_WORKBOOK_ROWS:
             run.notice(
-                f"report.xlsx is not written: {run.counts['total']:,} rows is more than a "
+                f"report.xlsx is not written: {most:,} {outcome} rows is more than a "
                 f"spreadsheet shows ({MAX_WORKBOOK_ROWS:,}); the CSV reports have every row"
             )
         else:

@@ -426,7 +426,7 @@ def _infer_time_zones(
         if type(postal) is str and postal.strip():
             country = country_for(countries[at], region) if countries is not None else region
             by_postal = zone_for_postal_code(postal, country)
-        by_phone = zone_for_phone(phone.e164)
+        by_phone = zone_for_phone(phone.e164, phone.kind)
         if by_postal is not None:
             zones[at], sources[at] = by_postal, "postal_code"
             if by_phone is not None and not same_clock(by_postal, by_phone):

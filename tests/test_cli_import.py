@@ -97,7 +97,7 @@ def test_default_report_folder(
         ([TEST_DATA / "corrupt.xlsx", "-m", "generic", "--dry-run"], "as a workbook"),
         ([TEST_DATA / "mixed_encodings.csv", "-m", "generic", "--dry-run"], "mixes UTF-8"),
         ([SAMPLES / "leads.xlsx", "-m", "generic", "--sheet", "Nope", "--dry-run"], "no sheet"),
-        ([SAMPLES / "generic_leads.csv", "-m", "nope", "--dry-run"], "built-in: facebook"),
+        ([SAMPLES / "generic_leads.csv", "-m", "nope", "--dry-run"], "built-in: apollo, facebook"),
         ([SAMPLES / "generic_leads.csv", "-m", "generic", "--region", "XX", "--dry-run"], "XX"),
         ([SAMPLES / "generic_leads.csv", "-m", "generic", "--encoding", "klingon", "--dry-run"],
          "unknown encoding"),

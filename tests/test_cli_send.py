@@ -89,7 +89,7 @@ def test_in_file_and_invalid_rows_are_never_sent(
 ) -> None:
     phones = us_numbers(3)
     source = leads_file(tmp_path / "leads.csv", phones,
-                        extra=[[phones[0], "again", ""], ["N/A", "nobody", ""]])  # fmt: skip
+                        extra=[[phones[0], "Lead 0", ""], ["N/A", "nobody", ""]])  # fmt: skip
     out = tmp_path / "out"
     result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", out)
     assert result.exit_code == ExitStatus.ROWS_REJECTED

@@ -372,6 +372,58 @@ def test_parse_number_equals_phonenumbers_parse_on_any_digits(
     assert _outcome(parse_number, text, region) == _outcome(phonenumbers.parse, text, region)
 
 
+def _both_paths(text: str, region: str | None) -> tuple[object, object]:
+    """normalize_phone with the North American fast path, and without it."""
+    from importer import normalize
+
+    fast = normalize_phone(text, region)
+    normalize.NANP_FAST_PATH = False
+    try:
+        general = normalize_phone(text, region)
+    finally:
+        normalize.NANP_FAST_PATH = True
+    return fast, general
+
+
+_NANP = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[1]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    prefix=st.sampled_from(["", "1", "+1", "+1 ", "1-", "+ 1 ", "(", "1 (", "001 ", "0"]),
+    area=st.integers(min_value=0, max_value=999),
+    exchange=st.integers(min_value=0, max_value=999),
+    line=st.integers(min_value=0, max_value=9999),
+    style=st.sampled_from(["{a}{e}{l}", "({a}) {e}-{l}", "{a}.{e}.{l}", "{a}-{e}-{l}",
+                           "{a} {e} {l}", "{a}){e}{l}", "{a}{e}{l}.0", "{a}{e}{l}9"]),
+    region=st.sampled_from([None, "US", "CA", "JM", "PR", "GB", "DE", "MX"]),
+)  # fmt: skip
+def test_the_north_american_fast_path_is_exactly_the_general_path(
+    prefix: str, area: int, exchange: int, line: int, style: str, region: str | None
+) -> None:
+    text = prefix + style.format(a=f"{area:03d}", e=f"{exchange:03d}", l=f"{line:04d}")
+    fast, general = _both_paths(text, region)
+    assert fast == general
+    if type(fast) is Phone and type(general) is Phone:
+        assert fast.kind == general.kind
+
+
+def test_the_north_american_fast_path_on_every_regions_examples() -> None:
+    checked = 0
+    for region in _NANP:
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            for text in _writings(example):
+                for default in (region, "US", None):
+                    fast, general = _both_paths(text, default)
+                    assert fast == general, (text, default)
+                    assert getattr(fast, "kind", None) == getattr(general, "kind", None)
+                    checked += 1
+    assert checked > 500
+
+
 @settings(max_examples=2000, deadline=None)
 @given(
     country_code=st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),

@@ -186,7 +186,7 @@ def test_the_one_no_mapping_message_names_the_builtin_that_fits(
     message = caught.value.message
     assert message == no_mapping_message(hubspot)
     assert message.startswith(
-        "no mapping: pass --mapping with a YAML file or a built-in name (facebook, "
+        "no mapping: pass --mapping with a YAML file or a built-in name (apollo, facebook, "
     )
     assert message.endswith(
         ". This file looks like a 'hubspot' export: add --mapping hubspot (it reads 10 of the "

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from importer import pipeline
+from importer import pipeline, workbook
 from importer.cells import neutralize, restore
 from importer.pipeline import ImportOptions, run_import
 from importer.reader import ReadOptions
@@ -240,3 +240,37 @@ def test_a_workbook_that_cannot_be_written_is_a_notice_not_a_failure(
     assert summary.exit_status == ExitStatus.ROWS_REJECTED
     assert any("disk full" in notice for notice in summary.notices)
     assert_every_row_once(out, summary.total)
+
+
+def test_the_accepted_sheet_shows_the_first_rows_and_points_to_the_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workbook, "ACCEPTED_SHEET_ROWS", 3)
+    rows = [["phone", "first_name"], *([number, "Ana"] for number in us_numbers(7, start=8400))]
+    source = write_csv(tmp_path / "leads.csv", [*rows, *(["N/A", "Bo"] for _ in range(4))])
+    out = tmp_path / "out"
+    summary = _run(source, out)
+    assert (summary.accepted, summary.rejected) == (7, 4)
+    book = openpyxl.load_workbook(out / WORKBOOK_FILE)
+    accepted = [[cell.value for cell in row] for row in book["Accepted"].iter_rows(min_row=2)]
+    assert [row[1] for row in accepted[:3]] == ["Ana"] * 3
+    assert accepted[3][0] == "4 more accepted rows are not shown here: accepted.csv has all 7"
+    assert len(accepted) == 4
+    # The rows to act on are all there, and the Summary sheet says where the rest are.
+    assert book["Rejected"].max_row == 1 + 4
+    summary_text = [cell.value for row in book["Summary"].iter_rows() for cell in row]
+    assert "The Accepted sheet shows the first 3 accepted rows; accepted.csv has all 7." in (
+        summary_text
+    )
+    assert len(read_report(out / "accepted.csv")) == 7
+
+
+def test_many_accepted_rows_do_not_stop_the_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "MAX_WORKBOOK_ROWS", 5)
+    rows = [["phone", "first_name"], *([number, "Ana"] for number in us_numbers(8, start=8500))]
+    out = tmp_path / "out"
+    summary = _run(write_csv(tmp_path / "leads.csv", rows), out)
+    assert summary.accepted == 8
+    assert (out / WORKBOOK_FILE).exists()
