@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import importlib.util
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from importer import validation
+from importer import normalize, validation
 from importer.client import Credentials
 from importer.dedupe import shared_note
 from importer.ledger import LEDGER_FILE, Ledger, run_key
@@ -516,3 +517,35 @@ def test_a_shared_number_sends_each_person_their_own_number(
     assert read_report(tmp_path / "again" / "duplicates.csv") == read_report(
         tmp_path / "out" / "duplicates.csv"
     )
+
+
+def _realistic(path: Path, rows: int) -> Path:
+    """The benchmark's file shaped like a real export (bench/make_data.py), ``rows`` long."""
+    spec = importlib.util.spec_from_file_location(
+        "make_data", Path(__file__).parent.parent / "bench" / "make_data.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.write_realistic_csv(rows, path)
+    return path
+
+
+def test_the_speed_ups_change_no_byte_of_the_csv_reports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _realistic(tmp_path / "export.csv", 3_000)
+
+    def run(out: Path, **options: object) -> dict[str, bytes]:
+        summary = run_import(ImportOptions(path=source, mapping="generic", region="US",
+                                           out_dir=out, workers=0, **options))  # type: ignore[arg-type]  # fmt: skip
+        assert summary.total == 3_000
+        return {name: (out / f"{name}.csv").read_bytes() for name in ("accepted", "rejected",
+                                                                        "duplicates")}  # fmt: skip
+
+    fast = run(tmp_path / "fast")
+    without_workbook = run(tmp_path / "plain", workbook=False)
+    monkeypatch.setattr(normalize, "NANP_FAST_PATH", False)
+    slow = run(tmp_path / "slow")
+    assert fast == slow == without_workbook
+    assert fast["accepted"].count(b"\n") > 2_500  # most rows are valid North American numbers
