@@ -232,7 +232,7 @@ def main() -> None:
     sizes = [1_000_000] + ([4_000_000] if os.environ.get("BENCH_FULL") else [])
     out = DATA / "out"
     print("Dry run of a file shaped like a real export (bench/make_data.py --realistic):")
-    print(f"{'rows':>10}  {'run':<34} {'seconds':>8} {'rows/s':>9} {'peak MiB':>9} "
+    print(f"{'rows':>10}  {'run':<42} {'seconds':>8} {'rows/s':>9} {'peak MiB':>9} "
           f"{'vs baseline':>11}")  # fmt: skip
     for rows in sizes:
         source = realistic_file(rows)
@@ -246,7 +246,7 @@ def main() -> None:
             plain = dry_run(source, out / f"plain-{rows}", checkout=checkout)
             runs.append((prefix + "--no-workbook", *plain))
         for label, seconds, peak in runs:
-            print(f"{rows:>10,}  {label:<34} {seconds:>8.1f} {rows / seconds:>9,.0f} "
+            print(f"{rows:>10,}  {label:<42} {seconds:>8.1f} {rows / seconds:>9,.0f} "
                   f"{peak / 2**20:>9,.0f} {base / seconds:>10.2f}x")  # fmt: skip
     rows = 100_000
     print(f"\nMicroseconds per row of each stage, first {rows:,} rows, one core:")
