@@ -193,6 +193,8 @@ class RowView:
     extra: tuple[str, ...] = ()
     #: For a report of this tool: the row's number in the file the report was made from.
     original_row: int | None = None
+    #: A duplicate whose number another person's row holds (see :mod:`importer.dedupe`).
+    shared: bool = False
 
     @property
     def shown_row(self) -> int:
@@ -294,6 +296,7 @@ CREATE TABLE rows (
     status TEXT NOT NULL,
     phone TEXT,
     dup_of INTEGER,
+    dup_shared INTEGER NOT NULL DEFAULT 0,
     warn INTEGER NOT NULL,
     problem INTEGER NOT NULL,
     problems TEXT,
@@ -337,7 +340,9 @@ _FILTER_SQL = {
     "valid": "status = 'valid'",
     "warnings": "status = 'valid' AND warn = 1",
 }
-_ROW_COLUMNS = "source_row, cells, extra, status, problems, phone, dup_of, edited, original_row"
+_ROW_COLUMNS = (
+    "source_row, cells, extra, status, problems, phone, dup_of, dup_shared, edited, original_row"
+)
 
 
 class Review:
@@ -914,14 +919,15 @@ class Review:
                     number, verdict.ok, status, verdict.phone, duplicate_of.get(number),
                     verdict.warned, problem, _problems_json(verdict.problems), verdict.person,
                     " ".join(verdict.own) or None, verdict.own[0] if verdict.own else None,
+                    int(number in found.shared),
                 ))  # fmt: skip
                 if number not in skipped:
                     codes.extend(self._code_rows(number, verdict.problems))
             if insert:
                 db.executemany(
                     "INSERT INTO rows (source_row, ok, status, phone, dup_of, warn, problem, "
-                    "problems, person, own, first, seq, cells, extra, original_row) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "problems, person, own, first, dup_shared, seq, cells, extra, original_row) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (*values, seq + at, json.dumps(cells, ensure_ascii=False),
                          _extra_json(chunk.extra_values.get(values[0])),
@@ -932,8 +938,8 @@ class Review:
             else:
                 db.executemany(
                     "UPDATE rows SET ok = ?2, status = ?3, phone = ?4, dup_of = ?5, warn = ?6, "
-                    "problem = ?7, problems = ?8, person = ?9, own = ?10, first = ?11 "
-                    "WHERE source_row = ?1",
+                    "problem = ?7, problems = ?8, person = ?9, own = ?10, first = ?11, "
+                    "dup_shared = ?12 WHERE source_row = ?1",
                     rows,
                 )
             db.executemany("INSERT INTO codes VALUES (?, ?, ?, ?)", codes)
@@ -1076,7 +1082,8 @@ class Review:
                 codes.extend(self._code_rows(number, verdict.problems))
         db.executemany(
             "UPDATE rows SET cells = ?2, skipped = ?3, original = ?4, edited = ?5, ok = ?6, "
-            "status = ?7, phone = ?8, dup_of = NULL, warn = ?9, problem = ?10, problems = ?11, "
+            "status = ?7, phone = ?8, dup_of = NULL, dup_shared = 0, warn = ?9, problem = ?10, "
+            "problems = ?11, "
             "person = ?12, own = ?13, first = ?14 WHERE source_row = ?1",
             update,
         )
@@ -1117,12 +1124,14 @@ class Review:
             ]  # fmt: skip
             renewed = self._renew(found, changed, {n: stored[n][2] for n in changed})
             db.executemany(
-                "UPDATE rows SET status = ?, dup_of = ?, problem = ? WHERE source_row = ?",
+                "UPDATE rows SET status = ?, dup_of = ?, dup_shared = ?, problem = ? "
+                "WHERE source_row = ?",
                 [
-                    ("duplicate", found.duplicate_of[number], 0, number)
+                    ("duplicate", found.duplicate_of[number], int(number in found.shared), 0,
+                     number)
                     if number in found.duplicate_of
-                    else ("valid", None, int(renewed[number].warned if number in renewed
-                                              else stored[number][1]), number)
+                    else ("valid", None, 0, int(renewed[number].warned if number in renewed
+                                                 else stored[number][1]), number)
                     for number in numbers
                 ],
             )  # fmt: skip
@@ -1393,7 +1402,7 @@ class Review:
         ).fetchall()
 
     def _view(self, found: tuple[Any, ...]) -> RowView:
-        number, cells, extra, status, problems, phone, dup_of, edited, original_row = found
+        number, cells, extra, status, problems, phone, dup_of, shared, edited, original_row = found
         return RowView(
             source_row=number,
             cells=dict(zip(self.columns, json.loads(cells), strict=True)),
@@ -1401,6 +1410,7 @@ class Review:
             problems=_problems_from(problems),
             phone_e164=phone,
             duplicate_of=dup_of,
+            shared=bool(shared),
             edited=frozenset(json.loads(edited)) if edited else frozenset(),
             extra=tuple(json.loads(extra)) if extra else (),
             original_row=original_row,

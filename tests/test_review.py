@@ -550,6 +550,7 @@ def test_a_shared_number_is_settled_as_a_run_settles_it(tmp_path: Path) -> None:
         ("duplicate", 2),
         ("duplicate", 2),
     ]
+    assert (review.row(4).shared, review.row(5).shared) == (True, False)  # Cy; Ana again
     # Ana's number removed: Ben is the first on the switchboard now, Cy shares it with him.
     review.edit(2, "Phone", "")
     ben = review.row(3)
@@ -557,8 +558,10 @@ def test_a_shared_number_is_settled_as_a_run_settles_it(tmp_path: Path) -> None:
     assert (review.row(4).status, review.row(4).duplicate_of) == ("duplicate", 3)
     # Ana's second row is another person to Ben, with no number of her own left.
     assert (review.row(5).status, review.row(5).duplicate_of) == ("duplicate", 3)
+    assert review.row(4).shared and review.row(5).shared
     review.undo()
     assert review.row(3).phone_e164 == "+12125550111"
+    assert (review.row(4).shared, review.row(5).shared) == (True, False)
     assert (review.row(4).duplicate_of, review.row(5).duplicate_of) == (2, 2)
     # A run on the reviewed file settles every row the same way.
     sent = run_import(ImportOptions(path=path, mapping=mapping, region="US",

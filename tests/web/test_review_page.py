@@ -191,3 +191,18 @@ def test_a_long_change_runs_in_the_background_and_the_page_still_answers(
     page = session.get(f"{web.url}{done.headers['location']}", timeout=10)
     assert "30 rows changed" in page.text
     assert 'data-testid="count-valid">31<' in page.text
+
+
+def test_a_number_shared_under_another_name_says_so_on_the_review_page(web: Web) -> None:
+    session = web.client()
+    import_id = _start(web, session, "facebook_lead_ads.csv")
+    _map(web, session, import_id, mapping="facebook")
+    page = session.get(f"{web.url}/imports/{import_id}/review?filter=duplicates", timeout=10)
+    rows = {int(found[1]): found[0] for found in re.finditer(
+        r'<tr id="row-(\d+)".*?</td>', page.text, flags=re.S)}  # fmt: skip
+    # Lena's row 13 has the number Ada's row 2 holds; the file has no other number for her.
+    assert set(rows) == {13, 16}
+    assert "duplicate of row 2" in rows[13]
+    assert "the same number under another name: a company line?" in rows[13]
+    # Milo's row 16 has Bram's number (row 3).
+    assert "duplicate of row 3" in rows[16] and "company line?" in rows[16]
