@@ -549,3 +549,25 @@ def test_the_speed_ups_change_no_byte_of_the_csv_reports(
     slow = run(tmp_path / "slow")
     assert fast == slow == without_workbook
     assert fast["accepted"].count(b"\n") > 2_500  # most rows are valid North American numbers
+
+
+def test_a_row_moved_to_its_own_number_is_checked_against_the_do_not_call_lists(
+    tmp_path: Path,
+) -> None:
+    source, mapping = _shared_file(tmp_path)
+    listed = tmp_path / "dnc.txt"
+    listed.write_text("2125550111\n", encoding="utf-8")  # Ben's mobile
+    summary = run_import(
+        ImportOptions(path=source, mapping=mapping, region="US", out_dir=tmp_path / "out",
+                      suppress=(listed,), state_dir=tmp_path / "state")
+    )  # fmt: skip
+    assert summary.balanced
+    out = tmp_path / "out"
+    suppressed = {row["source_row"]: row for row in read_report(out / "suppressed.csv")}
+    # Ben moves off the switchboard to his mobile, which is listed: he is never sent.
+    assert suppressed["3"]["phone_e164"] == "+12125550111"
+    assert suppressed["6"]["phone_e164"] == "+12125550111"  # listed before duplicates
+    accepted = {row["source_row"] for row in read_report(out / "accepted.csv")}
+    assert "3" not in accepted and "2" in accepted
+    assert summary.total == sum((summary.accepted, summary.rejected, summary.duplicates,
+                                 summary.suppressed, summary.pending))  # fmt: skip
