@@ -274,3 +274,26 @@ def test_many_accepted_rows_do_not_stop_the_workbook(
     summary = _run(write_csv(tmp_path / "leads.csv", rows), out)
     assert summary.accepted == 8
     assert (out / WORKBOOK_FILE).exists()
+
+
+def test_cells_keep_their_text_spaces_and_markup_characters(tmp_path: Path) -> None:
+    odd = ["  spaced  ", "a & b < c > d", 'say "hi"', "Zoë 日本 🌞", "x" * 40_000]
+    rows = [["phone", "first_name", "notes"],
+            *([number, "Ana", text] for number, text in zip(us_numbers(5, start=8600), odd,
+                                                            strict=True))]  # fmt: skip
+    out = tmp_path / "out"
+    _run(write_csv(tmp_path / "leads.csv", rows), out)
+    sheet = openpyxl.load_workbook(out / WORKBOOK_FILE)["Accepted"]
+    header = [cell.value for cell in sheet[1]]
+    notes = [row[header.index("notes")] for row in sheet.iter_rows(min_row=2)]
+    assert [cell.value for cell in notes[:4]] == odd[:4]
+    assert notes[4].value.startswith("x" * 1000) and notes[4].value.endswith(
+        "[... cut: the CSV report has all of it]"
+    )
+    assert len(notes[4].value) == workbook.MAX_CELL_CHARS
+    # Every cell is text, as the column's format says: nothing becomes a number or a date.
+    assert {cell.number_format for cell in notes} == {"@"}
+    assert (
+        sheet.max_row == 6
+        and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(header)).column_letter}6"
+    )
