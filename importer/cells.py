@@ -6,6 +6,12 @@
 - Invisible characters: bidirectional marks, zero-width characters and byte-order
   marks are not part of any name, phone or e-mail; the reader strips them from every
   cell (:data:`INVISIBLE`, :func:`strip_invisible`).
+- Text marks: a cell written as a text formula, ``="02134"`` (how programs keep a
+  spreadsheet from dropping leading zeros or a ``+``), or with a leading ``'`` or
+  ``\u2019`` (the typographic apostrophe that word processors and phones type) before
+  what a spreadsheet would read as a number, is read as its text: ``02134``
+  (:func:`cell_text`). A leading apostrophe before a letter is part of the text
+  (``'t Hooft``).
 - Spreadsheet errors: a workbook cell holding an error comes out as its error text
   (:data:`SPREADSHEET_ERRORS`), and a formula cell saved without its result as
   :data:`NO_CACHED_VALUE`, so that a later stage can say so instead of "empty".
@@ -23,6 +29,8 @@ __all__ = [
     "INVISIBLE",
     "NO_CACHED_VALUE",
     "SPREADSHEET_ERRORS",
+    "TEXT_MARKED",
+    "cell_text",
     "columns_to_neutralize",
     "is_cell_error",
     "neutralize",
@@ -86,6 +94,29 @@ def restore(cell: str) -> str:
     """Undo :func:`neutralize`: the cell as the user's file had it."""
     if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_STARTS:
         return cell[1:]
+    return cell
+
+
+# ="…": a formula that is only a text, its quotes doubled inside, as Excel writes it.
+_TEXT_FORMULA = re.compile(r'\s*=\s*"((?:[^"]|"")*)"\s*')
+# A text mark (' or a typographic apostrophe) before what a spreadsheet would read as
+# a number or a formula.
+_TEXT_MARK = re.compile(r"\s*['\u2018\u2019]\s*(?=[0-9+\-=@(.])")
+#: Whether a column joined with a NUL before each cell holds a cell that
+#: :func:`cell_text` changes (a cell holding a NUL itself can only add a false alarm).
+TEXT_MARKED = re.compile(r"\x00\s*(?:=\s*\"|['\u2018\u2019]\s*[0-9+\-=@(.])")
+
+
+def cell_text(cell: str) -> str:
+    """The text a cell stands for: ``="02134"`` and ``'02134`` are ``02134``, ``'t Hart`` stays."""
+    formula = _TEXT_FORMULA.fullmatch(cell)
+    if formula is not None:
+        return formula.group(1).replace('""', '"')
+    mark = _TEXT_MARK.match(cell)
+    if mark is not None:
+        text = cell[mark.end() :]
+        formula = _TEXT_FORMULA.fullmatch(text)  # '="..." is the same text, marked twice
+        return formula.group(1).replace('""', '"') if formula is not None else text
     return cell
 
 

@@ -1,7 +1,8 @@
 """Country cells: ISO codes, calling codes and country names, to phonenumbers region codes.
 
 :func:`normalize_region` reads the per-row country column of a mapping: ISO 3166 alpha-2
-and alpha-3 codes (``US``, ``gb``, ``DEU``), calling codes (``+44``, ``44``), and names:
+and alpha-3 codes (``US``, ``gb``, ``DEU``), calling codes (``+44``, ``44``, ``0044``,
+``(+44)``), and names:
 ISO's English short and official names in the forms CRMs export (``Korea, Republic of``,
 ``Netherlands (the)``, ``Viet Nam``), common English names (``UAE``, ``Holland``,
 ``Ivory Coast``, ``England``, ``America`` for the United States) and the names in every
@@ -445,12 +446,18 @@ def _country_names() -> dict[str, str]:
     return _index((region, names(region)) for region in LOCALE_DATA) | _english_names()
 
 
+# A calling code as people write it in a country column: 44, +44, 0044, (+44), (44),
+# + 44; the 00 is the international prefix most of the world dials.
+_CALLING_CODE = re.compile(r"\(?\s*(?:\+|00)?\s*(\d+)\s*\)?")
+
+
 @lru_cache(maxsize=4096)
 def normalize_region(raw: str) -> str | None:
     """Turn a country cell (``US``, ``DEU``, ``+44``, ``Viet Nam``) into a region code, or None."""
     text = " ".join(raw.split())
-    digits = text.removeprefix("+").strip()
-    if digits.isdecimal():
+    calling = _CALLING_CODE.fullmatch(text)
+    digits = calling.group(1) if calling else ""
+    if digits:
         if len(digits) > 3:  # calling codes have one to three digits
             return None
         region = phonenumbers.region_code_for_country_code(int(digits))

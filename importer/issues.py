@@ -37,7 +37,14 @@ REJECTION_CODES: dict[str, str] = {
         "another country, but the digits look like a national number with a typo"
     ),
     "phone_fax": "the number is marked as a fax number (`Fax`, `Telefax`, `F:`)",
-    "phone_cell_error": "a spreadsheet error value such as `#N/A` or `#REF!`, not a number",
+    "phone_cell_error": (
+        "a spreadsheet error value such as `#N/A` or `#REF!`, or a formula saved without its "
+        "result (`#NO_VALUE!`), not a number"
+    ),
+    "phone_masked": (
+        "part of the number is hidden by the export (`(718) 274-XXXX`, `•••• 5501`): masked "
+        "digits are never guessed; ask for the full number"
+    ),
     "phone_premium_rate": "a premium-rate number: calling it costs money",
     "phone_type_rejected": (
         "a type of number the run rejects (`--reject-phone-type`, `reject_phone_types:`)"

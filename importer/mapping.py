@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cells import TEXT_MARKED, cell_text
 from .errors import ImporterError, MappingColumnError, MappingError, UsageError
 from .resources import data_dir
 
@@ -464,12 +465,15 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
     ``tags`` holds tuples of strings; ``customFields.<key>`` columns hold the custom
     values; ``country`` holds each row's country when the mapping names one, and
     ``postalCode`` its postal code.
-    Empty cells are empty strings; nothing is normalized here.
+    Empty cells are empty strings; nothing is normalized here, but a cell written as
+    text for a spreadsheet (``="02134"``, ``'02134``) is read as its text, in every
+    field (:func:`importer.cells.cell_text`).
     """
     import pandas as pd
 
     from .normalize import split_full_name
 
+    frame = _marked_cells_as_text(frame, bound.columns_used())
     out: dict[str, pd.Series] = {}
     for key, source in bound.fields.items():
         out[key] = _values(frame, source, merge=key != "phone")
@@ -505,6 +509,33 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
     for key, source in bound.custom_fields.items():
         out[CUSTOM_PREFIX + key] = _values(frame, source)
     return pd.DataFrame(out, index=frame.index)
+
+
+def _marked_cells_as_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The frame with the cells of ``columns`` that are marked as text read as their text.
+
+    One search a column finds the few columns that hold such a cell; only those are
+    gone through cell by cell.
+    """
+    import pandas as pd
+
+    changed: dict[str, pd.Series] = {}
+    for column in columns:
+        if column not in frame:
+            continue
+        cells = frame[column].tolist()
+        if not all(type(cell) is str for cell in cells):
+            continue
+        if TEXT_MARKED.search("\x00" + "\x00".join(cells)):
+            changed[column] = pd.Series(
+                [cell_text(cell) for cell in cells], index=frame.index, dtype=object
+            )
+    if not changed:
+        return frame
+    frame = frame.copy(deep=False)
+    for column, values in changed.items():
+        frame[column] = values
+    return frame
 
 
 def _empty(frame: pd.DataFrame) -> pd.Series:

@@ -53,7 +53,7 @@ from typing import Any
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
-from .cells import INVISIBLE, is_cell_error
+from .cells import INVISIBLE, NO_CACHED_VALUE, cell_text, is_cell_error
 from .problems import Problem as Problem
 from .problems import quote as _quote
 
@@ -120,9 +120,15 @@ _CELL_ERRORS = frozenset(
     }
 )  # fmt: skip
 _LIBREOFFICE_ERROR = re.compile(r"^err:\d{3}$", re.IGNORECASE)
+# A formula cell saved without its result, as the reader writes it (lower case here).
+_NO_VALUE = NO_CACHED_VALUE.lower()
+# A Brazilian number dialled through "any carrier": 0 xx, then the area code.
+_BRAZIL_ANY_CARRIER = re.compile(r"(?<!\d)0\s*[xX]{2}\s*(?=\(?\s*\d)")
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+$")
 _FLOAT_ZERO = re.compile(r"^(\+?\d+)\.0+$")
 _HAS_DIGIT = re.compile(r"\d")
+# The "this is text" mark of a spreadsheet, and the typographic apostrophes typed for it.
+_TEXT_MARKS = ("'", "\u2019", "\u2018")
 # E.164 allows at most 15 digits after the "+".
 _MAX_E164 = 16
 
@@ -136,8 +142,10 @@ def normalize_phone(raw: str, region: str | None = None) -> Phone | Problem:
     value = raw.strip()
     if value[:2] in ("p:", "P:"):  # Meta Lead Ads downloads prefix phones with "p:"
         value = value[2:].strip()
-    if value[:1] == "'":  # a spreadsheet's "this is text" mark, as in this tool's reports
+    if value[:1] in _TEXT_MARKS:  # a spreadsheet's "this is text" mark, as in this tool's reports
         value = value[1:].strip()
+    elif value[:1] == "=":  # ="+1 415 555 0123": a formula that is only its text
+        value = cell_text(value).strip()
     if not value:
         return Problem("phone_missing", "phone is empty; fill in the lead's phone number")
     extension: str | None = None
@@ -152,7 +160,7 @@ def normalize_phone(raw: str, region: str | None = None) -> Phone | Problem:
             if found is not None:
                 return found
     else:
-        read = _read_text(value, raw)
+        read = _read_text(value, raw, region)
         if isinstance(read, Problem):
             return read
         value, extension = read
@@ -160,6 +168,8 @@ def normalize_phone(raw: str, region: str | None = None) -> Phone | Problem:
     dialled = value  # as written, before a leading 00 becomes "+"
     if value.startswith("00"):
         value = "+" + value[2:].lstrip()
+    if region == "MX" or value[:3] == "+52":
+        value = _without_old_mexican_prefix(value, region)
     if region is None and value[0] != "+":
         reading = _with_country_code(value, raw, None)
         if reading is not None:
@@ -243,6 +253,29 @@ def _nanp(value: str, region: str | None) -> Phone | None:
     return Phone(e164="+1" + nsn, extension=None, kind=kind)
 
 
+# --- Mexico's old prefixes ------------------------------------------------------------
+
+#: Mexico's prefixes dropped in 2019, before the ten digits of a number: nationally
+#: 044 (a local mobile), 045 (a mobile in another area) and 01 (long distance), and
+#: abroad the 1 after +52 that marked a mobile. People still write them.
+_MX_OLD_PREFIXES = (("044", 13), ("045", 13), ("01", 12))
+
+
+def _without_old_mexican_prefix(value: str, region: str | None) -> str:
+    """A Mexican number without the prefix Mexico dropped in 2019, if it has one."""
+    international = value[0] == "+"
+    digits = (value[1:] if international else value).translate(_PUNCTUATION)
+    if not digits.isdigit():
+        return value
+    if digits[:3] == "521" and len(digits) == 13 and (international or region == "MX"):
+        return "+52" + digits[3:]  # +52 1 55 1234 5678; bare, a cell that lost its +
+    if not international and region == "MX":
+        for prefix, size in _MX_OLD_PREFIXES:
+            if digits[: len(prefix)] == prefix and len(digits) == size:
+                return digits[len(prefix) :]
+    return value
+
+
 # --- cells that are not plain digits and punctuation ----------------------------------
 
 # Copying a number from a web page or a right-to-left document brings invisible marks
@@ -269,7 +302,7 @@ _LABELS = frozenset(
         "home", "work", "office", "main", "direct", "business", "personal", "private", "privat",
         "privé", "prive", "büro", "buero", "geschäftlich", "geschaeftlich", "dienstlich",
         "festnetz", "portable", "fixe", "domicile", "bureau", "travail", "móvil", "movil",
-        "celular", "casa", "trabajo", "oficina", "fijo", "ufficio", "cellulare", "lavoro",
+        "celular", "cel", "casa", "trabajo", "oficina", "fijo", "ufficio", "cellulare", "lavoro",
         "fisso", "landline", "daytime", "evening", "whatsapp",
     }
 )  # fmt: skip
@@ -286,7 +319,7 @@ _VANITY = re.compile(r"^\+?\(?[0-9]+\)?(?:[ .\-]+(?:\(?[0-9]+\)?|[A-Z]+))*$")
 _CAPITALS = re.compile(r"[A-Z]")
 
 
-def _read_text(value: str, raw: str) -> tuple[str, str | None] | Problem:
+def _read_text(value: str, raw: str, region: str | None) -> tuple[str, str | None] | Problem:
     """The number part and extension of a cell that is not plain digits and punctuation.
 
     Folds full-width characters, drops invisible marks and a ``tel:`` prefix, cuts the
@@ -297,11 +330,13 @@ def _read_text(value: str, raw: str) -> tuple[str, str | None] | Problem:
     value = _TEL.sub("", value.translate(_FOLD).strip())
     if value[:2] in ("p:", "P:"):
         value = value[2:].strip()
-    if value[:1] == "'":
+    if value[:1] in _TEXT_MARKS:
         value = value[1:].strip()
     if not value:
         return Problem("phone_missing", "phone is empty; fill in the lead's phone number")
-    problem = _odd_phone(value, raw)
+    if region == "BR" or value[:3] == "+55":
+        value = _BRAZIL_ANY_CARRIER.sub("0", value)  # (0xx11) 91234-5678: any carrier
+    problem = _odd_phone(value, raw, region)
     if problem is not None:
         return problem
     value = _BRACKETED_CODE.sub(r"+\1 ", value)  # (+44) 20 7946 0123
@@ -358,7 +393,7 @@ def _strip_extension(text: str) -> tuple[str, str]:
     return found[0], found[1]
 
 
-def _odd_phone(value: str, raw: str) -> Problem | None:
+def _odd_phone(value: str, raw: str, region: str | None) -> Problem | None:
     """The problems of a cell that is not plain digits and punctuation."""
     lowered = value.lower()
     shown = _quote(raw.strip())
@@ -371,6 +406,12 @@ def _odd_phone(value: str, raw: str) -> Problem | None:
         return Problem(
             "phone_placeholder",
             f"phone {shown} is a placeholder, not a number; fill in the real number",
+        )
+    if lowered == _NO_VALUE:
+        return Problem(
+            "phone_cell_error",
+            f"phone {shown}: the cell holds a formula whose result was not saved; open the "
+            "file in Excel and save it again",
         )
     if lowered in _CELL_ERRORS or _LIBREOFFICE_ERROR.match(lowered):
         return Problem(
@@ -385,12 +426,94 @@ def _odd_phone(value: str, raw: str) -> Problem | None:
             f"phone {shown} was turned into scientific notation by Excel and its last digits "
             "are lost; re-export the file with the phone column formatted as Text",
         )
+    if _masked(value, region):
+        return Problem(
+            "phone_masked",
+            f"phone {shown} is hidden: part of its digits were masked by the export (X, N, *, "
+            "# or • in place of digits), so it cannot be called; ask for the full number",
+        )
     if not _HAS_DIGIT.search(value):
         return Problem(
             "phone_invalid",
             f"phone {shown} is not a phone number; write the digits, such as +14155550123",
         )
     return None
+
+
+# --- masked digits ---------------------------------------------------------------------
+
+# Prospecting tools and CRMs hide digits with X, N or a symbol: (718) 274-XXXX,
+# (646) 310-NNNN, 718-274-55**, •••• 5501, ___-___-5501. A mask never becomes a digit.
+_MASK_SYMBOLS = "*#_\u2022\u25cf"  # *, #, _, • and ●
+_MASK_PIECE = re.compile(r"[^\W\d_]+|[*#_\u2022\u25cf]+")
+# What follows an extension mark (x12, x: 12, #12), as phonenumbers' extension rules
+# read it, to the end of the number.
+_NOT_DIGITS = re.compile(r"[^\d+]")
+_EXTENSION_TAIL = re.compile(r"[:.]?[ \t,\-]*(\d{0,7})#?\s*$")
+
+
+def _masked(value: str, region: str | None) -> bool:
+    """Whether a cell hides digits behind mask characters (see :func:`normalize_phone`).
+
+    A mask is a run of two or more mask symbols (``*``, ``#``, ``_``, ``•``, ``●``),
+    or a word of two letters or more that are all X or all N (``XXXX``, ``nnn``; not
+    ``NEXTEL``), or one of those characters touching a digit (``550X``, ``55*1``),
+    except ``_`` between two digits (a separator) and ``x`` or ``#`` before the
+    extension digits of a whole number (``5501x12``), or any of them after a whole
+    number (``5501x``), where no digit can stand (see :func:`_not_a_digit`).
+    """
+    for match in _MASK_PIECE.finditer(value):
+        piece = match.group()
+        start, end = match.span()
+        if piece[0] in _MASK_SYMBOLS:
+            if len(piece) > 1:
+                return True
+        else:
+            folded = piece.casefold()
+            if folded.strip("x") and folded.strip("n"):
+                continue  # a word, not a mask: vanity letters, labels, notes
+            if len(piece) > 1:
+                return True
+        before = value[start - 1] if start else ""
+        after = value[end] if end < len(value) else ""
+        if not (before.isdigit() or after.isdigit()):
+            continue  # alone: a label ("Phone #: ..."), a note mark, an extension mark
+        if piece == "_" and before.isdigit() and after.isdigit():
+            continue  # 718_274_5501: a separator
+        tail = _EXTENSION_TAIL.match(value, end)
+        if (
+            tail is not None
+            and (piece in "xX#" or not tail.group(1))
+            and _not_a_digit(value[:start], tail.group(1), region)
+        ):
+            continue  # an extension mark (5501x12), or a mark after a whole number
+        return True
+    return False
+
+
+def _not_a_digit(head: str, tail: str, region: str | None) -> bool:
+    """Whether a mark between ``head`` and the digits ``tail`` cannot stand for a digit.
+
+    Only when ``head`` is a valid number on its own and a digit in the mark's place
+    would not make a valid number either: in ``(718) 274-5501x12`` the x cannot be a
+    digit (an extension follows), in ``+49 30 1234567x8`` it can, and a number that
+    may hide a digit is not sent.
+    """
+    digits = _NOT_DIGITS.sub("", head)  # labels ("Tel:") are cut later, as words
+    if digits[:2] == "00":
+        digits = "+" + digits[2:]
+    if len(digits) < 3 or "+" in digits[1:]:
+        return False
+    if region is None and digits[0] != "+":
+        # No country to check in (the number is rejected for that anyway): digits after
+        # the mark are an extension, a mark at the end hides one.
+        return bool(tail)
+    try:
+        number = phonenumbers.parse(digits, region)
+        filled = phonenumbers.parse(digits + "0" + tail, region)
+    except NumberParseException:
+        return False
+    return is_valid_number(number) and not is_valid_number(filled)
 
 
 # --- digits without "+" that are not a number of the default country -----------------
@@ -983,6 +1106,12 @@ def cell_error(field: str, raw: object) -> Problem | None:
     cells = raw if type(raw) is list else [raw]
     for cell in cells:
         if type(cell) is str and cell.lstrip()[:1] == "#" and is_cell_error(cell):
+            if cell.strip().upper() == NO_CACHED_VALUE:
+                return Problem(
+                    CELL_ERROR,
+                    f"{field} {_quote(cell.strip())}: the cell holds a formula whose result was "
+                    "not saved, so it was left out; open the file in Excel and save it again",
+                )
             return Problem(
                 CELL_ERROR,
                 f"{field} {_quote(cell.strip())} is a spreadsheet error, not a value (a formula "

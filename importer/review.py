@@ -144,6 +144,7 @@ _SKIPPABLE = {
     "phone_placeholder": ("a placeholder phone", "placeholder phones"),
     "phone_missing": ("no phone", "no phone"),
     "phone_cell_error": ("a spreadsheet error for a phone", "spreadsheet errors for phones"),
+    "phone_masked": ("a hidden (masked) phone", "hidden (masked) phones"),
 }
 
 
