@@ -457,10 +457,11 @@ def _masked(value: str, region: str | None) -> bool:
 
     A mask is a run of two or more mask symbols (``*``, ``#``, ``_``, ``•``, ``●``),
     or a word of two letters or more that are all X or all N (``XXXX``, ``nnn``; not
-    ``NEXTEL``), or one of those characters touching a digit (``550X``, ``55*1``),
-    except ``_`` between two digits (a separator) and ``x`` or ``#`` before the
-    extension digits of a whole number (``5501x12``), or any of them after a whole
-    number (``5501x``), where no digit can stand (see :func:`_not_a_digit`).
+    ``NEXTEL``), or one of those characters touching a digit (``550X``, ``55*1``) or
+    standing between digits (``+33 X 12 34 56 78``). Except: ``_`` between two digits
+    (a separator), and ``x`` or ``#`` before the extension digits of a whole number
+    (``5501x12``), or any of them after a whole number (``5501x``), where no digit
+    can stand (see :func:`_not_a_digit`).
     """
     for match in _MASK_PIECE.finditer(value):
         piece = match.group()
@@ -476,8 +477,10 @@ def _masked(value: str, region: str | None) -> bool:
                 return True
         before = value[start - 1] if start else ""
         after = value[end] if end < len(value) else ""
-        if not (before.isdigit() or after.isdigit()):
-            continue  # alone: a label ("Phone #: ..."), a note mark, an extension mark
+        if not (before.isdigit() or after.isdigit()) and not (
+            _HAS_DIGIT.search(value, 0, start) and _HAS_DIGIT.search(value, end)
+        ):
+            continue  # before or after the number: a label ("Phone #: ..."), a note mark
         if piece == "_" and before.isdigit() and after.isdigit():
             continue  # 718_274_5501: a separator
         tail = _EXTENSION_TAIL.match(value, end)

@@ -538,3 +538,57 @@ def test_import_without_a_mapping_names_a_builtin_only_when_it_fits(
         "(no built-in mapping fits this file); or run "
         f"'whiteclad-import mapping suggest {odd}' to get one written"
     )
+
+
+def test_masked_numbers_are_rejected_and_numbers_people_write_are_sent(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    source = write_csv(
+        tmp_path / "leads.csv",
+        [
+            ["phone", "first_name", "country", "zip"],
+            ["(718) 274-XXXX", "Ann", "US", ""],
+            ["+44 161 496 XXXX", "Ben", "", ""],
+            ["+52 1 55 1234 5678", "Beto", "", ""],
+            ["044 33 1234 5678", "Carla", "MX", ""],
+            ["0xx11 91234 5678", "Duda", "BR", ""],
+            ['="+1 415 555 0123"', "Cy", "", ""],
+            ["\u2019+44 20 7946 0123", "Di", "", ""],
+            ["020 7946 0124", "Ed", "0044", ""],
+            ["020 7946 0125", "Flo", "(+44)", ""],
+            ["(415) 555-0126", "Gil", '="1"', '="02134"'],
+            ["#NO_VALUE!", "Hal", "US", ""],
+            ["(415) 555-0127", "Ivy", "US", "'02134"],
+        ],
+    )
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "--dry-run", "--write-leads", "--out", out)
+    assert result.exit_code == ExitStatus.ROWS_REJECTED, result.stderr
+    assert_every_row_once(out, 12)
+    rejected = {row["first_name"]: row for row in read_report(out / "rejected.csv")}
+    assert set(rejected) == {"Ann", "Ben", "Hal"}
+    assert rejected["Ann"]["error_codes"] == rejected["Ben"]["error_codes"] == "phone_masked"
+    assert "hidden" in rejected["Ann"]["error"] and "full number" in rejected["Ann"]["error"]
+    assert rejected["Hal"]["error_codes"] == "phone_cell_error"
+    assert "open the file in Excel and save it again" in rejected["Hal"]["error"]
+    accepted = {row["first_name"]: row for row in read_report(out / "accepted.csv")}
+    assert {name: row["phone_e164"] for name, row in accepted.items()} == {
+        "Beto": "+525512345678",
+        "Carla": "+523312345678",
+        "Duda": "+5511912345678",
+        "Cy": "+14155550123",
+        "Di": "+442079460123",
+        "Ed": "+442079460124",
+        "Flo": "+442079460125",
+        "Gil": "+14155550126",
+        "Ivy": "+14155550127",
+    }
+    # The ZIP written as text for Excel decides the zone, not the phone's area.
+    for name in ("Gil", "Ivy"):
+        assert (accepted[name]["time_zone"], accepted[name]["time_zone_source"]) == (
+            "America/New_York",
+            "postal_code",
+        )
+    # Nothing masked is in the leads a run would send.
+    leads = (out / "leads.jsonl").read_text(encoding="utf-8")
+    assert "274" not in leads and "9999" not in leads and "6666" not in leads

@@ -164,3 +164,13 @@ def test_codes_and_names_survive_case_and_punctuation(
     }[style]
     expected = _expected(names[0], alpha2) if style in ("lower", "the") else _expected("", alpha2)
     assert normalize_region(written) == expected
+
+
+@pytest.mark.parametrize("raw", ["44", "+44", "0044", "(+44)", "(44)", "+ 44", "00 44", " (+44) "])
+def test_a_calling_code_is_read_however_it_is_written(raw: str) -> None:
+    assert normalize_region(raw) == "GB"
+
+
+@pytest.mark.parametrize("raw", ["0", "00", "+0", "4444", "(+999)", "0044 20"])
+def test_digits_that_are_no_calling_code_name_no_country(raw: str) -> None:
+    assert normalize_region(raw) is None

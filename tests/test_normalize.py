@@ -14,6 +14,7 @@ from importer.normalize import (
     MAX_TAGS,
     Phone,
     Problem,
+    cell_error,
     is_valid_number,
     normalize_email,
     normalize_phone,
@@ -781,3 +782,142 @@ def test_a_one_digit_typo_never_calls_another_country_without_a_warning(
         return
     country = phonenumbers.parse(result.e164).country_code
     assert country == phonenumbers.country_code_for_region(region), (typo, region, result)
+
+
+# --- masked digits -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [("(718) 274-XXXX", "US"), ("347-XXX-XXXX", "US"), ("(646) 310-NNNN", "US"),
+     ("+44 161 496 XXXX", "GB"), ("718-274-55**", "US"), ("•••• 5501", "US"),
+     ("___-___-5501", "US"), ("(718) 274-xxxx", "US"), ("718-274-550X", "US"),
+     ("718-27X-5501", "US"), ("+1 718 274 55##", None), ("1-800-XXX-XXXX", "US"),
+     ("1-800-NNN-NNNN", "US"), ("XXX-XXX-XXXX", "US"), ("***-***-5501", "US"),
+     ("Tel: (718) 274-XXXX", "US"), ("+33 X 12 34 56 78", None), ("+49 30 1234567x8", "DE"),
+     ("(0xx11) 91234-5678", "US"), ("718274550X", None), ("●●● 5501", "US")],
+)  # fmt: skip
+def test_masked_digits_are_never_dialled(raw: str, region: str | None) -> None:
+    result = normalize_phone(raw, region)
+    assert isinstance(result, Problem), result
+    assert result.code == "phone_masked"
+    assert f"'{raw}'" in result.message
+    assert "hidden" in result.message
+    assert "ask for the full number" in result.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "expected"),
+    [
+        # Words that hold an X or an N are words: a vanity number, a label, a note.
+        ("1-800-GOT-JUNK", "US", Phone("+18004685865")),
+        ("1-800-FLOWERS", "US", Phone("+18003569377")),
+        ("1-800-NEXTEL", "US", "phone_invalid"),  # a word, and too short a number
+        ("Nr. 089 1234567", "DE", Phone("+49891234567")),
+        ("xxx", "US", "phone_placeholder"),
+        ("n/a", "US", "phone_placeholder"),
+        ("DNC", "US", "phone_invalid"),
+        # An x before an extension, where a digit cannot stand, is the extension's.
+        ("718-274-5501 x12", "US", Phone("+17182745501", "12")),
+        ("7182745501x12", "US", Phone("+17182745501", "12")),
+        ("718 274 5501 x 12", "US", Phone("+17182745501", "12")),
+        ("Tel: (718) 274-5501 x12", "US", Phone("+17182745501", "12")),
+        ("Phone #: 718-274-5501", "US", Phone("+17182745501")),
+        ("718-274-5501 *", "US", Phone("+17182745501")),
+        ("(718)274-5501x", "US", "phone_invalid"),  # a dangling x hides no digit
+    ],
+)
+def test_words_and_extensions_are_not_masks(raw: str, region: str, expected: Phone | str) -> None:
+    result = normalize_phone(raw, region)
+    if isinstance(expected, Phone):
+        assert result == expected
+    else:
+        assert isinstance(result, Problem)
+        assert result.code == expected
+
+
+_MASK_CHARACTERS = ["X", "x", "N", "n", "*", "#", "_", "•"]
+_MASK_FORMATS = [
+    phonenumbers.PhoneNumberFormat.E164,
+    phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    phonenumbers.PhoneNumberFormat.NATIONAL,
+]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    number=st.sampled_from(EXAMPLES),
+    style=st.sampled_from(_MASK_FORMATS),
+    mask=st.sampled_from(_MASK_CHARACTERS),
+    picks=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=6),
+    with_region=st.booleans(),
+)
+def test_no_mask_character_ever_becomes_a_digit(
+    number: phonenumbers.PhoneNumber, style: int, mask: str, picks: list[int], with_region: bool
+) -> None:
+    region = phonenumbers.region_code_for_number(number)
+    written = phonenumbers.format_number(number, style)
+    where = [at for at, ch in enumerate(written) if ch.isdigit()]
+    chars = list(written)
+    for pick in picks:
+        chars[where[pick % len(where)]] = mask
+    masked = "".join(chars)
+    result = normalize_phone(masked, region if with_region else None)
+    assert isinstance(result, Problem), (masked, result)
+
+
+# --- numbers people write that a plan changed, and text marks --------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        # Mexico dropped the mobile 1 after +52, and 044, 045 and 01, in 2019.
+        ("+52 1 55 1234 5678", None, "+525512345678"),
+        ("+52 1 55 1234 5678", "US", "+525512345678"),
+        ("+52 (1) 55-1234-5678", None, "+525512345678"),
+        ("00 52 1 33 1234 5678", "MX", "+523312345678"),
+        ("5215512345678", "MX", "+525512345678"),
+        ("044 55 1234 5678", "MX", "+525512345678"),
+        ("045 33 1234 5678", "MX", "+523312345678"),
+        ("01 81 1234 5678", "MX", "+528112345678"),
+        ("Cel: 044 55 1234 5678", "MX", "+525512345678"),
+        ("+52 55 1234 5678", None, "+525512345678"),
+        # Brazil: 0, a carrier ("xx": any carrier), the area code, the number.
+        ("0xx11 91234 5678", "BR", "+5511912345678"),
+        ("(0XX11) 91234-5678", "BR", "+5511912345678"),
+        ("0 xx 21 2345 6789", "BR", "+552123456789"),
+        ("0 21 11 91234 5678", "BR", "+5511912345678"),
+        # Text marks: a typographic apostrophe, Excel's ="..." text formula.
+        ("\u2019+44 20 7946 0123", None, "+442079460123"),
+        ("\u2018+44 20 7946 0123", None, "+442079460123"),
+        ('="+1 415 555 0123"', None, "+14155550123"),
+        ('="(415) 555-0123"', "US", "+14155550123"),
+    ],
+)
+def test_numbers_written_the_old_or_the_spreadsheet_way_are_read(
+    raw: str, region: str | None, e164: str
+) -> None:
+    result = normalize_phone(raw, region)
+    assert isinstance(result, Phone), result
+    assert result.e164 == e164
+
+
+def test_the_old_mexican_prefixes_are_only_dropped_where_they_were_dialled() -> None:
+    # 044 is no prefix in the US: the digits are too many there.
+    assert isinstance(normalize_phone("044 55 1234 5678", "US"), Problem)
+    # One digit short after the old 1: not a number.
+    assert isinstance(normalize_phone("+52 1 55 1234 567", None), Problem)
+
+
+def test_a_formula_saved_without_its_result_says_to_save_the_file_again() -> None:
+    result = normalize_phone("#NO_VALUE!", "US")
+    assert isinstance(result, Problem)
+    assert result.code == "phone_cell_error"
+    assert "not a phone number" not in result.message
+    assert "formula whose result was not saved" in result.message
+    assert "open the file in Excel and save it again" in result.message
+    problem = cell_error("notes", "#NO_VALUE!")
+    assert problem is not None
+    assert "formula whose result was not saved" in problem.message
+    assert "open the file in Excel and save it again" in problem.message
