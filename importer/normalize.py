@@ -40,6 +40,11 @@ become digits only in a vanity number (a group of digits, then groups of digits 
 capitals, three capitals or more: ``1-800-FLOWERS``); any other word rejects the
 phone. Invisible marks, full-width characters, ``tel:`` and ``(+44)`` are folded
 first, on the slow path: a cell of plain digits and punctuation never pays for it.
+
+Masked digits (``(718) 274-XXXX``, ``•••• 5501``) are never digits: the phone is
+rejected as ``phone_masked`` (the rule is :func:`_masked`'s). Prefixes a plan dropped
+are read as dialled today: Mexico's ``+52 1`` and national ``044``, ``045``, ``01``;
+Brazil's carrier code, ``xx`` meaning any carrier (``0xx11 ...``).
 """
 
 from __future__ import annotations
