@@ -524,9 +524,11 @@ def _marked_cells_as_text(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.D
         if column not in frame:
             continue
         cells = frame[column].tolist()
-        if not all(type(cell) is str for cell in cells):
+        try:
+            joined = "\x00" + "\x00".join(cells)
+        except TypeError:  # not a column of text cells: nothing to read as text
             continue
-        if TEXT_MARKED.search("\x00" + "\x00".join(cells)):
+        if TEXT_MARKED.search(joined):
             changed[column] = pd.Series(
                 [cell_text(cell) for cell in cells], index=frame.index, dtype=object
             )

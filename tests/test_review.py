@@ -569,3 +569,24 @@ def test_a_shared_number_is_settled_as_a_run_settles_it(tmp_path: Path) -> None:
     assert (sent.accepted, sent.duplicates) == (2, 2) == (review.counts().valid,
                                                          review.counts().duplicates)  # fmt: skip
     review.close()
+
+
+def test_masked_phones_are_named_in_plain_words_and_can_be_skipped(tmp_path: Path) -> None:
+    path = _leads(
+        tmp_path / "masked.csv",
+        [
+            ["(718) 274-XXXX", "Ann", "", "", ""],
+            ["•••• 5501", "Ben", "", "", ""],
+            ["+1 415 555 0123", "Cy", "", "", ""],
+        ],
+    )
+    review = Review.build(tmp_path / "review", path, "generic", region="US")
+    problems = [problem for problem in review.row(2).problems if problem.code == "phone_masked"]
+    assert problems and "hidden" in problems[0].message
+    fixes = {fix.key: fix for fix in review.bulk_fixes()}
+    fix = fixes["skip:phone_masked"]
+    assert fix.rows == 2
+    assert fix.title == "skip the 2 rows with hidden (masked) phones"
+    assert review.apply("skip:phone_masked") == 2
+    counts = review.counts()
+    assert counts.rejected == 0 and counts.valid == 1 and counts.skipped == 2
