@@ -339,8 +339,10 @@ def _read_text(value: str, raw: str, region: str | None) -> tuple[str, str | Non
         value = value[1:].strip()
     if not value:
         return Problem("phone_missing", "phone is empty; fill in the lead's phone number")
-    if region == "BR" or value[:3] == "+55":
-        value = _BRAZIL_ANY_CARRIER.sub("0", value)  # (0xx11) 91234-5678: any carrier
+    if region in ("BR", None) or value[:3] == "+55":
+        # (0xx11) 91234-5678: 0, "any carrier", the area code. In a row of no country
+        # the number is then rejected for want of one, which says what to do.
+        value = _BRAZIL_ANY_CARRIER.sub("0", value)
     problem = _odd_phone(value, raw, region)
     if problem is not None:
         return problem
@@ -544,6 +546,9 @@ def _with_country_code(value: str, raw: str, region: str | None) -> Phone | Prob
     digits = _FORMATTING.sub("", value)
     if not digits.isdigit() or len(digits) < 11 or digits[0] == "0":
         return None
+    kept = digits  # as the cell holds them
+    if digits[:3] == "521" and len(digits) == 13:
+        digits = "52" + digits[3:]  # a Mexican mobile with the 1 dropped in 2019
     try:
         number = _parse("+" + digits, None, True)
     except NumberParseException:
@@ -580,7 +585,7 @@ def _with_country_code(value: str, raw: str, region: str | None) -> Phone | Prob
         warning=PhoneWarning(
             "phone_country_guessed",
             f"phone {shown} has no + and is not {where}; it was read with its country code "
-            f"as {written} ({country}), as a spreadsheet keeps +{digits}; check that this is "
+            f"as {written} ({country}), as a spreadsheet keeps +{kept}; check that this is "
             "the lead's number",
         ),
     )

@@ -903,6 +903,20 @@ def test_numbers_written_the_old_or_the_spreadsheet_way_are_read(
     assert result.e164 == e164
 
 
+def test_bare_digits_of_a_mexican_mobile_with_its_old_1_are_read_with_a_warning() -> None:
+    result = normalize_phone("5215512345678", None)
+    assert isinstance(result, Phone)
+    assert result.e164 == "+525512345678"
+    assert result.warning is not None and result.warning.code == "phone_country_guessed"
+    assert "+5215512345678" in result.warning.message  # the digits as the cell holds them
+
+
+def test_a_brazilian_any_carrier_number_without_a_country_asks_for_one() -> None:
+    result = normalize_phone("0xx11 91234 5678", None)
+    assert isinstance(result, Problem)
+    assert result.code == "phone_no_region"
+
+
 def test_the_old_mexican_prefixes_are_only_dropped_where_they_were_dialled() -> None:
     # 044 is no prefix in the US: the digits are too many there.
     assert isinstance(normalize_phone("044 55 1234 5678", "US"), Problem)
