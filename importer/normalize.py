@@ -465,10 +465,11 @@ def _masked(value: str, region: str | None) -> bool:
     A mask is a run of two or more mask symbols (``*``, ``#``, ``_``, ``•``, ``●``),
     or a word of two letters or more that are all X or all N (``XXXX``, ``nnn``; not
     ``NEXTEL``), or one of those characters touching a digit (``550X``, ``55*1``) or
-    standing between digits (``+33 X 12 34 56 78``). Except: ``_`` between two digits
-    (a separator), and ``x`` or ``#`` before the extension digits of a whole number
-    (``5501x12``), or any of them after a whole number (``5501x``), where no digit
-    can stand (see :func:`_not_a_digit`).
+    standing between digits (``+33 X 12 34 56 78``), or alone at the start of the cell
+    or the end of the number (``* 029 491-19-11``, ``(718) 274-550 X``). Except:
+    ``_`` between two digits (a separator), and ``x`` or ``#`` before the extension
+    digits of a whole number (``5501x12``), or any of them after a whole number
+    (``5501x``), where no digit can stand (see :func:`_not_a_digit`).
     """
     for match in _MASK_PIECE.finditer(value):
         piece = match.group()
@@ -484,13 +485,23 @@ def _masked(value: str, region: str | None) -> bool:
                 return True
         before = value[start - 1] if start else ""
         after = value[end] if end < len(value) else ""
-        if not (before.isdigit() or after.isdigit()) and not (
-            _HAS_DIGIT.search(value, 0, start) and _HAS_DIGIT.search(value, end)
-        ):
-            continue  # before or after the number: a label ("Phone #: ..."), a note mark
+        tail = _EXTENSION_TAIL.match(value, end)
+        digits_before = _HAS_DIGIT.search(value, 0, start) is not None
+        touching = before.isdigit() or after.isdigit()
+        among = digits_before and _HAS_DIGIT.search(value, end) is not None
+        # Alone at the end of the number ("(718) 274-550 X"): checked as the others.
+        at_end = digits_before and tail is not None and not tail.group(1)
+        # Alone at the start of the cell, before the digits ("* 029 491-19-11", the 8 of
+        # a Belarusian trunk prefix hidden); "#: 718..." and "No. #" are labels.
+        at_start = (
+            not value[:start].strip(" (+")
+            and _HAS_DIGIT.search(value, end) is not None
+            and value[end:].lstrip()[:1] not in (":", ".")
+        )
+        if not (touching or among or at_end or at_start):
+            continue  # before the number or among words: "Phone #: ...", "(home #)"
         if piece == "_" and before.isdigit() and after.isdigit():
             continue  # 718_274_5501: a separator
-        tail = _EXTENSION_TAIL.match(value, end)
         if (
             tail is not None
             and (piece in "xX#" or not tail.group(1))

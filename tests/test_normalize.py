@@ -795,7 +795,9 @@ def test_a_one_digit_typo_never_calls_another_country_without_a_warning(
      ("718-27X-5501", "US"), ("+1 718 274 55##", None), ("1-800-XXX-XXXX", "US"),
      ("1-800-NNN-NNNN", "US"), ("XXX-XXX-XXXX", "US"), ("***-***-5501", "US"),
      ("Tel: (718) 274-XXXX", "US"), ("+33 X 12 34 56 78", None), ("+49 30 1234567x8", "DE"),
-     ("(0xx11) 91234-5678", "US"), ("718274550X", None), ("●●● 5501", "US")],
+     ("(0xx11) 91234-5678", "US"), ("718274550X", None), ("●●● 5501", "US"),
+     ("(718) 274-550 X", "US"), ("(718) 274-550 *", "US"),
+     ("+* 201-555-0123", None), ("* 029 491-19-11", "BY")],
 )  # fmt: skip
 def test_masked_digits_are_never_dialled(raw: str, region: str | None) -> None:
     result = normalize_phone(raw, region)
