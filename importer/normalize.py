@@ -456,6 +456,7 @@ _MASK_PIECE = re.compile(r"[^\W\d_]+|[*#_\u2022\u25cf]+")
 # What follows an extension mark (x12, x: 12, #12), as phonenumbers' extension rules
 # read it, to the end of the number.
 _NOT_DIGITS = re.compile(r"[^\d+]")
+_WORD_BEFORE = re.compile(r"[^\W\d_]\s*$")
 _EXTENSION_TAIL = re.compile(r"[:.]?[ \t,\-]*(\d{0,7})#?\s*$")
 
 
@@ -465,8 +466,8 @@ def _masked(value: str, region: str | None) -> bool:
     A mask is a run of two or more mask symbols (``*``, ``#``, ``_``, ``•``, ``●``),
     or a word of two letters or more that are all X or all N (``XXXX``, ``nnn``; not
     ``NEXTEL``), or one of those characters touching a digit (``550X``, ``55*1``) or
-    standing between digits (``+33 X 12 34 56 78``), or alone at the start of the cell
-    or the end of the number (``* 029 491-19-11``, ``(718) 274-550 X``). Except:
+    standing between digits (``+33 X 12 34 56 78``), or alone before the digits or at
+    the end of the number (``* 029 491-19-11``, ``(718) 274-550 X``). Except:
     ``_`` between two digits (a separator), and ``x`` or ``#`` before the extension
     digits of a whole number (``5501x12``), or any of them after a whole number
     (``5501x``), where no digit can stand (see :func:`_not_a_digit`).
@@ -491,12 +492,13 @@ def _masked(value: str, region: str | None) -> bool:
         among = digits_before and _HAS_DIGIT.search(value, end) is not None
         # Alone at the end of the number ("(718) 274-550 X"): checked as the others.
         at_end = digits_before and tail is not None and not tail.group(1)
-        # Alone at the start of the cell, before the digits ("* 029 491-19-11", the 8 of
-        # a Belarusian trunk prefix hidden); "#: 718..." and "No. #" are labels.
+        # Alone before the digits ("* 029 491-19-11", the 8 of a Belarusian trunk prefix
+        # hidden; "+* 201-555-0123"); "#: 718...", "Phone # 718..." are labels.
         at_start = (
-            not value[:start].strip(" (+")
+            not digits_before
             and _HAS_DIGIT.search(value, end) is not None
             and value[end:].lstrip()[:1] not in (":", ".")
+            and not (piece == "#" and _WORD_BEFORE.search(value, 0, start))
         )
         if not (touching or among or at_end or at_start):
             continue  # before the number or among words: "Phone #: ...", "(home #)"

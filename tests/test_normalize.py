@@ -797,7 +797,8 @@ def test_a_one_digit_typo_never_calls_another_country_without_a_warning(
      ("Tel: (718) 274-XXXX", "US"), ("+33 X 12 34 56 78", None), ("+49 30 1234567x8", "DE"),
      ("(0xx11) 91234-5678", "US"), ("718274550X", None), ("●●● 5501", "US"),
      ("(718) 274-550 X", "US"), ("(718) 274-550 *", "US"),
-     ("+* 201-555-0123", None), ("* 029 491-19-11", "BY")],
+     ("+* 201-555-0123", None), ("* 029 491-19-11", "BY"), ("Mobile +* 201-555-0123", "US"),
+     ("(home) # 81234", "NF")],
 )  # fmt: skip
 def test_masked_digits_are_never_dialled(raw: str, region: str | None) -> None:
     result = normalize_phone(raw, region)
@@ -825,6 +826,8 @@ def test_masked_digits_are_never_dialled(raw: str, region: str | None) -> None:
         ("718 274 5501 x 12", "US", Phone("+17182745501", "12")),
         ("Tel: (718) 274-5501 x12", "US", Phone("+17182745501", "12")),
         ("Phone #: 718-274-5501", "US", Phone("+17182745501")),
+        ("Phone # 718-274-5501", "US", Phone("+17182745501")),
+        ("#: 718-274-5501", "US", Phone("+17182745501")),
         ("718-274-5501 *", "US", Phone("+17182745501")),
         ("(718)274-5501x", "US", "phone_invalid"),  # a dangling x hides no digit
     ],
