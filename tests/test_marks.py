@@ -270,3 +270,20 @@ def test_the_built_in_mappings_read_their_exports_do_not_call_columns() -> None:
     assert salesforce.do_not_call.columns() == ["DoNotCall"]
     report = bind_mapping(load_mapping("salesforce"), ("Phone", "Do Not Call"), "report.csv")
     assert report.do_not_call is not None and report.do_not_call.columns() == ["Do Not Call"]
+
+
+def test_a_phone_cell_saying_dnc_is_suppressed_not_rejected_as_too_long(
+    run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    source = write_csv(tmp_path / "leads.csv", [
+        ["phone", "first_name"], ["718-274-5501 DNC", "Marked"], ["718-274-5502", "Free"],
+    ])  # fmt: skip
+    out = tmp_path / "out"
+    done = run_cli(source, "-m", "generic", "--region", "US", "--dry-run", "--out", out)
+    assert done.exit_code == 0, done.stderr
+    reports = assert_every_row_once(out, 2)
+    assert not reports["rejected"]
+    (row,) = reports["suppressed"]
+    assert (row["first_name"], row["phone_e164"], row["suppressed_code"]) == (
+        "Marked", "+17182745501", CELL_CODE,
+    )  # fmt: skip
