@@ -53,7 +53,7 @@ from .mapping import (
     PHONE_FALLBACKS,
     POSTAL_CODE_COLUMN,
 )
-from .marks import Mark, cell_mark, column_mark, phone_mark
+from .marks import Mark, cell_mark, column_mark, phone_marks
 from .normalize import (
     CELL_ERROR,
     Phone,
@@ -397,8 +397,8 @@ def _read_marks(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, Mark]]:
     marks: dict[int, Mark] = {}
     rows = frame.index.tolist()
     cells = frame["phone"].tolist()
-    found = {cell: phone_mark(cell) for cell in set(cells) if type(cell) is str}
-    if any(found.values()):
+    found = phone_marks(cells)
+    if found:
         kept = []
         for row, cell in zip(rows, cells, strict=True):
             hit = found.get(cell)
@@ -408,17 +408,18 @@ def _read_marks(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, Mark]]:
         frame["phone"] = _objects(kept, frame.index)
     if PHONE_FALLBACKS in frame:
         groups = frame[PHONE_FALLBACKS].tolist()
-        hits = {cell: phone_mark(cell) for cell in {c for group in groups for c in group}}
-        if any(hits.values()):
-            rest = {cell: cell if hit is None else hit[1] for cell, hit in hits.items()}
+        hits = phone_marks(cell for group in groups for cell in group)
+        if hits:
             for row, group in zip(rows, groups, strict=True):
                 for cell in group:
-                    hit = hits[cell]
+                    hit = hits.get(cell)
                     if hit is not None:
                         marks.setdefault(row, cell_mark(hit[0]))
             frame[PHONE_FALLBACKS] = _objects(
-                [tuple(rest[cell] for cell in group) for group in groups], frame.index
-            )
+                [tuple(hits[cell][1] if cell in hits else cell for cell in group)
+                 for group in groups],
+                frame.index,
+            )  # fmt: skip
     for name in [c for c in frame.columns if c.startswith(DO_NOT_CALL_PREFIX)
                  or c.startswith(DO_NOT_CALL_STATUS_PREFIX)]:  # fmt: skip
         status = name.startswith(DO_NOT_CALL_STATUS_PREFIX)

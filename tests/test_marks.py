@@ -21,6 +21,7 @@ from importer.marks import (
     column_mark,
     flag_value,
     phone_mark,
+    phone_marks,
     status_says_do_not_call,
 )
 from importer.pipeline import ImportOptions, run_import
@@ -82,6 +83,22 @@ def test_a_mark_beside_any_number_leaves_the_number(
     assert found is not None
     assert found[1] == digits
     assert found[0].replace(" ", "").casefold() == said.replace(" ", "").casefold()
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789 +-().xXpP:ÃãÉéＤＮＣｄ", max_size=20),
+            st.builds(lambda p, n: f"{n} {p}", st.sampled_from(PHRASES), st.text("0123456789")),
+            st.sampled_from(["DNC", "N/A", "Handy: 0151", "+1 415 555 0100", "İstanbul 212"]),
+        ),
+        max_size=30,
+    )
+)
+def test_the_fast_look_over_a_chunk_finds_what_each_cell_says(cells: list[str]) -> None:
+    assert phone_marks(cells) == {
+        cell: found for cell in set(cells) if (found := phone_mark(cell)) is not None
+    }
 
 
 # --- a do-not-call column ----------------------------------------------------------------
