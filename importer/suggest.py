@@ -1022,7 +1022,13 @@ def preview_mapping(
                 projected.at[row, key] if key in projected else None
             )
             problem = problems.get((int(row), key))
-            if problem is not None:
+            mark = validated.marks.get(int(row))
+            if key == "phone" and mark is not None:
+                number = str(validated.leads.at[row, "phone"] or "")
+                after = f"not sent ({mark.code}): {mark.message}" + (
+                    f"; the number is {number}" if number else ""
+                )
+            elif problem is not None:
                 after = f"rejected: {problem.message}"
             else:
                 after = _shown(validated.leads.at[row, key])
@@ -1039,6 +1045,18 @@ def preview_mapping(
             for row in head.index
         ]  # fmt: skip
         previews.append(FieldPreview("country", _describe(bound.country), tuple(samples)))
+    for name, dnc in (("do_not_call", bound.do_not_call),
+                      ("do_not_call_status", bound.do_not_call_status)):  # fmt: skip
+        if dnc is not None:
+            samples = []
+            for row in head.index:
+                mark = validated.marks.get(int(row))
+                said = mark is not None and mark.column in dnc.columns()
+                samples.append((
+                    int(row), " | ".join(str(head.at[row, c]) or "(empty)" for c in dnc.columns()),
+                    f"not sent: {mark.message}" if said and mark else "may be called",
+                ))  # fmt: skip
+            previews.append(FieldPreview(name, _describe(dnc), tuple(samples)))
     if bound.postal_code is not None:
         samples = [
             (int(row), str(projected.at[row, POSTAL_CODE_COLUMN]),
@@ -1054,6 +1072,8 @@ def preview_mapping(
                 after = f"{zone} ({_ZONE_FROM[zone_sources[row]]})"
             elif validated.rejected.at[row]:
                 after = "(none: the row is rejected)"
+            elif int(row) in validated.marks:
+                after = "(none: the row is not sent, marked do-not-call)"
             elif not mapping.infer_time_zone:
                 after = "(none)"
             else:
