@@ -25,6 +25,7 @@ from importer.marks import (
     status_says_do_not_call,
 )
 from importer.pipeline import ImportOptions, run_import
+from importer.reader import ReadOptions
 from importer.review import Review
 from importer.sandbox import SandboxServer
 
@@ -304,3 +305,21 @@ def test_a_phone_cell_saying_dnc_is_suppressed_not_rejected_as_too_long(
     assert (row["first_name"], row["phone_e164"], row["suppressed_code"]) == (
         "Marked", "+17182745501", CELL_CODE,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(("workers", "chunk_rows"), [(0, 3), (2, 2)])
+def test_worker_processes_and_chunks_suppress_the_same_rows(
+    tmp_path: Path, workers: int, chunk_rows: int
+) -> None:
+    source, mapping = _leads(tmp_path)
+    whole = run_import(ImportOptions(path=source, mapping=mapping, region="US",
+                                     out_dir=tmp_path / "whole"))  # fmt: skip
+    split = run_import(ImportOptions(
+        path=source, mapping=mapping, region="US", out_dir=tmp_path / "split",
+        workers=workers, read=ReadOptions(chunk_rows=chunk_rows),
+    ))  # fmt: skip
+    assert whole.suppressed_codes == split.suppressed_codes == {CELL_CODE: 4, COLUMN_CODE: 3}
+    for report in ("accepted", "rejected", "suppressed"):
+        assert read_report(tmp_path / "whole" / f"{report}.csv") == read_report(
+            tmp_path / "split" / f"{report}.csv"
+        ), report
