@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from .client import CreateLeadsResult, LeadResult
 from .ledger import ACCEPTED, DUPLICATE, REJECTED, SUPPRESSED, LedgerRow, RowResult
+from .marks import LIST_CODE
 from .normalize import phone_type
 from .reports import ReportRows, empty_rows
 
@@ -104,7 +105,7 @@ def ledger_rows(rows: Sequence[LedgerRow]) -> ReportRows:
         elif row.state == DUPLICATE:
             out["duplicates"].append([*head, "campaign"])
         elif row.state == SUPPRESSED:
-            out["suppressed"].append([*head, valid.phone, row.error or ""])
+            out["suppressed"].append([*head, valid.phone, row.error or "", LIST_CODE])
         else:
             out["pending"].append([*head, valid.phone, row.error or "not sent yet"])
     return out

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 __all__ = [
     "COUNTRY_COLUMN",
     "CUSTOM_PREFIX",
+    "DO_NOT_CALL_PREFIX",
+    "DO_NOT_CALL_STATUS_PREFIX",
     "EXTRA_FIELDS",
     "LEAD_FIELDS",
     "PHONE_FALLBACKS",
@@ -80,6 +82,10 @@ POSTAL_CODE_COLUMN = "postalCode"
 #: Projected column holding each row's other phone cells, in order, when the mapping
 #: names several phone columns: the validator takes the first valid number.
 PHONE_FALLBACKS = "phone.fallbacks"
+#: Prefix of the projected columns holding each do-not-call column's cells, by column
+#: name: a yes/no flag (``do_not_call:``), or a status (``do_not_call_status:``).
+DO_NOT_CALL_PREFIX = "doNotCall."
+DO_NOT_CALL_STATUS_PREFIX = "doNotCallStatus."
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
 
 
@@ -128,6 +134,10 @@ class Mapping:
     postal_code: Source | None = None
     #: Whether leads without a time zone get one from their postal code or phone.
     infer_time_zone: bool = True
+    #: Yes/no columns saying the person is not to be called (see :mod:`importer.marks`).
+    do_not_call: Source | None = None
+    #: Status columns whose do-not-call phrases (``DNC``, ``Opted out``) suppress a row.
+    do_not_call_status: Source | None = None
 
     @property
     def label(self) -> str:
@@ -150,6 +160,8 @@ class BoundMapping:
     #: Columns of the file the mapping neither reads nor lists in ignore_columns.
     unread: tuple[str, ...] = ()
     postal_code: Source | None = None
+    do_not_call: Source | None = None
+    do_not_call_status: Source | None = None
 
     @property
     def custom_keys(self) -> list[str]:
@@ -159,7 +171,8 @@ class BoundMapping:
     def columns_used(self) -> tuple[str, ...]:
         """Return the file columns the mapping reads, each once, in the mapping's order."""
         sources = [*self.fields.values(), *self.custom_fields.values()]
-        sources += [source for source in (self.country, self.postal_code) if source is not None]
+        others = (self.country, self.postal_code, self.do_not_call, self.do_not_call_status)
+        sources += [source for source in others if source is not None]
         return tuple(dict.fromkeys(column for source in sources for column in source.columns()))
 
 
@@ -277,6 +290,10 @@ def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:
         reject_phone_types=frozenset(document.get("reject_phone_types") or ()),
         postal_code=_source(document["postal_code"]) if "postal_code" in document else None,
         infer_time_zone=bool(document.get("infer_time_zone", True)),
+        do_not_call=_source(document["do_not_call"]) if "do_not_call" in document else None,
+        do_not_call_status=(
+            _source(document["do_not_call_status"]) if "do_not_call_status" in document else None
+        ),
     )
 
 
@@ -345,6 +362,12 @@ def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) ->
     custom = {key: bind(f"custom_fields.{key}", src) for key, src in mapping.custom_fields.items()}
     country = bind("country", mapping.country) if mapping.country else None
     postal_code = bind("postal_code", mapping.postal_code) if mapping.postal_code else None
+    do_not_call = bind("do_not_call", mapping.do_not_call) if mapping.do_not_call else None
+    dnc_status = (
+        bind("do_not_call_status", mapping.do_not_call_status)
+        if mapping.do_not_call_status
+        else None
+    )
     if missing:
         raise _drift_error(mapping, columns, file_label, missing)
     bound_fields = {key: src for key, src in fields.items() if src is not None}
@@ -355,6 +378,12 @@ def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) ->
     # before it gave the time zone, so the dialer's agents keep seeing where the lead is.
     if country is not None:
         used.update(country.columns())
+    # A do-not-call flag is read, never sent as a custom field; a status column is read
+    # too, and stays a custom field when the mapping names it as one.
+    if do_not_call is not None:
+        used.update(do_not_call.columns())
+    if dnc_status is not None:
+        used.update(dnc_status.columns())
     ignored = {resolved.find(name) for name in mapping.ignore_columns}
     unread = [c for c in columns if c not in used and c not in ignored and c not in bound_custom]
     if mapping.unmapped == "custom_fields":
@@ -368,6 +397,8 @@ def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) ->
         absent_optional=tuple(dict.fromkeys(absent)),
         unread=tuple(unread),
         postal_code=postal_code,
+        do_not_call=do_not_call,
+        do_not_call_status=dnc_status,
     )
 
 
@@ -414,7 +445,8 @@ def _letters(name: str) -> str:
 
 def _all_sources(mapping: Mapping) -> list[Source]:
     sources = [*mapping.fields.values(), *mapping.custom_fields.values()]
-    return sources + [s for s in (mapping.country, mapping.postal_code) if s is not None]
+    others = (mapping.country, mapping.postal_code, mapping.do_not_call, mapping.do_not_call_status)
+    return sources + [s for s in others if s is not None]
 
 
 def _replace(source: Source, **changes: Any) -> Source:
@@ -508,6 +540,10 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
         out[POSTAL_CODE_COLUMN] = _values(frame, bound.postal_code)
     for key, source in bound.custom_fields.items():
         out[CUSTOM_PREFIX + key] = _values(frame, source)
+    for prefix, dnc in ((DO_NOT_CALL_PREFIX, bound.do_not_call),
+                        (DO_NOT_CALL_STATUS_PREFIX, bound.do_not_call_status)):  # fmt: skip
+        for column in dnc.columns() if dnc is not None else ():
+            out[prefix + column] = frame[column].astype(object)
     return pd.DataFrame(out, index=frame.index)
 
 

@@ -53,6 +53,7 @@ from .ledger import (
     run_key,
 )
 from .mapping import Mapping, Source, bind_mapping, check_region, load_mapping
+from .marks import LIST_CODE
 from .phonepolicy import PhonePolicy
 from .reader import Chunk, ReadOptions, SourceFile, open_source
 from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
@@ -174,6 +175,9 @@ class Summary:
     #: Seconds spent waiting so as to stay within the rate limit.
     paced_seconds: float = 0.0
     notices: list[str] = field(default_factory=list)
+    #: Suppressed rows by why (suppressed.csv's ``suppressed_code``): on a do-not-call
+    #: list, or marked do-not-call in the file (see :mod:`importer.marks`).
+    suppressed_codes: dict[str, int] = field(default_factory=dict)
     #: Leads (valid rows, not duplicates) by where their time zone comes from: the file,
     #: their postal code, their phone number, or none.
     time_zone_sources: dict[str, int] = field(default_factory=dict)
@@ -524,8 +528,9 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
             leads: list[str] = []
             queued: list[ValidRow] = []
             rejected, phones, warnings = verdicts.rejected, verdicts.phones, verdicts.warnings
+            marked = verdicts.marked  # marked do-not-call in the file: never sent
             numbers = chunk.numbers
-            valid_at = [i for i in range(len(numbers)) if i not in rejected]
+            valid_at = [i for i in range(len(numbers)) if i not in rejected and i not in marked]
             # Before duplicates: a listed number is never "kept" as the first of its own.
             listed: dict[int, str] = {}
             if run.suppression:
@@ -537,10 +542,12 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
             for i, (number, cells) in enumerate(zip(numbers, chunk.rows, strict=True)):
                 if i in rejected:
                     rows["rejected"].append([*cells, number, *rejected[i]])
+                elif i in marked:  # decided by the file alone, like a rejection: not in the ledger
+                    rows["suppressed"].append([*cells, number, phones[i], *marked[i]])
                 elif number in duplicate_of:
                     rows["duplicates"].append([*cells, number, duplicate_of[number]])
                 elif i in listed and not sending:
-                    rows["suppressed"].append([*cells, number, phones[i], listed[i]])
+                    rows["suppressed"].append([*cells, number, phones[i], listed[i], LIST_CODE])
                 else:
                     zone, source = verdicts.time_zones[i], verdicts.zone_sources[i]
                     if i not in listed:
@@ -695,6 +702,7 @@ class _Run:
         self.counts: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
         self.zone_sources: Counter[str] = Counter()
+        self.suppressed_codes: Counter[str] = Counter()
         self.notices: list[str] = []
         self.duplicates = InFileDuplicates()
         self.suppression = load_lists(
@@ -752,6 +760,7 @@ class _Run:
         """Write report rows and count them."""
         writer.write(rows, leads, check)
         self.counts.update({name: len(found) for name, found in rows.items()})
+        self.suppressed_codes.update(row[-1] for row in rows["suppressed"])
 
 
 def _finish(run: _Run, writer: ReportWriter, sender: BatchSender | None) -> Summary:
@@ -832,6 +841,7 @@ def _summary(run: _Run, writer: ReportWriter, sender: BatchSender | None) -> Sum
         lenient=options.lenient,
         rejection_reasons=dict(sorted(run.reasons.items(), key=lambda item: (-item[1], item[0]))),
         time_zone_sources={key: run.zone_sources[key] for key in ZONE_SOURCES},
+        suppressed_codes=dict(sorted(run.suppressed_codes.items())),
         out_dir=str(writer.out_dir),
         reports={**writer.written(), "summary": str(writer.out_dir / "summary.json")},
         started_at=run.started.isoformat(timespec="seconds"),

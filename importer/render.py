@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from .client import Campaign
 from .ledger import RunRecord
+from .marks import LIST_CODE
 from .pipeline import Summary
 
 __all__ = [
@@ -28,7 +29,7 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
         f"  duplicates  {summary.duplicates:>9}",
     ]
     if summary.suppressed:
-        lines.append(f"  suppressed  {summary.suppressed:>9}  (on a do-not-call list)")
+        lines.append(f"  suppressed  {summary.suppressed:>9}  ({_suppressed_why(summary)})")
     if summary.pending:
         lines.append(f"  pending     {summary.pending:>9}")
     if summary.warnings:
@@ -53,6 +54,18 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
         )
     lines.append(f"Reports: {summary.out_dir}")
     return "\n".join(lines)
+
+
+def _suppressed_why(summary: Summary) -> str:
+    """Why rows were suppressed: on a list, marked do-not-call in the file, or both."""
+    codes = summary.suppressed_codes
+    marked = sum(count for code, count in codes.items() if code != LIST_CODE)
+    if not marked:
+        return "on a do-not-call list"
+    listed = summary.suppressed - marked
+    if not listed:
+        return "marked do-not-call in the file"
+    return f"{listed} on a do-not-call list, {marked} marked do-not-call in the file"
 
 
 def campaign_table(campaigns: list[Campaign]) -> str:

@@ -57,7 +57,7 @@ REPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "rejected": ("error", "error_codes"),
     "duplicates": ("duplicate_of",),
-    "suppressed": ("phone_e164", "suppressed_by"),
+    "suppressed": ("phone_e164", "suppressed_by", "suppressed_code"),
     "pending": ("phone_e164", "reason"),
 }
 LEADS_FILE = "leads.jsonl"

@@ -98,7 +98,12 @@ __all__ = [
 Filter = str
 #: The filters besides "code:<code>". "problems" is the rejected rows and the valid
 #: rows with warnings; "warnings" the valid rows with warnings.
-FILTERS = ("all", "problems", "rejected", "duplicates", "skipped", "valid", "warnings")
+FILTERS = (
+    "all", "problems", "rejected", "duplicates", "suppressed", "skipped", "valid", "warnings",
+)  # fmt: skip
+#: The severity of a row's do-not-call mark (:mod:`importer.marks`) among its problems:
+#: the row is ``suppressed``, never sent, whatever else it holds.
+SUPPRESSED = "suppressed"
 REVIEW_FILE = "review.sqlite3"
 #: The "after" of a preview line for a fix that skips the row instead of changing a cell.
 SKIPPED_MARK = "(row skipped)"
@@ -214,6 +219,9 @@ class Counts:
     skipped: int
     warnings: int
     codes: dict[str, int]
+    #: Rows the file marks as not to be called (a phone cell saying DNC, a do-not-call
+    #: column saying yes): never sent.
+    suppressed: int = 0
 
 
 @dataclass(frozen=True)
@@ -337,6 +345,7 @@ _FILTER_SQL = {
     "problems": "problem = 1",
     "rejected": "status = 'rejected'",
     "duplicates": "status = 'duplicate'",
+    "suppressed": "status = 'suppressed'",
     "skipped": "status = 'skipped'",
     "valid": "status = 'valid'",
     "warnings": "status = 'valid' AND warn = 1",
@@ -479,6 +488,7 @@ class Review:
                 skipped=by_status.get("skipped", 0),
                 warnings=warned,
                 codes=dict(codes),
+                suppressed=by_status.get(SUPPRESSED, 0),
             )
             self._counts = (generation, counts)
             return counts
@@ -780,7 +790,7 @@ class Review:
                              (phone, *others.get(at, ())) if phone else ())
                     for at, phone in enumerate(verdicts.phones)
                 ]  # fmt: skip
-                odd = sorted({*verdicts.rejected, *verdicts.warnings})
+                odd = sorted({*verdicts.rejected, *verdicts.warnings, *verdicts.marked})
                 if odd:
                     numbers = [chunk.numbers[at] for at in odd]
                     inspected = self._inspect(
@@ -828,10 +838,20 @@ class Review:
         phones = validated.leads["phone"].tolist()
         people = validated.people or [0] * len(numbers)
         others = validated.other_phones
+        marks = validated.marks
         out = []
         for number, cells, bad, phone, person in zip(
             numbers, rows, rejected, phones, people, strict=True
         ):
+            mark = marks.get(number)
+            if mark is not None:  # never sent: the mark alone is what the page says
+                field = "phone" if mark.column is None else "do_not_call"
+                placed = self._placed(Issue(number, field, mark.code, mark.message, "warning"),
+                                      cells)  # fmt: skip
+                column = placed.column if mark.column is None else mark.column
+                shown = CellProblem(field, column, mark.code, mark.message, SUPPRESSED)
+                out.append(_Verdict(False, phone or None, (shown,), person, ()))
+                continue
             problems = tuple(self._placed(issue, cells) for issue in issues.get(number, ()))
             # With a number preferred, the caller knows the row's numbers in order.
             own = () if bad or not phone or prefer else (phone, *others.get(number, ()))
@@ -1476,6 +1496,8 @@ def _status(verdict: _Verdict, skipped: bool, duplicate_of: int | None) -> tuple
     """The row's status and whether it is a problem to show."""
     if skipped:
         return "skipped", 0
+    if any(problem.severity == SUPPRESSED for problem in verdict.problems):
+        return SUPPRESSED, 0
     if not verdict.ok:
         return "rejected", 1
     if duplicate_of is not None:

@@ -17,6 +17,12 @@ valid number's type: premium-rate numbers (and the types a run rejects) reject t
 row, toll-free and fictional numbers carry a warning. A filled country cell that names
 no known country rejects the row (``country_unknown``): its phone is never read in the
 default country instead.
+
+A row marked do-not-call in the file (a phone cell saying ``DNC``, a do-not-call
+column saying yes: :mod:`importer.marks`) is neither valid nor rejected: its mark
+is in :attr:`ValidatedChunk.marks`, its other problems are dropped (it is never
+sent, so they need no fixing), and its number, when the cell holds one besides the
+mark, is read for the report.
 """
 
 from __future__ import annotations
@@ -41,10 +47,13 @@ from .localzones import same_clock, zone_for_phone, zone_for_postal_code
 from .mapping import (
     COUNTRY_COLUMN,
     CUSTOM_PREFIX,
+    DO_NOT_CALL_PREFIX,
+    DO_NOT_CALL_STATUS_PREFIX,
     LEAD_FIELDS,
     PHONE_FALLBACKS,
     POSTAL_CODE_COLUMN,
 )
+from .marks import Mark, cell_mark, column_mark, phone_marks
 from .normalize import (
     CELL_ERROR,
     Phone,
@@ -101,6 +110,8 @@ class ValidatedChunk:
     #: By source row: the row's other valid numbers (E.164), in the mapping's order,
     #: for rows whose phone columns hold more than one.
     other_phones: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: By source row: rows the file marks as not to be called (never valid nor rejected).
+    marks: dict[int, Mark] = field(default_factory=dict)
 
 
 PhoneKey = tuple[str, str | None]
@@ -314,7 +325,7 @@ def validate_chunk(
     """
     region = region.upper() if region else None
     book = phone_book if phone_book is not None else PhoneBook()
-    frame = _complete(projected)
+    frame, marks = _read_marks(_complete(projected))
     other_phones: dict[int, tuple[str, ...]] = {}
     if PHONE_FALLBACKS in frame:
         frame, other_phones = _choose_phones(frame, region, book, prefer or {})
@@ -360,8 +371,10 @@ def validate_chunk(
                 "inside a value? Put that value in quotes or remove the extra cells",
             )
         )
+    if marks:  # never sent: what else is wrong with a marked row needs no fixing
+        issues = [issue for issue in issues if issue.row not in marks]
     error_rows = {issue.row for issue in issues if issue.severity == "error"}
-    sources = _infer_time_zones(parsed, error_rows, region, infer_time_zone, issues)
+    sources = _infer_time_zones(parsed, error_rows | marks.keys(), region, infer_time_zone, issues)
     issues.sort(key=lambda issue: (issue.row, _field_order(issue.field)))
     leads = _finish(
         parsed, {(issue.field, issue.row) for issue in issues if issue.field != "phone"}
@@ -371,7 +384,54 @@ def validate_chunk(
     return ValidatedChunk(
         leads=leads, issues=issues, rejected=rejected, phone_types=kinds,
         time_zone_sources=sources, people=_people(projected, leads), other_phones=other_phones,
+        marks=marks,
     )  # fmt: skip
+
+
+def _read_marks(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, Mark]]:
+    """Find each row's do-not-call mark: in its phone cells first, then in its columns.
+
+    A phone cell's mark is cut from the cell, so that the number beside it is read for
+    the report; the do-not-call columns are read and dropped (they are never sent).
+    """
+    marks: dict[int, Mark] = {}
+    rows = frame.index.tolist()
+    cells = frame["phone"].tolist()
+    found = phone_marks(cells)
+    if found:
+        kept = []
+        for row, cell in zip(rows, cells, strict=True):
+            hit = found.get(cell)
+            if hit is not None:
+                marks.setdefault(row, cell_mark(hit[0]))
+            kept.append(cell if hit is None else hit[1])
+        frame["phone"] = _objects(kept, frame.index)
+    if PHONE_FALLBACKS in frame:
+        groups = frame[PHONE_FALLBACKS].tolist()
+        hits = phone_marks(cell for group in groups for cell in group)
+        if hits:
+            for row, group in zip(rows, groups, strict=True):
+                for cell in group:
+                    hit = hits.get(cell)
+                    if hit is not None:
+                        marks.setdefault(row, cell_mark(hit[0]))
+            frame[PHONE_FALLBACKS] = _objects(
+                [tuple(hits[cell][1] if cell in hits else cell for cell in group)
+                 for group in groups],
+                frame.index,
+            )  # fmt: skip
+    for name in [c for c in frame.columns if c.startswith(DO_NOT_CALL_PREFIX)
+                 or c.startswith(DO_NOT_CALL_STATUS_PREFIX)]:  # fmt: skip
+        status = name.startswith(DO_NOT_CALL_STATUS_PREFIX)
+        column = name.removeprefix(DO_NOT_CALL_STATUS_PREFIX if status else DO_NOT_CALL_PREFIX)
+        values = frame[name].tolist()
+        said = {value: column_mark(column, str(value), status=status) for value in set(values)}
+        for row, value in zip(rows, values, strict=True):
+            mark = said[value]
+            if mark is not None:
+                marks.setdefault(row, mark)
+        frame = frame.drop(columns=[name])
+    return frame, marks
 
 
 def _people(projected: pd.DataFrame, leads: pd.DataFrame) -> list[int]:

@@ -54,6 +54,7 @@ from .mapping import (
     load_mapping,
     project,
 )
+from .marks import flag_value, status_says_do_not_call
 from .normalize import (
     Phone,
     normalize_email,
@@ -67,6 +68,8 @@ from .timezones import normalize_timezone
 __all__ = [
     "BUILTIN_MIN_COLUMNS",
     "BUILTIN_MIN_SHARE",
+    "DO_NOT_CALL",
+    "DO_NOT_CALL_STATUS",
     "FIELD_NAMES",
     "MIN_SCORE",
     "NAME_THRESHOLD",
@@ -91,6 +94,11 @@ __all__ = [
 
 #: Rows read to sniff values and to preview a mapping.
 SAMPLE_ROWS = 200
+
+#: The suggestion's key for a do-not-call flag column (the mapping's ``do_not_call:``).
+DO_NOT_CALL = "do_not_call"
+#: ... and for a status column some of whose values say do not call.
+DO_NOT_CALL_STATUS = "do_not_call_status"
 
 #: What each field is called in exports, in English and other languages the users' files
 #: come in. Compared after normalization (lower case, no accents, words not letters removed).
@@ -140,6 +148,13 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
         "zip", "zip code", "zipcode", "postal code", "postalcode", "postcode", "post code",
         "zip postal code", "mailing zip", "mailing postal code", "plz", "postleitzahl",
         "code postal", "codigo postal", "cep", "cap",
+    ),
+    # A yes/no column saying the person is not to be called (Salesforce's DoNotCall). Not
+    # "opt out" alone: "Email Opt Out" is about e-mail, and does not stop a call.
+    DO_NOT_CALL: (
+        "do not call", "donotcall", "dnc", "dnc flag", "do not phone", "do not dial",
+        "phone opt out", "call opt out", "calling opt out", "no llamar", "nicht anrufen",
+        "ne pas appeler", "nao ligar", "non chiamare", "niet bellen", "tps", "tps registered",
     ),
 }  # fmt: skip
 
@@ -407,6 +422,7 @@ VALUE_TESTS: dict[str, Callable[[str], bool]] = {
     COUNTRY_COLUMN: _is_country,
     "priority": _is_priority,
     POSTAL_CODE_COLUMN: _is_postal_code,
+    DO_NOT_CALL: lambda value: flag_value(value) is not None,
 }
 
 
@@ -534,6 +550,7 @@ _VALUE_WORDS = {
     COUNTRY_COLUMN: "countries",
     "priority": "priorities",
     POSTAL_CODE_COLUMN: "postal codes",
+    DO_NOT_CALL: "yes/no values",
 }
 
 
@@ -686,6 +703,8 @@ def suggest_mapping(path: Path, read: ReadOptions | None = None) -> Suggestion:
                 # Ids and amounts are digits too: by values alone only real numbers count.
                 strict = _share(values[column], _is_international_phone)
                 score = _combine(name, strict, bool(values[column]))
+            if target == DO_NOT_CALL and name < NAME_THRESHOLD:
+                continue  # yes/no values alone say nothing of calls ("Email Opt Out")
             if target == POSTAL_CODE_COLUMN and name < NAME_THRESHOLD and share:
                 # So are ids: by values alone, only codes the time-zone data knows count.
                 strict = _share(values[column], _is_known_postal_code)
@@ -713,6 +732,10 @@ def suggest_mapping(path: Path, read: ReadOptions | None = None) -> Suggestion:
         suggestion.fields["phone"] = _order_phones(suggestion, frame)
     if "tags" in suggestion.fields:
         suggestion.tag_separator = _separator(values[suggestion.fields["tags"][0].column])
+    status = _do_not_call_status(columns, values, taken)
+    if status is not None:
+        # Read for its marks, and still sent: a status helps the dialer's agents.
+        suggestion.fields[DO_NOT_CALL_STATUS] = [status]
     used_keys: set[str] = set()
     for column in columns:
         if column not in taken:
@@ -722,6 +745,20 @@ def suggest_mapping(path: Path, read: ReadOptions | None = None) -> Suggestion:
     suggestion.builtin = fit if fit is not None and fit.fits else None
     suggestion.closest = fit if fit is not None and not fit.fits else None
     return suggestion
+
+
+def _do_not_call_status(
+    columns: tuple[str, ...], values: dict[str, list[str]], taken: set[str]
+) -> Choice | None:
+    """The first column, not a field's, one of whose sampled values says do not call."""
+    for column in columns:
+        if column in taken:
+            continue
+        said = [value for value in values[column] if status_says_do_not_call(value)]
+        if said:
+            return Choice(DO_NOT_CALL_STATUS, column, 100.0, 0.0, len(said) / len(values[column]),
+                          len(values[column]))  # fmt: skip
+    return None
 
 
 def _order_phones(suggestion: Suggestion, frame: pd.DataFrame) -> list[Choice]:
@@ -854,6 +891,21 @@ def render_suggestion(suggestion: Suggestion) -> str:
             "# Each row's postal code: a lead without a time zone gets its zone from it:",
             f"postal_code: {_q(postal[0].column)}   # {postal[0].reason()}",
         ]
+    flag = suggestion.fields.get(DO_NOT_CALL)
+    if flag:
+        lines += [
+            "# A row this column says yes in (true, yes, 1, x, checked) is never sent; one it",
+            "# says something else than yes or no in is not sent either, to be safe:",
+            f"do_not_call: {_q(flag[0].column)}   # {flag[0].reason()}",
+        ]
+    status = suggestion.fields.get(DO_NOT_CALL_STATUS)
+    if status:
+        lines += [
+            "# A row whose status says DNC, do not call or opted out is never sent:",
+            f"do_not_call_status: {_q(status[0].column)}   # "
+            f"{round((status[0].values or 0) * status[0].sampled)} of its "
+            f"{status[0].sampled} values sampled say do not call",
+        ]
     if suggestion.custom:
         lines += [
             "# Columns that fill no lead field, sent as customFields under these keys.",
@@ -970,7 +1022,13 @@ def preview_mapping(
                 projected.at[row, key] if key in projected else None
             )
             problem = problems.get((int(row), key))
-            if problem is not None:
+            mark = validated.marks.get(int(row))
+            if key == "phone" and mark is not None:
+                number = str(validated.leads.at[row, "phone"] or "")
+                after = f"not sent ({mark.code}): {mark.message}" + (
+                    f"; the number is {number}" if number else ""
+                )
+            elif problem is not None:
                 after = f"rejected: {problem.message}"
             else:
                 after = _shown(validated.leads.at[row, key])
@@ -987,6 +1045,18 @@ def preview_mapping(
             for row in head.index
         ]  # fmt: skip
         previews.append(FieldPreview("country", _describe(bound.country), tuple(samples)))
+    for name, dnc in (("do_not_call", bound.do_not_call),
+                      ("do_not_call_status", bound.do_not_call_status)):  # fmt: skip
+        if dnc is not None:
+            samples = []
+            for row in head.index:
+                mark = validated.marks.get(int(row))
+                said = mark is not None and mark.column in dnc.columns()
+                samples.append((
+                    int(row), " | ".join(str(head.at[row, c]) or "(empty)" for c in dnc.columns()),
+                    f"not sent: {mark.message}" if said and mark else "may be called",
+                ))  # fmt: skip
+            previews.append(FieldPreview(name, _describe(dnc), tuple(samples)))
     if bound.postal_code is not None:
         samples = [
             (int(row), str(projected.at[row, POSTAL_CODE_COLUMN]),
@@ -1002,6 +1072,8 @@ def preview_mapping(
                 after = f"{zone} ({_ZONE_FROM[zone_sources[row]]})"
             elif validated.rejected.at[row]:
                 after = "(none: the row is rejected)"
+            elif int(row) in validated.marks:
+                after = "(none: the row is not sent, marked do-not-call)"
             elif not mapping.infer_time_zone:
                 after = "(none)"
             else:

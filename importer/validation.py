@@ -140,10 +140,14 @@ class Verdicts:
     people: list[int] = field(default_factory=list)
     #: Valid rows with more than one valid number: the others, in the mapping's order.
     other_phones: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    #: Rows the file marks as not to be called (:mod:`importer.marks`), neither valid
+    #: nor rejected: (why, in words, the suppression code). Their phone is the number
+    #: beside the mark ("" when there is none).
+    marked: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def is_valid(self, at: int) -> bool:
-        """Whether the row at this position passed validation."""
-        return at not in self.rejected
+        """Whether the row at this position passed validation (a marked row did not)."""
+        return at not in self.rejected and at not in self.marked
 
 
 #: A phone result as plain values: (e164, extension, type, warning code, warning message,
@@ -220,6 +224,13 @@ def validate_rows(
     kinds = validated.phone_types
     sources = validated.time_zone_sources
     zones = [zone or "" for zone in validated.leads["timeZone"].tolist()]
+    marks = validated.marks
+    marked_at = [at for at, number in enumerate(numbers) if number in marks] if marks else []
+    if marked_at:
+        for at in marked_at:
+            phones[at] = phones[at] or ""
+            zones[at] = sources[at] = ""
+            rejected_at[at] = True  # for the leads below: a marked row is never sent
     valid_at = [at for at, bad in enumerate(rejected_at) if not bad]
     learned: dict[str | None, dict[str, PlainResult]] = {}
     for (cell, region), result in book.learned.items():
@@ -237,6 +248,7 @@ def validate_rows(
         learned=learned,
         formula_columns=columns_to_neutralize(values),
         people=validated.people,
+        marked={at: (marks[numbers[at]].message, marks[numbers[at]].code) for at in marked_at},
     )
     by_row_or_others = by_row or validated.other_phones
     position = {number: at for at, number in enumerate(numbers)} if by_row_or_others else {}
@@ -287,6 +299,7 @@ def _without_skipped(
         zones[at] = kept.time_zones[position]
         sources[at] = kept.zone_sources[position]
     rejected = {keep[position]: verdict for position, verdict in kept.rejected.items()}
+    marked = {keep[position]: why for position, why in kept.marked.items()}
     people = [0] * len(numbers) if kept.people else []
     for position, at in enumerate(keep):
         if people:
@@ -308,6 +321,7 @@ def _without_skipped(
         formula_columns=columns_to_neutralize(values),
         people=people,
         other_phones={keep[position]: o for position, o in kept.other_phones.items()},
+        marked=marked,
     )
 
 
@@ -376,15 +390,15 @@ def _verdict_values(verdicts: Verdicts) -> tuple[Any, ...]:
         verdicts.rejected, verdicts.phones, verdicts.phone_types, verdicts.time_zones,
         verdicts.zone_sources, verdicts.warnings, verdicts.leads,
         verdicts.warning_count, dict(verdicts.reasons), verdicts.learned,
-        verdicts.formula_columns, verdicts.people, verdicts.other_phones,
+        verdicts.formula_columns, verdicts.people, verdicts.other_phones, verdicts.marked,
     )  # fmt: skip
 
 
 def _verdicts_from(data: bytes) -> Verdicts:
     (rejected, phones, kinds, zones, sources, warnings, leads, warning_count, reasons, learned,
-     formulas, people, other_phones) = marshal.loads(data)  # fmt: skip
+     formulas, people, other_phones, marked) = marshal.loads(data)  # fmt: skip
     return Verdicts(rejected, phones, kinds, zones, sources, warnings, leads, warning_count,
-                    Counter(reasons), learned, formulas, people, other_phones)  # fmt: skip
+                    Counter(reasons), learned, formulas, people, other_phones, marked)  # fmt: skip
 
 
 class ChunkValidator:

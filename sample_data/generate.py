@@ -119,7 +119,9 @@ class Row:
 
     ``expect`` is one of: an E.164 string (accepted), a list of rejection codes,
     ``("dup", key)`` (duplicate of the row carrying ``key``), ``("shared", key)`` (a
-    duplicate whose only number is that row's under another name) or ``"blank"``.
+    duplicate whose only number is that row's under another name),
+    ``("suppressed", code, e164)`` (never sent: the file marks it do-not-call, see
+    importer/marks.py; ``e164`` is "" when the cell holds no number) or ``"blank"``.
     ``raw`` (CSV only) is the exact line text to write instead of quoting ``values``.
     """
 
@@ -798,6 +800,8 @@ def intended(sheet: Sheet, first_row: int = 2) -> dict[str, dict[str, Any]]:
             v: dict[str, Any] = {"outcome": "blank"}
         elif isinstance(e, str):
             v = {"outcome": "accepted", "phone_e164": e}
+        elif isinstance(e, tuple) and e[0] == "suppressed":
+            v = {"outcome": "suppressed", "code": e[1], "phone_e164": e[2]}
         elif isinstance(e, tuple):
             v = {"outcome": "duplicate", "of": keys[e[1]]}
             if e[0] == "shared":
@@ -929,19 +933,25 @@ def hubspot_sheet() -> Sheet:
 
 SALESFORCE_API_HEADER = ["Id", "FirstName", "LastName", "Company", "Title", "Email",
                          "Phone", "MobilePhone", "LeadSource", "Status", "Country",
-                         "CreatedDate"]
+                         "CreatedDate", "DoNotCall"]
 SALESFORCE_REPORT_HEADER = ["Lead ID", "First Name", "Last Name", "Company / Account",
                             "Title", "Email", "Phone", "Mobile", "Lead Source",
-                            "Lead Status", "Country", "Create Date"]
+                            "Lead Status", "Country", "Create Date", "Do Not Call"]
 
 
 def salesforce_sheet(header: list[str], offset: int) -> Sheet:
-    """salesforce_leads*.csv: the same leads with API names or with report labels."""
+    """salesforce_leads*.csv: the same leads with API names or with report labels.
+
+    The Do Not Call checkbox is written as the API writes it (false/true) or as a report
+    does (0/1); the last lead has it checked, and is never sent.
+    """
     def row(n: int, first: str, last: str, email: str, phone: str, mobile: str,
-            source: str, country: str, expect: Any, key: str | None = None) -> Row:
+            source: str, country: str, expect: Any, key: str | None = None,
+            dnc: bool = False) -> Row:
+        checkbox = ("1" if dnc else "0") if offset else ("true" if dnc else "false")
         return Row([f"00Q5g00000{offset + n:05d}AAA", first, last, "Example Ltd", "Owner",
                     email, phone, mobile, source, "Open - Not Contacted", country,
-                    f"2026-11-{n:02d}T12:00:00.000Z"], expect, key)
+                    f"2026-11-{n:02d}T12:00:00.000Z", checkbox], expect, key)
     base = 70 + offset
     sheet = Sheet(header)
     sheet.rows += [
@@ -957,6 +967,8 @@ def salesforce_sheet(header: list[str], offset: int) -> Sheet:
             ["phone_missing"]),
         row(6, "Ira", "Example", "ira.home@example.com", "", f"+1-415-555-01{base}", "Web",
             "US", dup("ira")),
+        row(7, "Noa", "Caller", "noa@example.com", f"(415) 555-01{base + 2}", "", "Web", "US",
+            ("suppressed", "dnc_column", f"+141555501{base + 2}"), dnc=True),
     ]
     return sheet
 

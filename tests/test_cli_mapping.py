@@ -146,3 +146,22 @@ def test_check_refuses_region_uk_like_the_import(run_cli: Run) -> None:
         "Error: --region 'UK' is not a country code phone numbers know; use GB (the ISO code "
         "of the United Kingdom)"
     )
+
+
+def test_check_says_which_rows_the_file_marks_do_not_call(run_cli: Run, tmp_path: Path) -> None:
+    mapping = tmp_path / "dnc.yaml"
+    mapping.write_text(
+        "fields:\n  phone: phone\ndo_not_call: {column: Do Not Call}\n", encoding="utf-8"
+    )
+    source = tmp_path / "leads.csv"
+    source.write_text(
+        "phone,Do Not Call\n718-274-5501 DNC,\n718 274 5503,true\n718 274 5505,false\n",
+        encoding="utf-8",
+    )
+    result = run_cli("mapping", "check", source, "-m", mapping, "--region", "US")
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "not sent (dnc_cell): the phone cell says 'DNC'" in out
+    assert "the number is +17182745501" in out
+    assert "not sent: the file's 'Do Not Call' column says 'true'" in out
+    assert "may be called" in out

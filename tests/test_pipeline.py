@@ -63,6 +63,8 @@ def _run(
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_row_lands_where_expected(name: str, tmp_path: Path) -> None:
     reports = _run(name, tmp_path)
+    marked = tmp_path / "suppressed.csv"  # only when the file marks rows do-not-call
+    reports["suppressed"] = read_report(marked) if marked.exists() else []
     expected = {int(row): want for row, want in EXPECTED[name]["rows"].items()}
     data_rows = {row for row, want in expected.items() if want["outcome"] != "blank"}
 
@@ -77,7 +79,7 @@ def test_every_row_lands_where_expected(name: str, tmp_path: Path) -> None:
     summary = read_summary(tmp_path)
     assert summary["total"] == len(data_rows)
     assert summary["total"] == sum(
-        int(summary[k]) for k in ("accepted", "rejected", "duplicates", "pending")
+        int(summary[k]) for k in ("accepted", "rejected", "duplicates", "suppressed", "pending")
     )  # type: ignore[call-overload]
     assert summary["blank_rows"] == sum(1 for w in expected.values() if w["outcome"] == "blank")
 
@@ -86,14 +88,17 @@ def test_every_row_lands_where_expected(name: str, tmp_path: Path) -> None:
         if want["outcome"] == "blank":
             continue
         got = by_row[number]
-        outcome = {"accepted": "accepted", "rejected": "rejected", "duplicates": "duplicate"}[
-            seen[number]
-        ]
+        outcome = {"accepted": "accepted", "rejected": "rejected", "duplicates": "duplicate",
+                   "suppressed": "suppressed"}[seen[number]]  # fmt: skip
         assert outcome == want["outcome"], (number, got)
         if outcome == "accepted":
             assert got["phone_e164"] == want["phone_e164"], number
         elif outcome == "rejected":
             assert set(got["error_codes"].split()) == set(want["codes"]), (number, got["error"])
+        elif outcome == "suppressed":
+            assert (got["phone_e164"], got["suppressed_code"]) == (
+                want["phone_e164"], want["code"],
+            ), number  # fmt: skip
         else:
             assert got["duplicate_of"] == duplicate_note(want), number
 

@@ -13,6 +13,7 @@ import pytest
 
 from importer.cli import cli
 from importer.issues import REJECTION_CODES
+from importer.marks import SUPPRESSION_CODES
 from importer.sandbox import SandboxServer
 from importer.status import ExitStatus
 
@@ -133,3 +134,9 @@ def test_readme_new_export_walkthrough_runs(
         result = run_cli(*args[1:])
         assert result.exit_code in (ExitStatus.SUCCESS, ExitStatus.ROWS_REJECTED), (line, result)
     assert (tmp_path / "export.yaml").exists()
+
+
+def test_the_reports_table_names_every_suppression_code() -> None:
+    row = next(line for line in README.splitlines() if line.startswith("| `suppressed.csv` |"))
+    named = set(re.findall(r"`(dnc_[a-z_]+)`", row))
+    assert named == set(SUPPRESSION_CODES)

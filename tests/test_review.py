@@ -27,6 +27,9 @@ def _outcome(view: RowView) -> dict[str, object]:
         return {"outcome": "accepted", "phone_e164": view.phone_e164}
     if view.status == "duplicate":
         return {"outcome": "duplicate", "of": view.duplicate_of}
+    if view.status == "suppressed":
+        (mark,) = view.problems
+        return {"outcome": "suppressed", "code": mark.code, "phone_e164": view.phone_e164 or ""}
     assert view.status == "rejected"
     # The codes that reject the row, as rejected.csv's error_codes lists them.
     codes = {p.code for p in view.problems if p.severity == "error"}
@@ -63,7 +66,10 @@ def test_every_sample_row_gets_the_command_lines_verdict(name: str, tmp_path: Pa
     assert got == want
     counts = review.counts()
     assert counts.total == len(want)
-    assert counts.valid + counts.rejected + counts.duplicates + counts.skipped == counts.total
+    assert (
+        counts.valid + counts.rejected + counts.duplicates + counts.suppressed + counts.skipped
+        == counts.total
+    )
     review.close()
 
 

@@ -511,3 +511,28 @@ def test_most_of_the_columns_means_two_in_five(tmp_path: Path) -> None:
     assert closest.why_not() == "'generic' reads only 3 of the file's 8 columns"
     assert best_builtin(tuple(header[:-1])) is not None  # 3 of 7
     assert BUILTIN_MIN_SHARE == 0.4
+
+
+def test_a_do_not_call_column_is_found_by_its_header_and_a_status_by_its_values(
+    tmp_path: Path,
+) -> None:
+    path = write_csv(tmp_path / "crm.csv", [
+        ["Phone", "First Name", "DoNotCall", "Lead Status", "Email Opt Out", "IsConverted"],
+        ["415 555 0100", "Ann", "false", "Open", "true", "false"],
+        ["415 555 0101", "Bob", "true", "Do Not Call", "false", "true"],
+        ["415 555 0102", "Cy", "false", "Working", "false", "false"],
+    ])  # fmt: skip
+    found = suggest_mapping(path)
+    assert [choice.column for choice in found.fields["do_not_call"]] == ["DoNotCall"]
+    assert [choice.column for choice in found.fields["do_not_call_status"]] == ["Lead Status"]
+    # Yes/no values alone are no do-not-call column: "Email Opt Out" is about e-mail.
+    assert {"email_opt_out", "isconverted", "lead_status"} <= set(found.custom)
+    assert "donotcall" not in found.custom
+    written = tmp_path / "suggested.yaml"
+    written.write_text(render_suggestion(found), encoding="utf-8")
+    mapping = load_mapping(written)
+    assert mapping.do_not_call is not None and mapping.do_not_call.columns() == ["DoNotCall"]
+    assert mapping.do_not_call_status is not None
+    summary = run_import(ImportOptions(path=path, mapping=written, region="US",
+                                       out_dir=tmp_path / "out"))  # fmt: skip
+    assert (summary.accepted, summary.suppressed) == (2, 1)

@@ -195,7 +195,7 @@ _LEADING = {
     "accepted": ("source_row", "phone_e164", "lead_id", "*", "warnings"),
     "rejected": ("source_row", "error", "error_codes", "*"),
     "duplicates": ("source_row", "duplicate_of", "*"),
-    "suppressed": ("source_row", "suppressed_by", "phone_e164", "*"),
+    "suppressed": ("source_row", "suppressed_by", "suppressed_code", "phone_e164", "*"),
     "pending": ("source_row", "reason", "*"),
 }
 #: The lead fields whose columns are shown first ("*" above): who the lead is.

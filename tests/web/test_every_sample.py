@@ -31,8 +31,9 @@ SAMPLES_SENT = ["facebook_lead_ads.csv", "facebook_full_name.csv",
                 "hidden_sheet.xlsx", "leads.xlsx", "apollo_contacts.csv",
                 "zoominfo_contacts.csv", "pipedrive_people.csv", "zoho_leads.csv"]  # fmt: skip
 #: Report file of each outcome expected.json names.
-REPORT_OF = {"accepted": "accepted", "rejected": "rejected", "duplicate": "duplicates"}
-REPORTS = ("accepted", "rejected", "duplicates", "pending")
+REPORT_OF = {"accepted": "accepted", "rejected": "rejected", "duplicate": "duplicates",
+             "suppressed": "suppressed"}  # fmt: skip
+REPORTS = ("accepted", "rejected", "duplicates", "suppressed", "pending")
 #: Columns that differ between two sends by design: the ids the API gives each lead.
 _IDS = ("lead_id", "campaign_lead_id")
 #: Long enough for a check or a send on a slow machine.
@@ -92,7 +93,7 @@ def _download(page: Page, web: Web, import_id: str, run: str, folder: Path) -> P
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("summary.json", *(f"{report}.csv" for report in REPORTS)):
         answer = page.request.get(f"{web.url}/imports/{import_id}/files/{run}/{name}")
-        if name == "pending.csv" and answer.status == 404:
+        if name in ("pending.csv", "suppressed.csv") and answer.status == 404:
             continue
         assert answer.ok, (name, answer.status)
         (folder / name).write_bytes(answer.body())
@@ -179,6 +180,9 @@ def test_each_sample_is_sent_and_its_reports_match_expected_and_the_command_line
             assert record["lead_id"], number
         elif report == "rejected":
             assert set(record["error_codes"].split()) == set(want["codes"]), (number, record)
+        elif report == "suppressed":
+            got = (record["phone_e164"], record["suppressed_code"])
+            assert got == (want["phone_e164"], want["code"]), number
         else:
             assert record["duplicate_of"] == duplicate_note(want), number
     accepted = sorted(record["phone_e164"] for r, record in where.values() if r == "accepted")

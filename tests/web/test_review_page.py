@@ -16,7 +16,7 @@ import requests
 
 from importer.review import Review
 
-from ..helpers import us_numbers, write_csv
+from ..helpers import stored_phones, us_numbers, write_csv
 from .conftest import Web
 from .test_flow import _map, _send, _start
 
@@ -206,3 +206,25 @@ def test_a_number_shared_under_another_name_says_so_on_the_review_page(web: Web)
     assert "the same number under another name: a company line?" in rows[13]
     # Milo's row 16 has Bram's number (row 3).
     assert "duplicate of row 3" in rows[16] and "company line?" in rows[16]
+
+
+def test_a_row_the_file_marks_do_not_call_is_never_ready_to_send_on_the_page(web: Web) -> None:
+    session = web.client()
+    import_id = _start(web, session, "salesforce_leads.csv")
+    campaign = web.campaign()
+    _map(web, session, import_id, mapping="salesforce", campaign=campaign)
+    page = session.get(f"{web.url}/imports/{import_id}/review?filter=suppressed", timeout=10)
+    assert 'data-testid="count-suppressed">1</span> not to be called' in page.text
+    rows = {int(found[1]): found[0] for found in re.finditer(
+        r'<tr id="row-(\d+)".*?</tr>', page.text, flags=re.S)}  # fmt: skip
+    assert set(rows) == {8}  # Noa, whose Do Not Call checkbox is checked
+    assert "the file&#39;s &#39;DoNotCall&#39; column says &#39;true&#39;" in rows[8]
+    run = _send(web, session, import_id, "send")
+    results = session.get(f"{web.url}/imports/{import_id}/results", timeout=10).text
+    assert 'data-testid="count-suppressed">1</span> not to be called' in results
+    assert "+14155550172" not in stored_phones(web.sandbox, campaign)
+    with (run / "suppressed.csv").open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["source_row"], row["phone_e164"], row["suppressed_code"]) == (
+        "8", "+14155550172", "dnc_column",
+    )  # fmt: skip
