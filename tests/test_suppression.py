@@ -416,3 +416,55 @@ def test_every_list_format_of_the_same_numbers_suppresses_the_same_rows(
         for path in files:
             found = load_lists([path], None, Path(folder) / "state").find(phones)
             assert set(found) == wanted, path.name
+
+
+def test_a_run_with_an_unreadable_list_stops_before_anything_is_sent(
+    run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    listed = _text_list(tmp_path / "dnc.csv", ["718,2745501", "3055552671", "2.12432E+09"])
+    source = _leads(tmp_path / "leads.csv")
+    out = tmp_path / "out"
+    args = [source, "-m", "generic", "--region", "US", "--dry-run", "--out", out,
+            "--state-dir", tmp_path / "state", "--suppress", listed]  # fmt: skip
+    done = run_cli(*args)
+    assert done.exit_code == 2, done.stderr
+    assert f"Error: do-not-call list {listed}: 1 line(s) cannot be read" in done.stderr
+    assert "line 3 '2.12432E+09' lost digits" in done.stderr
+    assert "--header-row" not in done.stderr and "--encoding" not in done.stderr
+    assert not (out / "accepted.csv").exists()
+    # Going on past the line is explicit, and the count shows everywhere the run is told.
+    done = run_cli(*args, "--suppress-skip-bad-lines")
+    assert done.exit_code == 1, done.stderr  # the N/A row
+    assert "Do-not-call lists: 1 line(s) could not be read and were left out" in done.stderr
+    summary = read_summary(out)
+    assert summary["suppressed"] == 2
+    lists = summary["suppression"]
+    assert isinstance(lists, dict) and lists["lines_skipped"] == 1
+    assert lists["lists"][0]["lines_skipped"] == 1 and lists["lists"][0]["numbers"] == 2
+    assert any("line 3 '2.12432E+09'" in text for text in summary["notices"])  # type: ignore[attr-defined]
+    book = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
+    cells = [cell for row in book["Summary"].iter_rows(values_only=True) for cell in row]
+    assert cells[cells.index("Do-not-call lines skipped") + 1] == 1
+
+
+def test_the_python_api_and_a_profile_take_the_lists_and_the_skip_option(tmp_path: Path) -> None:
+    from importer.api import import_file
+
+    listed = _text_list(tmp_path / "dnc.txt", ["3055552671", "(305) 555-"])
+    source = _leads(tmp_path / "leads.csv")
+    with pytest.raises(ListError, match="line 2"):
+        import_file(source, "generic", region="US", dry_run=True, out_dir=tmp_path / "a",
+                    state_dir=tmp_path / "state", suppress=[listed])  # fmt: skip
+    summary = import_file(source, "generic", region="US", dry_run=True, out_dir=tmp_path / "b",
+                          state_dir=tmp_path / "state", suppress=[listed],
+                          suppress_skip_bad_lines=True)  # fmt: skip
+    assert summary.suppressed == 2 and summary.suppression["lines_skipped"] == 1
+    config = tmp_path / "whiteclad.yaml"
+    config.write_text(
+        f"profiles:\n  nightly:\n    suppress: [{listed}]\n    suppress_skip_bad_lines: true\n",
+        encoding="utf-8",
+    )
+    summary = import_file(source, "generic", region="US", dry_run=True, out_dir=tmp_path / "c",
+                          state_dir=tmp_path / "state", config=config,
+                          profile="nightly")  # fmt: skip
+    assert summary.suppressed == 2 and summary.suppression["lines_skipped"] == 1
