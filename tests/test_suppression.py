@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
+import io
+import json
 import os
 import tempfile
 import time
@@ -24,6 +27,7 @@ from importer.sandbox import SandboxServer
 from importer.suppression import CACHE_DIR, load_lists
 
 from .helpers import (
+    SAMPLES,
     CliResult,
     assert_every_row_once,
     read_report,
@@ -468,3 +472,46 @@ def test_the_python_api_and_a_profile_take_the_lists_and_the_skip_option(tmp_pat
                           state_dir=tmp_path / "state", config=config,
                           profile="nightly")  # fmt: skip
     assert summary.suppressed == 2 and summary.suppression["lines_skipped"] == 1
+
+
+DNC_SAMPLES = json.loads((SAMPLES / "dnc" / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(DNC_SAMPLES["lists"]))
+def test_each_bundled_list_suppresses_its_expected_rows_of_the_lead_sample(
+    tmp_path: Path, name: str
+) -> None:
+    leads = DNC_SAMPLES["leads"]
+    summary = run_import(
+        ImportOptions(path=SAMPLES / leads["file"], mapping=leads["mapping"],
+                      region=leads["region"], dry_run=True, out_dir=tmp_path / "out",
+                      state_dir=tmp_path / "state", workbook=False,
+                      suppress=(SAMPLES / "dnc" / name,))
+    )  # fmt: skip
+    suppressed = read_report(tmp_path / "out" / "suppressed.csv")
+    assert [int(row["source_row"]) for row in suppressed] == DNC_SAMPLES["lists"][name]
+    assert summary.balanced and summary.suppression["lines_skipped"] == 0
+
+
+def test_the_bundled_lists_are_what_their_generator_writes() -> None:
+    spec = importlib.util.spec_from_file_location("generate_dnc", SAMPLES / "generate_dnc.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.files()
+    assert sorted(written) == sorted(DNC_SAMPLES["lists"])
+    for name, data in written.items():
+        on_disk = (SAMPLES / "dnc" / name).read_bytes()
+        # Deflated bytes depend on the zlib version: compare what they hold.
+        if name.endswith(".gz"):
+            assert gzip.decompress(on_disk) == gzip.decompress(data), name
+        elif name.endswith((".zip", ".xlsx")):
+            with (
+                zipfile.ZipFile(io.BytesIO(on_disk)) as disk,
+                zipfile.ZipFile(io.BytesIO(data)) as new,
+            ):
+                assert {m: disk.read(m) for m in disk.namelist()} == {
+                    m: new.read(m) for m in new.namelist()
+                }, name
+        else:
+            assert on_disk == data, name
