@@ -280,6 +280,8 @@ def read_entry(text: str, region: str | None) -> tuple[list[int], list[str]]:
 
 def _quote(text: str) -> str:
     shown = text if len(text) <= 60 else text[:57] + "..."
+    # A binary file given as a list: its control characters are not printed as they are.
+    shown = "".join(ch if ch.isprintable() else "\ufffd" for ch in shown)
     return "'" + shown.replace("'", "\u2019") + "'"
 
 
@@ -473,6 +475,12 @@ def _load(path: Path, region: str | None, cache: Path, skip: bool) -> tuple[list
     parts = _compile(path, region, tally)
     if tally.bad and not skip:
         raise ListError(_bad_lines_message(path, tally))
+    if not any(part.numbers or part.prefixes for part in parts):
+        # An empty download would scrub nothing, and say nothing: it is no list.
+        raise ListError(
+            f"do-not-call list {path} holds no number (only blank lines, comments or a header); "
+            "check the file, or download the list again"
+        )
     cache.mkdir(parents=True, exist_ok=True)
     lists = []
     for at, part in enumerate(parts):

@@ -28,7 +28,9 @@ from importer.suppression import CACHE_DIR, load_lists
 
 from .helpers import (
     SAMPLES,
+    SPRING,
     CliResult,
+    UseServer,
     assert_every_row_once,
     read_report,
     read_summary,
@@ -515,3 +517,32 @@ def test_the_bundled_lists_are_what_their_generator_writes() -> None:
                 }, name
         else:
             assert on_disk == data, name
+
+
+def test_a_list_that_holds_no_number_stops_the_run(tmp_path: Path) -> None:
+    for name, text in (("empty.txt", ""), ("comments.txt", "# registry download\n\n"),
+                       ("header.csv", "Name,Phone\n")):  # fmt: skip
+        listed = tmp_path / name
+        listed.write_text(text, encoding="utf-8")
+        with pytest.raises(ListError, match="holds no number"):
+            load_lists([listed], "US", tmp_path / "state")
+
+
+def test_a_drain_with_an_unreadable_list_leaves_the_file_in_the_inbox(
+    run_cli: Callable[..., CliResult], tmp_path: Path, sandbox: SandboxServer,
+    use_server: UseServer,
+) -> None:  # fmt: skip
+    use_server(sandbox)
+    listed = _text_list(tmp_path / "dnc.txt", ["3055552671", "(305) 555-XX71"])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    leads = _leads(inbox / "leads.csv")
+    old = time.time() - 600
+    os.utime(leads, (old, old))
+    done = run_cli("drain", inbox, "-m", "generic", "--campaign", SPRING, "--region", "US",
+                   "--suppress", listed, "--state-dir", tmp_path / "state",
+                   "--settle-seconds", "0", "--no-progress")  # fmt: skip
+    assert done.exit_code == 2, done.stderr
+    assert "line 2 '(305) 555-XX71' has masked digits followed by digits" in done.stderr
+    assert leads.exists()  # left for the drain after the list is fixed
+    assert not list(tmp_path.rglob("accepted.csv"))
