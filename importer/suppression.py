@@ -15,8 +15,8 @@ that the run stops before anything is sent. Only ``skip_bad_lines`` (the
   (``718,2745501``), whatever the file's extension. Blank lines, ``#`` comment lines
   and trailing comments (``7182745501  # asked 2026-02-01``) are not entries.
 - A text list whose first line is a header (``Name,Mobile,Home``) is a table: its phone
-  columns are those whose header names a phone and whose cells are numbers, else those
-  whose cells are mostly numbers; every one of them is listed. Workbooks (``.xlsx``,
+  columns are those whose header names a phone and that hold a number, and those whose
+  cells are mostly numbers; every one of them is listed. Workbooks (``.xlsx``,
   ``.xlsm``, ``.xls``, ``.ods``) are read the same way, every sheet of them.
 - Text is UTF-8 (with or without BOM), UTF-16 (with or without BOM) or cp1252, with LF,
   CRLF or CR line ends. ``.gz`` files and ``.zip`` archives are read as they are shipped;
@@ -776,7 +776,7 @@ def _names_phone(header: str) -> bool:
 def _phone_columns(
     columns: Sequence[str], rows: Sequence[Sequence[str]], entries: _Entries
 ) -> tuple[list[int], int | None]:
-    """The phone columns (by header and content, else content) and the area code column."""
+    """The phone columns (by header or by content) and the area code column."""
     area = next(
         (at for at, name in enumerate(columns) if re.sub(r"[^a-z]", "", name.lower())
          in _AREA_HEADERS),
@@ -798,11 +798,14 @@ def _phone_columns(
         return read / len(cells)
 
     shares = {at: share(at) for at in range(len(columns)) if at != area}
-    named = [at for at, found in shares.items() if _names_phone(columns[at])
-             and (found is None or found > 0.5)]  # fmt: skip
-    if named:
-        return named, area
-    return [at for at, found in shares.items() if found is not None and found > 0.5], area
+    # Every column that may hold a listed number is read, and then every cell of it must
+    # be a number: one named as a phone and holding any number, or one mostly of numbers.
+    chosen = [
+        at for at, found in shares.items()
+        if (_names_phone(columns[at]) and (found is None or found > 0))
+        or (found is not None and found > 0.5)
+    ]  # fmt: skip
+    return chosen, area
 
 
 def _workbook_parts(name: str, path: Path, region: str | None, tally: _Tally) -> list[_Part]:

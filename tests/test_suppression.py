@@ -150,16 +150,23 @@ def test_a_mask_followed_by_digits_stops_the_run(tmp_path: Path) -> None:
 
 def test_every_phone_column_of_a_list_is_listed(tmp_path: Path) -> None:
     listed = write_csv(tmp_path / "dnc.csv", [
-        ["Name", "Mobile", "Home", "Work", "Work Email"],
-        ["Ann", "718-274-5501", "(212) 555-2671", "", "ann@example.com"],
-        ["Bo", "", "", "+1 415 555 2671", "bo@example.com"],
+        ["Name", "Mobile", "Home", "Work", "Work Email", "Backup", "Account"],
+        ["Ann", "718-274-5501", "(212) 555-2671", "", "ann@example.com", "", "A-1"],
+        ["Bo", "", "", "+1 415 555 2671", "bo@example.com", "305 555 2671", "A-2"],
     ])  # fmt: skip
     suppression = load_lists([listed], "US", tmp_path / "state")
     assert suppression.find(["+17182745501", "+12125552671", OTHER, LISTED]) == {
         0: f"{listed}, line 2",
         1: f"{listed}, line 2",
         2: f"{listed}, line 3",
+        3: f"{listed}, line 3",  # a column of numbers, whatever its header
     }
+    # A phone column is read whole: a cell in it that is no number stops the run.
+    junk = write_csv(tmp_path / "junk.csv", [
+        ["Name", "Phone"], ["Ann", "718-274-5501"], ["Bo", "ask Ann"], ["Cy", "n/a"],
+    ])  # fmt: skip
+    with pytest.raises(ListError, match=r"2 line.*line 3 'ask Ann'.*line 4 'n/a'"):
+        load_lists([junk], "US", tmp_path / "state")
 
 
 def test_compressed_lists_are_read_and_every_file_of_an_archive(tmp_path: Path) -> None:
