@@ -81,6 +81,9 @@ def test_a_line_that_cannot_be_read_stops_the_run_naming_the_list_and_line(
     assert suppression.summary()["lists"][0]["lines_skipped"] == 1
     (notice,) = suppression.notices()
     assert "1 line(s) could not be read and were left out" in notice and "line 2" in notice
+    # The option is part of the cache's key: a run without it stops again.
+    with pytest.raises(ListError, match="line 2 'not a number'"):
+        load_lists([listed], "US", tmp_path / "state")
 
 
 def test_the_registry_flat_area_code_number_layout_is_read_whatever_its_extension(
