@@ -90,6 +90,7 @@ _NANP = 10_000_000_000
 _PUNCTUATION = re.compile(r"[\s\-.()/\\\u00a0\u2010-\u2015]+")
 _MASKED = re.compile(rf"(\d*)([{re.escape(MASKS)}]+)")
 _MASK_CHARS = frozenset(MASKS)
+_EXTENSION = re.compile(r"\d{7,15}[xX#]\d{1,6}")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
 #: A trailing comment: "#" after a space, then a word (not a run of masked digits).
 _NOT_NUMBERISH = re.compile(rf"[^\d{re.escape(MASKS)}\-.() ]")
@@ -325,6 +326,8 @@ class _Entries:
         compact = _PUNCTUATION.sub("", text[1:] if plus else text)
         if compact.startswith("00") and compact[2:].isdigit():  # 00: the international prefix
             plus, compact = True, compact[2:]
+        if _EXTENSION.fullmatch(compact):  # 718-274-5501 x12: the number, not a mask
+            return self._numbers(text, plus, compact), []
         masked = _MASKED.fullmatch(compact)
         if masked is not None:
             return [], self._prefixes(masked.group(1), masked.group(2), plus)
@@ -351,6 +354,11 @@ class _Entries:
                 raise _Bad("covers a whole country: give at least the area code (+1 718*)")
             if not star and len(digits) + len(mask) > 15:
                 raise _Bad("has more digits and masks than a phone number has")
+            if not star and digits[0] == "1" and len(national) + len(mask) != 10:
+                raise _Bad(
+                    "is not a North American number with masked digits (+1 and ten digits and "
+                    "masks, as +1 718-274-XXXX, or +1 718*): fix it"
+                )
             return [digits]
         out = []
         nanp = self._nanp_prefix(digits, mask)

@@ -24,7 +24,7 @@ from importer.client import Credentials
 from importer.errors import ListError, UsageError
 from importer.pipeline import ImportOptions, run_import
 from importer.sandbox import SandboxServer
-from importer.suppression import CACHE_DIR, load_lists
+from importer.suppression import CACHE_DIR, load_lists, read_entry
 
 from .helpers import (
     SAMPLES,
@@ -557,3 +557,24 @@ def test_a_drain_with_an_unreadable_list_leaves_the_file_in_the_inbox(
     assert "line 2 '(305) 555-XX71' has masked digits followed by digits" in done.stderr
     assert leads.exists()  # left for the drain after the list is fixed
     assert not list(tmp_path.rglob("accepted.csv"))
+
+
+@pytest.mark.parametrize(
+    ("entry", "read"),
+    [("718-274-5501 x12", ([17182745501], [])), ("7182745501x12", ([17182745501], [])),
+     ("+44 20 7946 XXXX", ([], ["44207946"])), ("718274550X", ([], ["1718274550"])),
+     ("=\"7182745501\"", ([17182745501], [])), ("'718 274 5501", ([17182745501], [])),
+     ("0017182745501", ([17182745501], []))],
+)  # fmt: skip
+def test_an_entry_reads_as_its_numbers_and_prefixes(
+    entry: str, read: tuple[list[int], list[str]]
+) -> None:
+    assert read_entry(entry, None) == read
+
+
+@pytest.mark.parametrize(
+    "entry", ["+1 718 XXX XXX", "718-XXX-XXX", "*", "+1*", "718*5501", "07911 123456", "718X*"]
+)
+def test_an_entry_that_is_no_number_or_prefix_says_why(entry: str) -> None:
+    with pytest.raises(ValueError, match=r"\w+"):
+        read_entry(entry, None)
