@@ -153,7 +153,6 @@ class _Part:
 class _Tally:
     """What compiling a list file found besides numbers: bad lines, double readings."""
 
-    skip: bool
     #: The list file's name, left out of the lines named ("line 4", "file b.txt, line 4").
     root: str = ""
     bad: int = 0
@@ -479,8 +478,13 @@ def _load(path: Path, region: str | None, cache: Path, skip: bool) -> tuple[list
     except (OSError, ValueError, KeyError, TypeError):
         pass
     started = time.perf_counter()
-    tally = _Tally(skip, str(path))
-    parts = _compile(path, region, tally)
+    tally = _Tally(str(path))
+    try:
+        parts = _compile(path, region, tally)
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:  # a download cut short
+        raise ListError(
+            f"do-not-call list {path} cannot be read to its end ({exc}); download it again"
+        ) from exc
     if tally.bad and not skip:
         raise ListError(_bad_lines_message(path, tally))
     if not any(part.numbers or part.prefixes for part in parts):
@@ -529,7 +533,7 @@ def _bad_lines_message(path: Path, tally: _Tally) -> str:
     )
 
 
-Opener = Callable[[], IO[bytes]]
+_Opener = Callable[[], IO[bytes]]
 
 
 def _compile(path: Path, region: str | None, tally: _Tally) -> list[_Part]:
@@ -578,7 +582,7 @@ def _compile_zip(path: Path, region: str | None, tally: _Tally) -> list[_Part]:
 
 
 def _compile_stream(
-    name: str, suffix: str, opener: Opener, region: str | None, tally: _Tally
+    name: str, suffix: str, opener: _Opener, region: str | None, tally: _Tally
 ) -> list[_Part]:
     """A list inside a compressed file: text read as it streams, a workbook from a copy."""
     if suffix in (".zip", ".gz"):
@@ -604,7 +608,7 @@ def _encoding_of(head: bytes) -> str:
     return "utf-8"
 
 
-def _text_part(name: str, opener: Opener, region: str | None, tally: _Tally) -> _Part:
+def _text_part(name: str, opener: _Opener, region: str | None, tally: _Tally) -> _Part:
     """A text list read whole; UTF-8 that does not decode is read again as cp1252."""
     with opener() as handle:
         head = handle.read(4096)
@@ -624,7 +628,7 @@ def _text_part(name: str, opener: Opener, region: str | None, tally: _Tally) -> 
 
 
 def _read_text(
-    name: str, opener: Opener, encoding: str, region: str | None, tally: _Tally
+    name: str, opener: _Opener, encoding: str, region: str | None, tally: _Tally
 ) -> _Part:
     part = _Part(name)
     entries = _Entries(region)

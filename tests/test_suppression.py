@@ -578,3 +578,11 @@ def test_an_entry_reads_as_its_numbers_and_prefixes(
 def test_an_entry_that_is_no_number_or_prefix_says_why(entry: str) -> None:
     with pytest.raises(ValueError, match=r"\w+"):
         read_entry(entry, None)
+
+
+def test_a_compressed_list_cut_short_stops_the_run(tmp_path: Path) -> None:
+    packed = gzip.compress(b"".join(b"%010d\n" % (2125550000 + n) for n in range(5000)))
+    cut = tmp_path / "registry.txt.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ListError, match=r"cannot be read to its end.*download it again"):
+        load_lists([cut], None, tmp_path / "state")
