@@ -25,7 +25,7 @@ that the run stops before anything is sent. Only ``skip_bad_lines`` (the
   when the run has no default country or a North American one. In a run with another
   default country it is read in that country, and also as North American when it has
   that form: both numbers are never called (see :class:`ListInfo.both_readings`).
-- Masks make prefixes: X, x, N, ``*``, ``#``, ``_`` and ``•`` stand for digits, and
+- Masks make prefixes: X, x, N, n, ``*``, ``#``, ``_`` and ``•`` stand for digits, and
   trailing masked positions cover every number that begins with the digits before them
   (``718-274-XXXX``, ``(718) XXX-XXXX``, ``718*``, ``1-718-*``, ``+1 718*``). A bare
   three-digit entry (``718``) is a North American area code.
@@ -80,7 +80,7 @@ __all__ = [
 CACHE_DIR = "suppression"
 MAX_LIST_AGE_DAYS = 31
 #: Characters that stand for a hidden digit in a list entry.
-MASKS = "XxN*#_•"
+MASKS = "XxNn*#_•"
 #: Bumped when the cache's format or what is read changes, so that older caches are not read.
 _CACHE_VERSION = "2"
 _WORKBOOKS = {".xlsx", ".xlsm", ".xls", ".ods"}

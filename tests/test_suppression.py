@@ -197,7 +197,7 @@ AREA_FORMS = ["305", "305*", "1-305-*", "1305*", "+1 305*", "+1305*", "(305) XXX
               "305-###-####", "305 ___ ____", "305-\u2022\u2022\u2022-\u2022\u2022\u2022\u2022",
               "1 (305) XXX-XXXX"]  # fmt: skip
 EXCHANGE_FORMS = ["305-555-XXXX", "(305) 555-XXXX", "305555*", "+1 305 555*", "1-305-555-xxxx",
-                  "305.555.NNNN"]  # fmt: skip
+                  "305.555.NNNN", "305-555-nnnn"]  # fmt: skip
 
 
 @pytest.mark.parametrize("entry", AREA_FORMS)
