@@ -313,6 +313,8 @@ class _Entries:
         text = _uncomment(raw).strip()
         if text.startswith('="') and text.endswith('"'):  # a spreadsheet's text formula
             text = text[2:-1].strip()
+        if len(text) > 1 and text[0] == text[-1] == '"':  # a quoted cell of a one-column CSV
+            text = text[1:-1].strip()
         text = text.lstrip("'\u2019").strip()
         if not text:
             raise _Bad("holds no number")
