@@ -471,7 +471,9 @@ def _load(path: Path, region: str | None, cache: Path, skip: bool) -> tuple[list
         for at, part in enumerate(meta["parts"]):
             numbers = np.load(f"{base}.{at}.numbers.npy", mmap_mode="r")
             lines = np.load(f"{base}.{at}.lines.npy", mmap_mode="r")
-            lists.append(_List(part["name"], numbers, lines, dict(part["prefixes"])))
+            # Named as this run names the file: another spelling of its path maps here too.
+            name = f"{path}{part['name']}"
+            lists.append(_List(name, numbers, lines, dict(part["prefixes"])))
         info = ListInfo(
             path, sum(len(x.numbers) for x in lists), sum(len(x.prefixes) for x in lists),
             int(meta["skipped"]), age, 0.0, int(meta["both"]), tuple(meta["examples"]),
@@ -509,7 +511,8 @@ def _load(path: Path, region: str | None, cache: Path, skip: bool) -> tuple[list
         np.save(f"{base}.{at}.lines.npy", line_of)
         lists.append(_List(part.name, values, line_of, part.prefixes))
     meta_text = json.dumps({
-        "parts": [{"name": part.name, "prefixes": part.prefixes} for part in parts],
+        "parts": [{"name": part.name.removeprefix(str(path)), "prefixes": part.prefixes}
+                  for part in parts],
         "skipped": tally.bad, "both": tally.both, "examples": tally.examples,
     })  # fmt: skip
     partial = base.with_suffix(".meta.part")

@@ -273,7 +273,9 @@ def test_a_csv_or_workbook_list_has_its_phone_column_found(tmp_path: Path) -> No
         load_lists([no_phone], "US", tmp_path / "state")
 
 
-def test_the_compiled_cache_is_used_until_the_list_changes(tmp_path: Path) -> None:
+def test_the_compiled_cache_is_used_until_the_list_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     listed = _text_list(tmp_path / "dnc.txt", ["3055552671"])
     state = tmp_path / "state"
     (first,) = load_lists([listed], "US", state).infos
@@ -285,6 +287,11 @@ def test_the_compiled_cache_is_used_until_the_list_changes(tmp_path: Path) -> No
     changed = load_lists([listed], "US", state)
     assert changed.infos[0].compiled_seconds > 0 and changed.infos[0].numbers == 2
     assert changed.find([OTHER]) == {0: f"{listed}, line 2"}
+    # The same file named another way maps the same cache, and is named as this run names it.
+    monkeypatch.chdir(tmp_path)
+    relative = load_lists([Path("dnc.txt")], "US", state)
+    assert relative.infos[0].compiled_seconds == 0.0
+    assert relative.find([OTHER]) == {0: "dnc.txt, line 2"}
     # Another default country reads the same digits differently: another cache.
     assert load_lists([listed], "GB", state).infos[0].compiled_seconds > 0
 
