@@ -10,7 +10,7 @@ catch this tree. The CLI maps each branch to an exit code in one place
 
     ImporterError                 base; exit status CANNOT_START unless stated
     ├── UsageError                bad option values or combinations
-    │   └── ListError             a do-not-call list has lines the tool cannot read
+    │   └── ListError             a do-not-call list cannot be read whole (or is empty)
     ├── InputFileError            the spreadsheet cannot be read
     │   ├── EmptyFileError        no bytes, only blank lines, or a header and no data
     │   ├── UnsupportedFileError  not a spreadsheet (binary, unknown format)
