@@ -64,9 +64,9 @@ def _table() -> list[list[str]]:
     return rows
 
 
-def _csv(rows: list[list[str]]) -> str:
+def _csv(rows: list[list[str]], delimiter: str = ",") -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()
 
 
@@ -108,6 +108,10 @@ def files() -> dict[str, bytes]:
         "registry_flat.csv": _flat().replace("\n", "\r\n").encode("ascii"),
         "with_header.csv": _csv(_table()).encode("utf-8"),
         "with_header.xlsx": _xlsx(_table()),
+        "with_header_semicolon.csv": _csv(
+            [[cell.replace("Dario", "Darío") for cell in row] for row in _table()], ";"
+        ).encode("cp1252"),
+        "with_header.tsv": _csv(_table(), "\t").encode("utf-8"),
         "notepad_unicode.txt": b"\xff\xfe" + _plain("\r\n").encode("utf-16-le"),
         "utf16_no_bom.txt": _plain("\r\n", notes=False).encode("utf-16-le"),
         "utf8_bom_crlf.txt": b"\xef\xbb\xbf" + _plain("\r\n").encode("utf-8"),
