@@ -15,7 +15,7 @@ and pass its address as ``base_url`` (its credentials in ``WHITECLAD_CLIENT_ID``
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,8 @@ def import_file(
     max_retries: int | None = None,
     retry_backoff: float | None = None,
     insecure_http: bool = False,
+    suppress: Sequence[str | Path] | None = None,
+    suppress_skip_bad_lines: bool | None = None,
     profile: str | None = None,
     config: str | Path | None = None,
     stop_requested: Callable[[], bool] | None = None,
@@ -66,13 +68,16 @@ def import_file(
     row number as a spreadsheet shows it (1 = first); None takes the mapping's
     ``header_row``, else finds it. ``progress`` receives the progress of each stage
     (see :class:`importer.pipeline.Progress`). ``max_retries`` and ``retry_backoff``
-    are those of the command line (3 and 1 s by default). Raises ``ImportIncomplete``
+    are those of the command line (3 and 1 s by default). ``suppress`` names do-not-call
+    lists (the profile's ``suppress`` otherwise); a line of one that cannot be read raises
+    ``ListError`` unless ``suppress_skip_bad_lines``. Raises ``ImportIncomplete``
     (carrying the summary) when the API stopped the run part-way; calling again with
     the same arguments resumes it.
     """
     settings = _settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
-         "rate_limit": rate_limit, "base_url": base_url, "state_dir": state_dir},
+         "rate_limit": rate_limit, "base_url": base_url, "state_dir": state_dir,
+         "suppress": suppress, "suppress_skip_bad_lines": suppress_skip_bad_lines},
         config, profile,
     )  # fmt: skip
     options = import_options(
@@ -112,6 +117,8 @@ def drain_folder(
     base_url: str | None = None,
     state_dir: str | Path | None = None,
     insecure_http: bool = False,
+    suppress: Sequence[str | Path] | None = None,
+    suppress_skip_bad_lines: bool | None = None,
     progress: Progress | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
     stop_requested: Callable[[], bool] | None = None,
@@ -122,12 +129,14 @@ def drain_folder(
 
     ``read``, ``header_row`` and ``progress`` apply to each file's import as in
     :func:`import_file`; ``on_file`` is called with each file's outcome as soon as the
-    file is filed away; ``stop_requested`` is asked between files.
+    file is filed away; ``stop_requested`` is asked between files. ``suppress`` and
+    ``suppress_skip_bad_lines`` are those of :func:`import_file`.
     """
     settings = _settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
          "rate_limit": rate_limit, "base_url": base_url, "state_dir": state_dir,
-         "settle_seconds": settle_seconds},
+         "settle_seconds": settle_seconds, "suppress": suppress,
+         "suppress_skip_bad_lines": suppress_skip_bad_lines},
         config, profile,
     )  # fmt: skip
     options = drain_options(
@@ -149,6 +158,8 @@ def _settings(given: dict[str, Any], config: str | Path | None, profile: str | N
     for name in ("mapping", "state_dir"):
         if given.get(name) is not None:
             given[name] = str(given[name]) if name == "mapping" else Path(given[name])
+    if given.get("suppress") is not None:
+        given["suppress"] = tuple(Path(item) for item in given["suppress"]) or None
     return load_settings(given, config=None if config is None else Path(config), profile=profile)
 
 

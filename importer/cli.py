@@ -171,14 +171,23 @@ def _no_progress_option(function: Any) -> Any:
 
 
 def _suppress_option(function: Any) -> Any:
+    function = click.option(
+        "--suppress-skip-bad-lines",
+        is_flag=True,
+        help="Go on past lines of a do-not-call list that cannot be read: they are left out "
+        "and counted (summary, report.xlsx). Without it such a line stops the run before "
+        "anything is sent [default: the profile's suppress_skip_bad_lines].",
+    )(function)
     return click.option(
         "--suppress",
         multiple=True,
         metavar="FILE",
         type=click.Path(dir_okay=False, path_type=Path),
         help="Do-not-call list (repeatable): a text file of numbers, one a line (the registry's "
-        "download), or a CSV or workbook with a phone column; whole area codes as 305XXXXXXX "
-        "or 305*. A row whose phone is listed is never sent [default: the profile's suppress].",
+        "download, also as area code,number), or a CSV or workbook with phone columns, or a "
+        ".gz or .zip of them; prefixes as 718*, 718-XXX-XXXX or 718-274-XXXX. A row whose "
+        "phone is listed is never sent; a line that cannot be read stops the run [default: "
+        "the profile's suppress].",
     )(function)
 
 
@@ -418,6 +427,7 @@ def import_command(
     reject_phone_types: tuple[str, ...],
     no_infer_timezone: bool,
     suppress: tuple[Path, ...],
+    suppress_skip_bad_lines: bool,
     encoding: str | None,
     delimiter: str | None,
     sheet: str | None,
@@ -461,7 +471,8 @@ def import_command(
          "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
          "reject_phone_types": frozenset(reject_phone_types) or None,
          "infer_time_zone": False if no_infer_timezone else None,
-         "suppress": suppress or None},
+         "suppress": suppress or None,
+         "suppress_skip_bad_lines": True if suppress_skip_bad_lines else None},
         config=config_path, profile=profile,
     )  # fmt: skip
     read = ReadOptions(
@@ -728,6 +739,7 @@ def drain_command(
     reject_phone_types: tuple[str, ...],
     no_infer_timezone: bool,
     suppress: tuple[Path, ...],
+    suppress_skip_bad_lines: bool,
     batch_size: int | None,
     rate_limit: int | None,
     header_row: int | None,
@@ -766,7 +778,8 @@ def drain_command(
          "settle_seconds": settle_seconds, "notify_url": notify_url,
          "reject_phone_types": frozenset(reject_phone_types) or None,
          "infer_time_zone": False if no_infer_timezone else None,
-         "suppress": suppress or None},
+         "suppress": suppress or None,
+         "suppress_skip_bad_lines": True if suppress_skip_bad_lines else None},
         config=config_path, profile=profile,
     )  # fmt: skip
     options = drain_options(

@@ -89,6 +89,7 @@ SETTINGS = (
     Setting("reject_phone_types", frozenset, frozenset()),
     Setting("infer_time_zone", bool, True),
     Setting("suppress", tuple),
+    Setting("suppress_skip_bad_lines", bool, False),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: Settings that the command line never sets.

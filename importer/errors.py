@@ -10,6 +10,7 @@ catch this tree. The CLI maps each branch to an exit code in one place
 
     ImporterError                 base; exit status CANNOT_START unless stated
     ├── UsageError                bad option values or combinations
+    │   └── ListError             a do-not-call list cannot be read whole (or is empty)
     ├── InputFileError            the spreadsheet cannot be read
     │   ├── EmptyFileError        no bytes, only blank lines, or a header and no data
     │   ├── UnsupportedFileError  not a spreadsheet (binary, unknown format)
@@ -63,6 +64,7 @@ __all__ = [
     "ImporterError",
     "InputFileError",
     "LedgerError",
+    "ListError",
     "LockedError",
     "MappingColumnError",
     "MappingError",
@@ -97,6 +99,10 @@ class ImporterError(Exception):
 
 class UsageError(ImporterError):
     """An option has a value the tool cannot use."""
+
+
+class ListError(UsageError):
+    """A do-not-call list cannot be read whole: the run stops before anything is sent."""
 
 
 class InputFileError(ImporterError):

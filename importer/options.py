@@ -180,4 +180,5 @@ def import_options(
         reject_phone_types=settings["reject_phone_types"] or frozenset(),
         infer_time_zone=settings["infer_time_zone"] is not False,
         suppress=tuple(settings["suppress"] or ()),
+        suppress_skip_bad_lines=bool(settings["suppress_skip_bad_lines"]),
     )

@@ -123,6 +123,9 @@ class ImportOptions:
     #: Do-not-call lists (see :mod:`importer.suppression`): a row whose phone is on one
     #: is never sent, and is reported in suppressed.csv.
     suppress: tuple[Path, ...] = ()
+    #: Go on past lines of a list that cannot be read, leaving them out and counting them;
+    #: without it such a line stops the run before anything is sent.
+    suppress_skip_bad_lines: bool = False
 
 
 class Progress(Protocol):
@@ -181,6 +184,9 @@ class Summary:
     #: Leads (valid rows, not duplicates) by where their time zone comes from: the file,
     #: their postal code, their phone number, or none.
     time_zone_sources: dict[str, int] = field(default_factory=dict)
+    #: The do-not-call lists: numbers, prefixes and lines left out of each, and in all
+    #: (``lines_skipped``); empty without lists.
+    suppression: dict[str, Any] = field(default_factory=dict)
     stopped_by: str | None = None
     #: The ledger's run id, for 'whiteclad-import runs show ID'.
     run_id: int | None = None
@@ -706,7 +712,10 @@ class _Run:
         self.notices: list[str] = []
         self.duplicates = InFileDuplicates()
         self.suppression = load_lists(
-            options.suppress, self.region, options.state_dir or default_state_dir()
+            options.suppress,
+            self.region,
+            options.state_dir or default_state_dir(),
+            skip_bad_lines=options.suppress_skip_bad_lines,
         )
         for text in self.suppression.notices():
             self.notice(text)
@@ -842,6 +851,7 @@ def _summary(run: _Run, writer: ReportWriter, sender: BatchSender | None) -> Sum
         rejection_reasons=dict(sorted(run.reasons.items(), key=lambda item: (-item[1], item[0]))),
         time_zone_sources={key: run.zone_sources[key] for key in ZONE_SOURCES},
         suppressed_codes=dict(sorted(run.suppressed_codes.items())),
+        suppression=run.suppression.summary(),
         out_dir=str(writer.out_dir),
         reports={**writer.written(), "summary": str(writer.out_dir / "summary.json")},
         started_at=run.started.isoformat(timespec="seconds"),

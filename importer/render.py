@@ -36,6 +36,12 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
         lines.append(f"  warnings    {summary.warnings:>9}  (see the warnings column)")
     if summary.blank_rows:
         lines.append(f"  blank rows skipped: {summary.blank_rows}")
+    skipped = summary.suppression.get("lines_skipped", 0)
+    if skipped:
+        lines.append(
+            f"Do-not-call lists: {skipped} line(s) could not be read and were left out "
+            "(--suppress-skip-bad-lines): numbers on them were not checked"
+        )
     zones = summary.time_zone_sources
     if any(zones.values()):
         lines.append(

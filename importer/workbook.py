@@ -359,6 +359,15 @@ def _summary_sheet(book: Any, sheet: Any, styles: _Styles, summary: Mapping[str,
             row, 0, f"The Accepted sheet shows the first {ACCEPTED_SHEET_ROWS:,} accepted rows; "
             f"accepted.csv has all {accepted:,}.",
         )  # fmt: skip
+    skipped = int((summary.get("suppression") or {}).get("lines_skipped", 0))
+    if skipped:
+        row += 1
+        sheet.write_string(row, 0, "Do-not-call lines skipped", styles.bold)
+        sheet.write_number(row, 1, skipped, styles.number)
+        sheet.write_string(
+            row, 2, "lines of the do-not-call lists that could not be read: numbers on them "
+            "were not checked (--suppress-skip-bad-lines)",
+        )  # fmt: skip
     row += 2
     zones = summary.get("time_zone_sources") or {}
     if zones:

@@ -150,3 +150,22 @@ def test_a_profiles_do_not_call_list_is_used_by_the_page_and_its_rows_counted(
     assert 'data-testid="count-suppressed">2</span> on a do-not-call list' in page
     tab = session.get(f"{web.url}/imports/{import_id}/results?outcome=suppressed", timeout=10)
     assert "line 2" in tab.text
+
+
+def test_the_page_counts_the_lines_of_a_list_left_out(
+    web: Web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = tmp_path / "dnc.txt"
+    listed.write_text("+1 415 555 0123\n2.12432E+09\n", encoding="utf-8")
+    settings = web.state.config.settings
+    given = {"suppress": (listed,), "suppress_skip_bad_lines": True}
+    monkeypatch.setattr(web.state.config, "settings",
+                        lambda asked: settings({**asked, **given}))  # fmt: skip
+    session = web.client()
+    import_id = _start(web, session, "facebook_lead_ads.csv")
+    _map(web, session, import_id, mapping="facebook")
+    run = _send(web, session, import_id, "dry_run")
+    assert json.loads((run / "summary.json").read_text())["suppression"]["lines_skipped"] == 1
+    page = session.get(f"{web.url}/imports/{import_id}/results", timeout=10).text
+    assert 'data-testid="count-dnc-lines-skipped">1</span> do-not-call list line not read' in page
+    assert "line 2 &#39;2.12432E+09&#39; lost digits" in page
