@@ -498,6 +498,42 @@ def test_a_shared_number_is_not_a_duplicate_person(
     assert read_summary(out)["warnings"] == 7 + 2
 
 
+SAME_PEOPLE_ROWS = (
+    "Phone,Mobile,First,Last,Email\n"
+    "+1 415 555 0100,+1 212 555 0111,Ann M.,Lee,ann@example.com\n"  # 2
+    "+1 415 555 0100,+1 212 555 0122,Ann,Lee,ann@example.com\n"  # 3: Ann again
+    "+1 415 555 0100,+1 212 555 0133,Bob,Lee,bob@example.com\n"  # 4: another person
+    "+1 415 555 0100,+1 212 555 0144,Robert,Lee,BOB@example.com\n"  # 5: Bob again
+    "+1 312 555 0100,+1 212 555 0155,Robert,Lee,rob@example.com\n"  # 6
+    "+1 312 555 0100,+1 212 555 0166,Bob,Lee,rob@example.com\n"  # 7: Robert again
+    "+1 312 555 0100,+1 212 555 0177,Ann Marie,Lee,\n"  # 8: Ann, no e-mail: another person
+)
+
+
+@pytest.mark.parametrize("chunk_rows", [20_000, 1])
+def test_the_same_person_on_the_same_number_is_not_sent_again(
+    tmp_path: Path, chunk_rows: int
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text(SAME_PEOPLE_ROWS, encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields:\n  phone: {columns: [Phone, Mobile]}\n  firstName: First\n  lastName: Last\n"
+        "  email: Email\n"
+    )
+    summary = run_import(ImportOptions(path=source, mapping=mapping, region="US",
+                                       out_dir=tmp_path / "out",
+                                       read=ReadOptions(chunk_rows=chunk_rows)))  # fmt: skip
+    assert summary.balanced
+    out = tmp_path / "out"
+    accepted = {row["source_row"]: row["phone_e164"] for row in read_report(out / "accepted.csv")}
+    assert accepted == {"2": "+14155550100", "4": "+12125550133", "6": "+13125550100",
+                        "8": "+12125550177"}  # fmt: skip
+    duplicates = {row["source_row"]: row["duplicate_of"] for row in read_report(
+        out / "duplicates.csv")}  # fmt: skip
+    assert duplicates == {"3": "row 2", "5": "row 4", "7": "row 6"}
+
+
 def test_a_shared_number_sends_each_person_their_own_number(
     tmp_path: Path, sandbox: SandboxServer
 ) -> None:
