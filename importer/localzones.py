@@ -78,8 +78,9 @@ where the tool knows its clock:
   zones under it, the zones of the ZIPs whose zipcodes data lists it, and the zones of
   the ZIPs of the places phonenumbers' geocoder gives its exchanges. An area code the ZIP
   data does not list (a new overlay) and whose exchanges the geocoder does not place
-  takes its state's clocks (the state named by the geocoder). 66 of the 359 US area
-  codes the data knows span clocks by this test.
+  takes the clocks of the place the geocoder names for the whole of it ("Palm Beach,
+  FL"), else of its state. 65 of the 359 US area codes the data knows span clocks by
+  this test.
 - In an area code that spans clocks, an exchange's zone from phonenumbers stands only
   when the geocoder names the exchange's place ("Pensacola, FL") and every ZIP of that
   place (its city or an accepted city name, in that state) keeps the same clock: two
@@ -486,10 +487,18 @@ def _area_spans(area: str) -> str:
     }
     zones |= listed | placed
     if not listed and not placed and region == "US":
-        # An area code the ZIP data does not know yet (a new overlay): its state decides.
-        state = _state_names().get(_area_name(area))
+        # An area code the ZIP data does not know yet (a new overlay): the place the
+        # geocoder names for the whole of it ("Palm Beach, FL") decides, else its state.
+        name = _area_name(area)
+        match = _PLACE.fullmatch(name)
+        where = zips.place_zones.get((_place_key(match[1]), match[2])) if match else None
+        if where:
+            spans = _spans(zones | where)
+            return f"spans {spans}" if spans else ""
+        state = match[2] if match else _state_names().get(name)
         if state is None:
-            return "is in places the data does not name"
+            # Nothing places it: no zone either way, but only a zone given is explained.
+            return "is in places the data does not name" if zones else ""
         spans = _spans(zones | zips.state_zones.get(state, frozenset()))
         return f"is not in the ZIP data, and its state {state} spans {spans}" if spans else ""
     spans = _spans(zones)

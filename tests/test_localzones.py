@@ -567,3 +567,16 @@ def test_importing_the_module_loads_no_data() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out) == []
+
+
+@pytest.mark.parametrize(
+    "e164", ["+18005550199", "+18765550123", "+12125550123", "+79161234567", "+5511987654321"]
+)
+def test_only_an_area_code_that_spans_clocks_is_given_as_a_reason(e164: str) -> None:
+    assert why_no_phone_zone(e164) == ""  # toll-free, Jamaica, one clock, other countries
+
+
+def test_a_new_area_code_named_by_its_place_takes_that_place_s_clock() -> None:
+    # 728 is new to the ZIP data; the geocoder names it "Palm Beach, FL", on Eastern time.
+    assert localzones._area_name("728") == "Palm Beach, FL"
+    assert zone_for_phone("+17282001234") == "America/New_York"
