@@ -70,9 +70,9 @@ the answer is not checked. The data is imported on the first call (2.5 ms, 0.5 M
 
 That data is wrong for some North American exchanges (Tallahassee's 850-431 and
 Terre Haute's 812-478 on Central time, Saskatchewan's 474 on Manitoba's clock), and no
-package ships exchanges with their zones (the ones that name area codes copy
-phonenumbers' data, or stop at the state). So a North American number gets a zone only
-where the tool knows its clock:
+package ships exchanges with their zones (tz-trout and tala-locale read phonenumbers'
+data, py-area-code-nanp stops at the state, nanpa-lookup has carriers but no zones). So
+a North American number gets a zone only where the tool knows its clock:
 
 - An area code keeps one clock when none of these sources puts it on two: phonenumbers'
   zones under it, the zones of the ZIPs whose zipcodes data lists it, and the zones of
@@ -92,7 +92,7 @@ where the tool knows its clock:
   and a new area code the facts do not place gives none: 16 of 56.
 
 The first North American number costs the ZIP table's second, and a pass over the
-geocoder's data (50 ms); then each exchange is worked out once.
+geocoder's data (about 0.4 s); then each exchange is worked out once.
 
 A list of zones gives a zone only when all of them keep the same UTC offset at every
 moment of the coming year: each zone's offset at the first call and every change over
