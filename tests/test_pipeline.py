@@ -386,7 +386,8 @@ def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
         "+12125557003,Allston,2134,\n"
         "+18502227004,Moved to Pensacola,32501-1234,\n"
         "+14155557005,Own zone,94107,Asia/Calcutta\n"
-        "+79161237006,Moscow mobile,,\n",
+        "+79161237006,Moscow mobile,,\n"
+        "+18504317008,Tallahassee 431,,\n",  # Eastern: phonenumbers' data says Central
         encoding="utf-8",
     )
     mapping = tmp_path / "m.yaml"
@@ -400,15 +401,15 @@ def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
         credentials=Credentials(sandbox.config.client_id, sandbox.config.client_secret),
     )  # fmt: skip
     summary = run_import(options)
-    assert summary.accepted == 6
-    assert summary.time_zone_sources == {"file": 1, "postal_code": 2, "phone": 2, "none": 1}
+    assert summary.accepted == 7
+    assert summary.time_zone_sources == {"file": 1, "postal_code": 2, "phone": 2, "none": 2}
     root = sandbox.base_url.split("/api/")[0]
     answer = requests.get(f"{root}/_sandbox/leads", params={"campaignId": SPRING}, timeout=5)
     body = answer.json()
     leads = body.get("data", body)
     leads = leads.get("leads", leads) if isinstance(leads, dict) else leads
     ours = {"+18504327001", "+18502227002", "+12125557003", "+18502227004", "+14155557005",
-            "+79161237006"}  # fmt: skip
+            "+79161237006", "+18504317008"}  # fmt: skip
     # The sandbox keeps every field of each lead as it was sent.
     stored = {lead["phone"]: lead["lead"] for lead in leads if lead["phone"] in ours}
     assert {phone: lead.get("timeZone") for phone, lead in stored.items()} == {
@@ -418,6 +419,7 @@ def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
         "+18502227004": "America/Chicago",
         "+14155557005": "Asia/Kolkata",
         "+79161237006": None,
+        "+18504317008": None,  # never a guessed zone
     }
     assert stored["+18502227004"]["customFields"]["phone_time_zone"] == "America/New_York"
     report = {row["name"]: row for row in read_report(tmp_path / "out" / "accepted.csv")}
@@ -425,6 +427,9 @@ def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
     assert "time_zone_conflict" not in report["Moved to Pensacola"]["warnings"]  # sentences
     assert "America/New_York" in report["Moved to Pensacola"]["warnings"]
     assert report["Moscow mobile"]["time_zone"] == "" == report["Moscow mobile"]["time_zone_source"]
+    unknown = report["Tallahassee 431"]
+    assert unknown["time_zone"] == "" == unknown["time_zone_source"]
+    assert "area code 850 spans Central time and Eastern time" in unknown["warnings"]
     # A run resumed from the ledger reports the same zones and sends nothing again.
     again = run_import(replace(options, out_dir=tmp_path / "again"))
     assert again.batches == 0
