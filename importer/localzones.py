@@ -58,7 +58,7 @@ zones and the Northwest Territories). A code is Canadian when the country is ``C
 is not given and the code has the Canadian shape, which no ZIP shares.
 
 Phones: phonenumbers' time zone data (libphonenumber's, Apache-2.0) lists zones for
-prefixes of E.164 numbers, down to the exchange in North America (+1 850-432 is
+prefixes of E.164 numbers, down to the exchange in North America (+1 850-444 is
 Pensacola, Central time; +1 850-222 is Tallahassee, Eastern). As phonenumbers'
 ``time_zones_for_number`` does, a fixed line (and a mobile in Argentina, Brazil, China,
 Indonesia and Mexico, where mobiles have area codes) takes its longest prefix's zones,
@@ -67,6 +67,32 @@ unknown zone is None. The number's type, :func:`~importer.normalize.phone_type`,
 looked up only when those two give different answers; a number is taken to be valid, as
 :func:`~importer.normalize.normalize_phone` leaves it, so one whose type would not change
 the answer is not checked. The data is imported on the first call (2.5 ms, 0.5 MB).
+
+That data is wrong for some North American exchanges (Tallahassee's 850-431 and
+Terre Haute's 812-478 on Central time, Saskatchewan's 474 on Manitoba's clock), and no
+package ships exchanges with their zones (tz-trout and tala-locale read phonenumbers'
+data, py-area-code-nanp stops at the state, nanpa-lookup has carriers but no zones). So
+a North American number gets a zone only where the tool knows its clock:
+
+- An area code keeps one clock when none of these sources puts it on two: phonenumbers'
+  zones under it, the zones of the ZIPs whose zipcodes data lists it, and the zones of
+  the ZIPs of the places phonenumbers' geocoder gives its exchanges. An area code the ZIP
+  data does not list (a new overlay) and whose exchanges the geocoder does not place
+  takes the clocks of the place the geocoder names for the whole of it ("Palm Beach,
+  FL"), else of its state. 65 of the 359 US area codes the data knows span clocks by
+  this test.
+- In an area code that spans clocks, an exchange's zone from phonenumbers stands only
+  when the geocoder names the exchange's place ("Pensacola, FL") and every ZIP of that
+  place (its city or an accepted city name, in that state) keeps the same clock: two
+  sources that agree. Else no zone, and :func:`why_no_phone_zone` says why.
+- Canada has no such data: an area code gets a zone only when the provinces' facts above
+  put the whole of it on one clock (and phonenumbers agrees): Manitoba, Alberta, New
+  Brunswick, Nova Scotia and Prince Edward Island, Quebec but its east (418, 581, 367),
+  Ontario but its north-west (807), and British Columbia's 604. The rest spans clocks,
+  and a new area code the facts do not place gives none: 16 of 56.
+
+The first North American number costs the ZIP table's second, and a pass over the
+geocoder's data (about 0.4 s); then each exchange is worked out once.
 
 A list of zones gives a zone only when all of them keep the same UTC offset at every
 moment of the coming year: each zone's offset at the first call and every change over
@@ -81,6 +107,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -94,6 +121,7 @@ from .timezones import normalize_timezone
 
 __all__ = [
     "same_clock",
+    "why_no_phone_zone",
     "zone_for_phone",
     "zone_for_postal_code",
 ]
@@ -159,26 +187,12 @@ def zone_for_phone(e164: str, kind: str = "") -> str | None:
 
     ``kind`` is the number's type (:func:`importer.normalize.phone_type`) when known.
     """
-    digits = e164[1:]
-    if e164[:1] != "+" or not (3 <= len(digits) <= 15 and digits.isascii() and digits.isdigit()):
-        return None
-    code = _calling_code(digits)
-    if not code:
-        return None
-    data, longest = _phone_prefixes()
-    for end in range(min(len(digits), longest.get(code, 0)), len(code) - 1, -1):
-        prefix = digits[:end]
-        if prefix in data:
-            break
-    else:
-        return None  # a code without zones, such as +800
-    geographic, national = _prefix_zones(prefix, code)
-    if geographic == national:
-        return geographic
-    kind = kind or phone_type(e164)
-    if kind in _geographic_types(code):
-        return geographic
-    return None if kind == "unknown" else national
+    return _phone_zone(e164, kind)[0]
+
+
+def why_no_phone_zone(e164: str, kind: str = "") -> str:
+    """Why a North American number gives no zone when its area code spans clocks, else ""."""
+    return _phone_zone(e164, kind)[1]
 
 
 def same_clock(first: str, second: str) -> bool:
@@ -207,12 +221,39 @@ def _canadian_zone(code: str) -> str | None:
 @cache
 def _zip_table() -> tuple[dict[str, str], dict[str, str]]:
     """ZIP to zone, and a territory's ZIPs to the territory, from the zipcodes package."""
+    data = _zip_data()
+    return data.zones, data.territories
+
+
+@dataclass(frozen=True)
+class _ZipData:
+    """What one pass over the zipcodes package's ZIPs keeps."""
+
+    #: ZIP to zone, where the ZIP's county keeps one clock.
+    zones: dict[str, str]
+    #: A territory's ZIPs to the territory.
+    territories: dict[str, str]
+    #: An area code to the zones of the ZIPs that list it.
+    area_zones: dict[str, frozenset[str]]
+    #: A place (:func:`_place_key` of its city or an accepted city name, and its state) to
+    #: the zones of its ZIPs.
+    place_zones: dict[tuple[str, str], frozenset[str]]
+    #: A state to the zones of its ZIPs.
+    state_zones: dict[str, frozenset[str]]
+
+
+@cache
+def _zip_data() -> _ZipData:
+    """One pass over the zipcodes package: ZIPs, area codes and places with their zones."""
     import zipcodes
 
     # zipcodes' Python functions carry no annotations; this is what similar_to returns.
     similar_to: Callable[[str], list[dict[str, Any]]] = zipcodes.similar_to
     rows: list[tuple[str, str, str, tuple[str, str]]] = []
     clocks: dict[tuple[str, str], set[_Clock]] = {}
+    area_zones: dict[str, set[str]] = {}
+    place_zones: dict[tuple[str, str], set[str]] = {}
+    state_zones: dict[str, set[str]] = {}
     for digit in "0123456789":
         for row in similar_to(digit):
             state = row["state"]
@@ -222,6 +263,12 @@ def _zip_table() -> tuple[dict[str, str], dict[str, str]]:
             county = (state, row["county"] or row["zip_code"])
             rows.append((row["zip_code"], zone, state, county))
             clocks.setdefault(county, set()).add(_clock(zone))
+            state_zones.setdefault(state, set()).add(zone)
+            for area in row["area_codes"] or ():
+                area_zones.setdefault(area, set()).add(zone)
+            for city in (row["city"], *(row["acceptable_cities"] or ())):
+                if city:
+                    place_zones.setdefault((_place_key(city), state), set()).add(zone)
     zones: dict[str, str] = {}
     territories: dict[str, str] = {}
     for zip5, zone, state, county in rows:
@@ -229,12 +276,60 @@ def _zip_table() -> tuple[dict[str, str], dict[str, str]]:
             zones[zip5] = zone
             if state in _TERRITORIES:
                 territories[zip5] = state
-    return zones, territories
+    return _ZipData(
+        zones, territories,
+        {area: frozenset(found) for area, found in area_zones.items()},
+        {place: frozenset(found) for place, found in place_zones.items()},
+        {state: frozenset(found) for state, found in state_zones.items()},
+    )  # fmt: skip
+
+
+# Words that place names shorten (phonenumbers' "Fort Walton Bch", "Port St. Joe"),
+# written out so that both sources' names of a place meet.
+_PLACE_WORDS = {
+    "BCH": "BEACH", "CTR": "CENTER", "CRK": "CREEK", "FT": "FORT", "HTS": "HEIGHTS",
+    "JCT": "JUNCTION", "LK": "LAKE", "MT": "MOUNT", "MTN": "MOUNTAIN", "PT": "POINT",
+    "SPG": "SPRINGS", "SPGS": "SPRINGS", "SPRGS": "SPRINGS", "ST": "SAINT", "STE": "SAINTE",
+    "VLG": "VILLAGE", "N": "NORTH", "S": "SOUTH", "E": "EAST", "W": "WEST",
+}  # fmt: skip
+_WORD = re.compile(r"[A-Z0-9]+")
+
+
+def _place_key(name: str) -> str:
+    """A place name with case, punctuation and the usual short words set aside."""
+    return " ".join(_PLACE_WORDS.get(word, word) for word in _WORD.findall(name.upper()))
 
 
 # --- phones -------------------------------------------------------------------------
 
 _CALLING_CODES: dict[str, str] = {}
+
+
+def _phone_zone(e164: str, kind: str) -> tuple[str | None, str]:
+    """A number's zone or None, and why not when it is in an area code that spans clocks."""
+    digits = e164[1:]
+    if e164[:1] != "+" or not (3 <= len(digits) <= 15 and digits.isascii() and digits.isdigit()):
+        return None, ""
+    code = _calling_code(digits)
+    if not code:
+        return None, ""
+    data, longest = _phone_prefixes()
+    for end in range(min(len(digits), longest.get(code, 0)), len(code) - 1, -1):
+        prefix = digits[:end]
+        if prefix in data:
+            break
+    else:
+        return None, ""  # a code without zones, such as +800
+    geographic, national = _prefix_zones(prefix, code)
+    why = ""
+    if code == "1" and len(digits) == 11:
+        geographic, why = _exchange_zone(digits[:7], geographic)
+    if geographic == national:
+        return geographic, why
+    kind = kind or phone_type(e164)
+    if kind in _geographic_types(code):
+        return geographic, why
+    return None if kind == "unknown" else national, ""
 
 
 def _calling_code(digits: str) -> str:
@@ -309,6 +404,202 @@ def _agreed_zone(zones: tuple[str, ...], code: str) -> str | None:
     if len(own) == 1 and _clock(own[0]) == clock:
         return own[0]
     return found[0]
+
+
+# --- North American area codes -----------------------------------------------------
+
+# Canada's area codes known to lie in one zone, by the provinces' facts (no package ships
+# Canada's exchanges with their zones): the whole province, or the part of Quebec and
+# Ontario the code serves, keeps one clock. Alberta's codes take in Lloydminster, which
+# keeps Alberta's time on both sides of the border.
+_CANADA_ONE_ZONE = {
+    "America/Winnipeg": "204 431 584",  # Manitoba
+    "America/Edmonton": "368 403 587 780 825",  # Alberta
+    "America/Moncton": "428 506",  # New Brunswick
+    "America/Halifax": "782 902",  # Nova Scotia and Prince Edward Island
+    # Quebec but its east (418, 581, 367), Ontario but its north-west (807)
+    "America/Toronto": "263 354 438 450 468 514 579 819 873 "
+    "226 249 289 343 365 382 416 437 519 548 613 647 683 705 742 753 905 942",
+    "America/Vancouver": "604",  # the Lower Mainland
+}
+_CANADA_ZONES = {area: zone for zone, areas in _CANADA_ONE_ZONE.items() for area in areas.split()}
+# Canada's area codes that take in places on another clock, and the places.
+_CANADA_SPANS = {
+    "Labrador's Atlantic time and Newfoundland time": "709 879",
+    "Eastern time and the Lower North Shore's and Magdalen Islands' Atlantic time":
+        "367 418 581",
+    "Eastern time and north-western Ontario's Central time": "807",
+    "Saskatchewan's time, Lloydminster's Alberta time and Creighton's Central time":
+        "306 474 639",
+    "Pacific time and the Kootenays' and Peace River country's Mountain time":
+        "236 250 257 672 778",
+    "the territories' Pacific, Mountain, Central and Eastern times": "867",
+}  # fmt: skip
+_CANADA_AREA_SPANS = {area: why for why, areas in _CANADA_SPANS.items() for area in areas.split()}
+_PLACE = re.compile(r"(.+), ([A-Z]{2})")
+
+
+@cache
+def _exchange_zone(head: str, zone: str | None) -> tuple[str | None, str]:
+    """A North American exchange's zone (``head``: 1, area code, exchange), and why not.
+
+    ``zone`` is the zone phonenumbers' prefix data gives, if any. It stands when the area code
+    keeps one clock; in an area code that spans clocks, only when the place phonenumbers'
+    geocoder names for the exchange is a place of the zipcodes data all of whose ZIPs
+    keep that clock: two sources that agree. Canada has no such data: no exchange of an
+    area code that spans clocks is known there.
+    """
+    area, exchange = head[1:4], head[4:7]
+    spans = _area_spans(area)
+    if not spans:
+        return zone, ""
+    why = f"area code {area} {spans}; the zone of its exchange {area}-{exchange} is not known"
+    if zone is None or _area_region(area) == "CA":
+        return None, why
+    place = _exchange_place(head)
+    zones = _zip_data().place_zones.get(place) if place is not None else None
+    if not zones or any(not same_clock(found, zone) for found in zones):
+        return None, why
+    return zone, ""
+
+
+@cache
+def _area_spans(area: str) -> str:
+    """Why an area code is not known to keep one clock ("spans Central time and Eastern
+    time"), or "" when it is known to."""
+    region = _area_region(area)
+    data = _phone_prefixes()[0]
+    zones = {
+        name
+        for prefix in _area_prefixes().get(area, ())
+        for zone in data[prefix]
+        if (name := _canonical(zone)) is not None
+    }
+    if region == "CA":
+        own = _CANADA_ZONES.get(area)
+        if own is not None and all(same_clock(own, zone) for zone in zones):
+            return ""
+        return "spans " + _CANADA_AREA_SPANS.get(area, "places that may keep different clocks")
+    zips = _zip_data()
+    listed = zips.area_zones.get(area, frozenset())
+    placed = {
+        zone for place in _area_places().get(area, ()) for zone in zips.place_zones.get(place, ())
+    }
+    zones |= listed | placed
+    if not listed and not placed and region == "US":
+        # An area code the ZIP data does not know yet (a new overlay): the place the
+        # geocoder names for the whole of it ("Palm Beach, FL") decides, else its state.
+        name = _area_name(area)
+        match = _PLACE.fullmatch(name)
+        where = zips.place_zones.get((_place_key(match[1]), match[2])) if match else None
+        if where:
+            spans = _spans(zones | where)
+            return f"spans {spans}" if spans else ""
+        state = match[2] if match else _state_names().get(name)
+        if state is None:
+            # Nothing places it: no zone either way, but only a zone given is explained.
+            return "is in places the data does not name" if zones else ""
+        spans = _spans(zones | zips.state_zones.get(state, frozenset()))
+        return f"is not in the ZIP data, and its state {state} spans {spans}" if spans else ""
+    spans = _spans(zones)
+    return f"spans {spans}" if spans else ""
+
+
+def _spans(zones: set[str] | frozenset[str]) -> str:
+    """The clocks of some zones in words, when there are several; else ""."""
+    clocks = sorted({_clock_name(zone) for zone in zones})
+    return ", ".join(clocks[:-1]) + " and " + clocks[-1] if len(clocks) > 1 else ""
+
+
+# The words for North America's clocks, by a zone that keeps each.
+_CLOCK_NAMES = {
+    "America/St_Johns": "Newfoundland time",
+    "America/Halifax": "Atlantic time",
+    "America/New_York": "Eastern time",
+    "America/Chicago": "Central time",
+    "America/Regina": "Central Standard Time all year",
+    "America/Denver": "Mountain time",
+    "America/Phoenix": "Mountain Standard Time all year",
+    "America/Los_Angeles": "Pacific time",
+    "America/Anchorage": "Alaska time",
+    "America/Adak": "Hawaii-Aleutian time",
+    "Pacific/Honolulu": "Hawaii time",
+}
+
+
+@cache
+def _clock_name(zone: str) -> str:
+    """A zone's clock in words ("Central time"), else the zone's name."""
+    return next((words for name, words in _CLOCK_NAMES.items() if same_clock(name, zone)), zone)
+
+
+@cache
+def _area_region(area: str) -> str | None:
+    """The country (region code) of a North American area code, from phonenumbers."""
+    for exchange in ("234", "555", "200", "456", "789", "321", "987", "654"):
+        number = phonenumbers.parse(f"+1{area}{exchange}0123")
+        region = phonenumbers.region_code_for_number(number)
+        if region is not None:
+            return region
+    return None
+
+
+@cache
+def _area_prefixes() -> dict[str, tuple[str, ...]]:
+    """phonenumbers' zone data prefixes under each North American area code."""
+    found: dict[str, list[str]] = {}
+    for prefix in _phone_prefixes()[0]:
+        if prefix[:1] == "1" and len(prefix) >= 4:
+            found.setdefault(prefix[1:4], []).append(prefix)
+    return {area: tuple(prefixes) for area, prefixes in found.items()}
+
+
+def _geocodes() -> dict[str, dict[str, str]]:
+    from phonenumbers.geodata import GEOCODE_DATA
+
+    # The geocoder's data is a module-level dict of prefix to {language: place}.
+    data: dict[str, dict[str, str]] = GEOCODE_DATA
+    return data
+
+
+def _exchange_place(head: str) -> tuple[str, str] | None:
+    """The place (name key, state) phonenumbers' geocoder gives an exchange, if it names one."""
+    data = _geocodes()
+    for end in range(len(head), 4, -1):
+        place = data.get(head[:end])
+        if place is not None:
+            match = _PLACE.fullmatch(place.get("en", ""))
+            return (_place_key(match[1]), match[2]) if match else None
+    return None
+
+
+@cache
+def _area_places() -> dict[str, frozenset[tuple[str, str]]]:
+    """The places phonenumbers' geocoder gives the exchanges of each area code."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for prefix in _geocodes():
+        if prefix[:1] == "1" and len(prefix) > 4:
+            place = _exchange_place(prefix)
+            if place is not None:
+                found.setdefault(prefix[1:4], set()).add(place)
+    return {area: frozenset(places) for area, places in found.items()}
+
+
+def _area_name(area: str) -> str:
+    """What phonenumbers' geocoder calls an area code as a whole (a state's name)."""
+    return _geocodes().get("1" + area, {}).get("en", "")
+
+
+@cache
+def _state_names() -> dict[str, str]:
+    """A state's name to its code, learned from area codes and their exchanges' places."""
+    votes: dict[str, dict[str, int]] = {}
+    for area, places in _area_places().items():
+        name = _area_name(area)
+        for _, state in places:
+            counts = votes.setdefault(name, {})
+            counts[state] = counts.get(state, 0) + 1
+    return {name: max(counts, key=lambda state: counts[state]) for name, counts in votes.items()}
 
 
 # --- zones --------------------------------------------------------------------------

@@ -117,7 +117,8 @@ _REGION_OFFERS = 3
 _REGION_OFFERS_ROWS = 20_000
 #: Phone readings kept for the fixes (about 200 bytes each).
 _MAX_READINGS = 500_000
-_SCHEMA_VERSION = 3
+#: 4: the ``person`` column holds :func:`importer.dedupe.person_key`'s 63-bit people.
+_SCHEMA_VERSION = 4
 #: Rows checked at once from which worker processes pay off (about what
 #: PARALLEL_MIN_BYTES of a typical file holds).
 _PARALLEL_ROWS = 40_000

@@ -43,7 +43,7 @@ from pandera.errors import SchemaErrors
 from .countries import normalize_region
 from .dedupe import person_key
 from .issues import Issue, Severity
-from .localzones import same_clock, zone_for_phone, zone_for_postal_code
+from .localzones import same_clock, why_no_phone_zone, zone_for_phone, zone_for_postal_code
 from .mapping import (
     COUNTRY_COLUMN,
     CUSTOM_PREFIX,
@@ -448,6 +448,10 @@ def _people(projected: pd.DataFrame, leads: pd.DataFrame) -> list[int]:
     )
 
 
+#: The warning of a row sent without a zone: its area code spans clocks, its exchange's
+#: zone is not known (see :mod:`importer.localzones`).
+ZONE_UNKNOWN = "phone_zone_unknown"
+
 #: The customFields key that keeps the phone's zone when the postal code's is sent.
 PHONE_TIME_ZONE = "phone_time_zone"
 
@@ -466,7 +470,9 @@ def _infer_time_zones(
     :mod:`importer.localzones`; else none (""). Where the postal code and the phone
     give zones with different clocks (people keep their numbers when they move), the
     postal code's is sent, the row gets a ``time_zone_conflict`` warning naming both,
-    and the phone's zone goes to customFields ``phone_time_zone``.
+    and the phone's zone goes to customFields ``phone_time_zone``. A row left without a
+    zone because its area code spans clocks and its exchange's zone is not known gets
+    a ``phone_zone_unknown`` warning that says so.
     """
     rows = parsed.index.tolist()
     zones = parsed["timeZone"].tolist()
@@ -500,6 +506,13 @@ def _infer_time_zones(
                 ))  # fmt: skip
         elif by_phone is not None:
             zones[at], sources[at] = by_phone, "phone"
+        elif why := why_no_phone_zone(phone.e164, phone.kind):
+            issues.append(Issue(
+                row, "phone", ZONE_UNKNOWN,
+                f"no time zone is sent: {why}. Give the row's ZIP or postal code (mapping "
+                "postal_code:) or its time zone",
+                "warning",
+            ))  # fmt: skip
     if any(source in ("postal_code", "phone") for source in sources):
         parsed["timeZone"] = _objects(zones, parsed.index)
     if phone_zones:

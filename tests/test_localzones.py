@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from functools import cache
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from phonenumbers.timezone import time_zones_for_number
 
 from importer import localzones
-from importer.localzones import zone_for_phone, zone_for_postal_code
+from importer.localzones import same_clock, why_no_phone_zone, zone_for_phone, zone_for_postal_code
 from importer.timezones import normalize_timezone
 
 IANA = available_timezones()
@@ -241,6 +242,148 @@ def test_one_area_code_in_two_zones_is_told_apart_by_exchange() -> None:
 @pytest.mark.parametrize(
     ("e164", "zone"),
     [
+        ("+18504441234", "America/Chicago"),  # Pensacola
+        ("+18502221234", "America/New_York"),  # Tallahassee
+        ("+18502151234", "America/Chicago"),  # Panama City
+        ("+18124641234", "America/Chicago"),  # Evansville
+        ("+18123231234", "America/New_York"),  # Bloomington
+        ("+12088881234", "America/Denver"),  # Meridian, Idaho's south: Mountain time
+    ],
+)
+def test_an_exchange_of_an_area_code_that_spans_clocks_gets_its_own_zone(
+    e164: str, zone: str
+) -> None:
+    assert zone_for_phone(e164) == zone
+    assert why_no_phone_zone(e164) == ""
+
+
+@pytest.mark.parametrize(
+    ("e164", "why"),
+    [
+        ("+18504311234", "Tallahassee, on Eastern time: phonenumbers says Central"),
+        ("+18506811234", "Tallahassee, on Eastern time: phonenumbers says Central"),
+        ("+18502271234", "Port St. Joe, Gulf County: Eastern time, phonenumbers says Central"),
+        ("+18124271234", "Vevay, Indiana, on Eastern time: phonenumbers says Central"),
+        ("+18124781234", "Terre Haute, on Eastern time: phonenumbers says Central"),
+        ("+14482001234", "850's overlay, Pensacola's too: phonenumbers says Eastern"),
+        ("+19302001234", "812's overlay, Evansville's too: phonenumbers says Eastern"),
+        ("+14742001234", "Saskatchewan keeps no daylight saving: phonenumbers says Winnipeg"),
+    ],
+)
+def test_an_exchange_the_data_places_on_the_wrong_clock_gets_none(e164: str, why: str) -> None:
+    assert zone_for_phone(e164) is None, why
+    assert why_no_phone_zone(e164).startswith(f"area code {e164[2:5]} "), why
+    assert f"exchange {e164[2:5]}-{e164[5:8]} is not known" in why_no_phone_zone(e164)
+
+
+def test_the_reason_names_the_clocks_of_the_area_code() -> None:
+    assert why_no_phone_zone("+18504311234") == (
+        "area code 850 spans Central time and Eastern time; the zone of its exchange "
+        "850-431 is not known"
+    )
+
+
+@pytest.mark.parametrize(
+    ("e164", "zone"),
+    [
+        ("+14165550199", "America/Toronto"),
+        ("+15142001234", "America/Toronto"),  # Montreal
+        ("+16042001234", "America/Vancouver"),
+        ("+17802001234", "America/Edmonton"),
+        ("+12042001234", "America/Winnipeg"),
+        ("+15062001234", "America/Halifax"),  # New Brunswick: Moncton's clock
+        ("+19022001234", "America/Halifax"),
+    ],
+)
+def test_a_canadian_area_code_in_one_zone_gives_it(e164: str, zone: str) -> None:
+    assert zone_for_phone(e164) == zone
+
+
+@pytest.mark.parametrize(
+    "area", ["709", "879", "418", "581", "367", "807", "306", "639", "474", "250", "778", "236",
+             "672", "867"],
+)  # fmt: skip
+def test_a_canadian_area_code_that_spans_clocks_gives_none(area: str) -> None:
+    e164 = f"+1{area}2001234"
+    assert phonenumbers.is_valid_number(phonenumbers.parse(e164))
+    assert zone_for_phone(e164) is None
+    assert why_no_phone_zone(e164).startswith(f"area code {area} spans ")
+
+
+def _canadian_areas() -> list[str]:
+    pattern = phonenumbers.PhoneMetadata.metadata_for_region("CA").fixed_line
+    assert pattern is not None and pattern.national_number_pattern is not None
+    return [
+        f"{area}" for area in range(200, 1000)
+        if re.fullmatch(pattern.national_number_pattern, f"{area}2345678")
+    ]  # fmt: skip
+
+
+def test_every_canadian_area_code_is_in_one_zone_or_spans_clocks() -> None:
+    areas = _canadian_areas()
+    assert len(areas) > 50
+    for area in areas:
+        # An area code the provinces' facts do not place (a new one) gives no zone.
+        known = area in localzones._CANADA_ZONES or area in localzones._CANADA_AREA_SPANS
+        assert known or localzones._area_spans(area) != "", area
+    assert not set(localzones._CANADA_ZONES) & set(localzones._CANADA_AREA_SPANS)
+
+
+# Area codes that a zone line crosses, by geography: each must be found from the data.
+SPANNING = [
+    "850", "448", "812", "930", "219", "574", "269", "906", "270", "606", "423", "931", "256",
+    "334", "229", "706", "762", "701", "605", "308", "402", "531", "785", "620", "806", "915",
+    "432", "208", "541", "458", "775", "928", "520", "907",
+]  # fmt: skip
+
+
+def test_the_area_codes_that_span_clocks_are_found_from_the_data() -> None:
+    found = [area for area in SPANNING if localzones._area_spans(area)]
+    assert found == SPANNING
+
+
+def _spanning_us_areas() -> list[str]:
+    areas = set(localzones._zip_data().area_zones) | set(localzones._area_places())
+    return sorted(
+        area for area in areas
+        if localzones._area_region(area) == "US" and localzones._area_spans(area)
+    )  # fmt: skip
+
+
+def test_no_exchange_of_an_area_code_that_spans_clocks_gets_another_clock_than_its_zip() -> None:
+    # The truth: a ZIP whose data lists one area code, in a county that keeps one clock.
+    # Every exchange phonenumbers' geocoder places in that ZIP's city gets its clock or none.
+    import zipcodes
+
+    spanning = set(_spanning_us_areas())
+    zips = localzones._zip_table()[0]
+    geocodes = localzones._geocodes()
+    exchanges: dict[tuple[str, str], list[str]] = {}
+    for prefix, place in geocodes.items():
+        match = re.fullmatch(r"(.+), ([A-Z]{2})", place.get("en", ""))
+        if prefix[:1] == "1" and len(prefix) == 7 and prefix[1:4] in spanning and match:
+            key = (localzones._place_key(match[1]), match[2])
+            exchanges.setdefault(key, []).append(prefix)
+    checked = known = 0
+    for digit in "0123456789":
+        for row in zipcodes.similar_to(digit):
+            zone = zips.get(row["zip_code"])
+            if zone is None or len(row["area_codes"] or ()) != 1:
+                continue
+            place = (localzones._place_key(row["city"]), row["state"])
+            for head in exchanges.get(place, ()):
+                if head[1:4] != row["area_codes"][0]:
+                    continue
+                found = zone_for_phone(f"+{head}0123")
+                checked += 1
+                known += found is not None
+                assert found is None or same_clock(found, zone), (head, row["zip_code"], found)
+    assert checked > 1000 and known > checked * 0.8, (checked, known)
+
+
+@pytest.mark.parametrize(
+    ("e164", "zone"),
+    [
         ("+12025550123", "America/New_York"),
         ("+13125550123", "America/Chicago"),
         ("+16025550123", "America/Phoenix"),
@@ -337,8 +480,7 @@ def test_every_example_number_is_placed_as_phonenumbers_places_it() -> None:
     numbers = _example_numbers()
     assert len(numbers) > 1000
     for number in numbers:
-        zone = zone_for_phone(_e164(number))
-        assert zone == _as_phonenumbers_places_it(number), _e164(number)
+        zone = _placed_or_not_known(_e164(number), number)
         assert zone is None or _is_canonical(zone), (_e164(number), zone)
 
 
@@ -372,7 +514,17 @@ def test_any_valid_number_is_placed_as_phonenumbers_places_it(
     number = phonenumbers.parse(e164)
     if not phonenumbers.is_valid_number(number):
         return  # a number is taken to be valid: normalize_phone sends no other
-    assert zone_for_phone(e164) == _as_phonenumbers_places_it(number)
+    _placed_or_not_known(e164, number)
+
+
+def _placed_or_not_known(e164: str, number: phonenumbers.PhoneNumber) -> str | None:
+    """A number's zone is phonenumbers' own; or, in a North American area code that spans
+    clocks, none, with the reason."""
+    zone = zone_for_phone(e164)
+    if zone != _as_phonenumbers_places_it(number):
+        assert zone is None and number.country_code == 1, (e164, zone)
+        assert why_no_phone_zone(e164).startswith(f"area code {e164[2:5]} "), e164
+    return zone
 
 
 # --- the rule for several zones -----------------------------------------------------
@@ -415,3 +567,16 @@ def test_importing_the_module_loads_no_data() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out) == []
+
+
+@pytest.mark.parametrize(
+    "e164", ["+18005550199", "+18765550123", "+12125550123", "+79161234567", "+5511987654321"]
+)
+def test_only_an_area_code_that_spans_clocks_is_given_as_a_reason(e164: str) -> None:
+    assert why_no_phone_zone(e164) == ""  # toll-free, Jamaica, one clock, other countries
+
+
+def test_a_new_area_code_named_by_its_place_takes_that_place_s_clock() -> None:
+    # 728 is new to the ZIP data; the geocoder names it "Palm Beach, FL", on Eastern time.
+    assert localzones._area_name("728") == "Palm Beach, FL"
+    assert zone_for_phone("+17282001234") == "America/New_York"

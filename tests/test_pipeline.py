@@ -391,7 +391,8 @@ def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
         "+12125557003,Allston,2134,\n"
         "+18502227004,Moved to Pensacola,32501-1234,\n"
         "+14155557005,Own zone,94107,Asia/Calcutta\n"
-        "+79161237006,Moscow mobile,,\n",
+        "+79161237006,Moscow mobile,,\n"
+        "+18504317008,Tallahassee 431,,\n",  # Eastern: phonenumbers' data says Central
         encoding="utf-8",
     )
     mapping = tmp_path / "m.yaml"
@@ -405,15 +406,15 @@ def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
         credentials=Credentials(sandbox.config.client_id, sandbox.config.client_secret),
     )  # fmt: skip
     summary = run_import(options)
-    assert summary.accepted == 6
-    assert summary.time_zone_sources == {"file": 1, "postal_code": 2, "phone": 2, "none": 1}
+    assert summary.accepted == 7
+    assert summary.time_zone_sources == {"file": 1, "postal_code": 2, "phone": 2, "none": 2}
     root = sandbox.base_url.split("/api/")[0]
     answer = requests.get(f"{root}/_sandbox/leads", params={"campaignId": SPRING}, timeout=5)
     body = answer.json()
     leads = body.get("data", body)
     leads = leads.get("leads", leads) if isinstance(leads, dict) else leads
     ours = {"+18504327001", "+18502227002", "+12125557003", "+18502227004", "+14155557005",
-            "+79161237006"}  # fmt: skip
+            "+79161237006", "+18504317008"}  # fmt: skip
     # The sandbox keeps every field of each lead as it was sent.
     stored = {lead["phone"]: lead["lead"] for lead in leads if lead["phone"] in ours}
     assert {phone: lead.get("timeZone") for phone, lead in stored.items()} == {
@@ -423,6 +424,7 @@ def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
         "+18502227004": "America/Chicago",
         "+14155557005": "Asia/Kolkata",
         "+79161237006": None,
+        "+18504317008": None,  # never a guessed zone
     }
     assert stored["+18502227004"]["customFields"]["phone_time_zone"] == "America/New_York"
     report = {row["name"]: row for row in read_report(tmp_path / "out" / "accepted.csv")}
@@ -430,6 +432,9 @@ def test_the_api_stores_each_leads_time_zone_from_the_file_postal_code_or_phone(
     assert "time_zone_conflict" not in report["Moved to Pensacola"]["warnings"]  # sentences
     assert "America/New_York" in report["Moved to Pensacola"]["warnings"]
     assert report["Moscow mobile"]["time_zone"] == "" == report["Moscow mobile"]["time_zone_source"]
+    unknown = report["Tallahassee 431"]
+    assert unknown["time_zone"] == "" == unknown["time_zone_source"]
+    assert "area code 850 spans Central time and Eastern time" in unknown["warnings"]
     # A run resumed from the ledger reports the same zones and sends nothing again.
     again = run_import(replace(options, out_dir=tmp_path / "again"))
     assert again.batches == 0
@@ -501,6 +506,42 @@ def test_a_shared_number_is_not_a_duplicate_person(
     assert sent["3"]["timeZone"] == "America/New_York"
     # Each warning is counted once: every row's fictional number, and the two shared ones.
     assert read_summary(out)["warnings"] == 7 + 2
+
+
+SAME_PEOPLE_ROWS = (
+    "Phone,Mobile,First,Last,Email\n"
+    "+1 415 555 0100,+1 212 555 0111,Ann M.,Lee,ann@example.com\n"  # 2
+    "+1 415 555 0100,+1 212 555 0122,Ann,Lee,ann@example.com\n"  # 3: Ann again
+    "+1 415 555 0100,+1 212 555 0133,Bob,Lee,bob@example.com\n"  # 4: another person
+    "+1 415 555 0100,+1 212 555 0144,Robert,Lee,BOB@example.com\n"  # 5: Bob again
+    "+1 312 555 0100,+1 212 555 0155,Robert,Lee,rob@example.com\n"  # 6
+    "+1 312 555 0100,+1 212 555 0166,Bob,Lee,rob@example.com\n"  # 7: Robert again
+    "+1 312 555 0100,+1 212 555 0177,Ann Marie,Lee,\n"  # 8: Ann, no e-mail: another person
+)
+
+
+@pytest.mark.parametrize("chunk_rows", [20_000, 1])
+def test_the_same_person_on_the_same_number_is_not_sent_again(
+    tmp_path: Path, chunk_rows: int
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text(SAME_PEOPLE_ROWS, encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields:\n  phone: {columns: [Phone, Mobile]}\n  firstName: First\n  lastName: Last\n"
+        "  email: Email\n"
+    )
+    summary = run_import(ImportOptions(path=source, mapping=mapping, region="US",
+                                       out_dir=tmp_path / "out",
+                                       read=ReadOptions(chunk_rows=chunk_rows)))  # fmt: skip
+    assert summary.balanced
+    out = tmp_path / "out"
+    accepted = {row["source_row"]: row["phone_e164"] for row in read_report(out / "accepted.csv")}
+    assert accepted == {"2": "+14155550100", "4": "+12125550133", "6": "+13125550100",
+                        "8": "+12125550177"}  # fmt: skip
+    duplicates = {row["source_row"]: row["duplicate_of"] for row in read_report(
+        out / "duplicates.csv")}  # fmt: skip
+    assert duplicates == {"3": "row 2", "5": "row 4", "7": "row 6"}
 
 
 def test_a_shared_number_sends_each_person_their_own_number(

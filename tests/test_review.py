@@ -533,6 +533,38 @@ def test_worker_processes_give_the_same_rows(
     assert pooled.counts() == inline.counts()
 
 
+def test_the_same_person_is_settled_as_a_run_settles_it(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "people.csv",
+        [
+            ["Phone", "Mobile", "First", "Last", "Email"],
+            ["+1 415 555 0100", "", "Ann M.", "Lee", "ann@example.com"],  # 2
+            ["+1 415 555 0100", "+1 212 555 0122", "Ann", "Lee", "ann@example.com"],  # 3
+            ["+1 415 555 0100", "+1 212 555 0133", "Bob", "Lee", "bob@example.com"],  # 4
+            ["+1 415 555 0100", "+1 212 555 0144", "Robert", "Lee", "bob@example.com"],  # 5
+        ],
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "fields:\n  phone: {columns: [Phone, Mobile]}\n  firstName: First\n  lastName: Last\n"
+        "  email: Email\n"
+    )
+    review = Review.build(tmp_path / "review", path, mapping, region="US")
+    assert (review.row(3).status, review.row(3).duplicate_of, review.row(3).shared) == (
+        "duplicate", 2, False,
+    )  # fmt: skip
+    assert (review.row(4).status, review.row(4).phone_e164) == ("valid", "+12125550133")
+    # Robert is Bob by his e-mail, and Bob was sent on his mobile: a plain duplicate of Bob.
+    assert (review.row(5).status, review.row(5).duplicate_of, review.row(5).shared) == (
+        "duplicate", 4, False,
+    )  # fmt: skip
+    sent = run_import(ImportOptions(path=path, mapping=mapping, region="US",
+                                    out_dir=tmp_path / "out"))  # fmt: skip
+    assert (sent.accepted, sent.duplicates) == (2, 2) == (review.counts().valid,
+                                                         review.counts().duplicates)  # fmt: skip
+    review.close()
+
+
 def test_a_shared_number_is_settled_as_a_run_settles_it(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "company.csv",

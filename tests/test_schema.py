@@ -280,3 +280,25 @@ def test_zones_are_not_inferred_when_turned_off_nor_for_rejected_rows() -> None:
     on = validate_chunk(frame, region="US")
     assert _zones(on) == [("America/Chicago", "postal_code"), (None, "")]
     assert on.rejected.tolist() == [False, True]
+
+
+def test_a_phone_whose_exchange_zone_is_not_known_gets_none_and_says_why() -> None:
+    # 850-431 is Tallahassee's, on Eastern time; phonenumbers' data puts it on Central.
+    frame = _projected(phone=["+18504311234", "+18504311235", "+18504441234"],
+                       postalCode=["", "32301", ""])  # fmt: skip
+    result = validate_chunk(frame, region="US")
+    assert _zones(result) == [
+        (None, ""),
+        ("America/New_York", "postal_code"),  # the ZIP decides
+        ("America/Chicago", "phone"),  # Pensacola's exchange
+    ]
+    (unknown,) = result.issues
+    assert (unknown.row, unknown.field, unknown.code, unknown.severity) == (
+        2, "phone", "phone_zone_unknown", "warning",
+    )  # fmt: skip
+    assert unknown.message == (
+        "no time zone is sent: area code 850 spans Central time and Eastern time; the zone of "
+        "its exchange 850-431 is not known. Give the row's ZIP or postal code (mapping "
+        "postal_code:) or its time zone"
+    )
+    assert "timeZone" not in lead_payload(result.leads.loc[2].to_dict())
