@@ -129,6 +129,9 @@ class Row:
     expect: Any
     key: str | None = None
     raw: str | None = None
+    #: More that expected.json states of an accepted row: ``time_zone``, and ``warnings``
+    #: (words its warnings hold).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -799,7 +802,7 @@ def intended(sheet: Sheet, first_row: int = 2) -> dict[str, dict[str, Any]]:
         if e == "blank":
             v: dict[str, Any] = {"outcome": "blank"}
         elif isinstance(e, str):
-            v = {"outcome": "accepted", "phone_e164": e}
+            v = {"outcome": "accepted", "phone_e164": e, **r.extra}
         elif isinstance(e, tuple) and e[0] == "suppressed":
             v = {"outcome": "suppressed", "code": e[1], "phone_e164": e[2]}
         elif isinstance(e, tuple):
@@ -1439,6 +1442,78 @@ def wrong_numbers_sheet() -> Sheet:
     return Sheet(GENERIC_HEADER, rows)
 
 
+# --- When the tool cannot be sure, it does not send ----------------------------------
+
+FAIL_CLOSED_HEADER = ["phone", "first_name", "last_name", "email", "country", "zip",
+                      "do_not_call", "notes"]
+
+
+def fail_closed_sheet() -> Sheet:
+    """fail_closed.csv: masked digits, do-not-call marks, old dialling prefixes, text marks.
+
+    Read with the generic mapping and no default region, so a national number needs its
+    row's country. ``time_zone`` (and ``warnings``) in expected.json are checked too.
+    """
+    rows: list[Row] = []
+
+    def f(phone: str, first: str, last: str = "Example", country: str = "", zip_code: str = "",
+          dnc: str = "", notes: str = "", *, expect: Any, key: str | None = None,
+          email: str | None = None, **extra: Any) -> None:
+        n = len(rows) + 1
+        mail = email if email is not None else f"{first.lower()}.{n}@example.com"
+        row = Row([phone, first, last, mail, country, zip_code, dnc, notes], expect, key)
+        row.extra = extra
+        rows.append(row)
+
+    # Masked digits never become digits: the number is hidden, so nobody is called.
+    f("(718) 274-XXXX", "Abe", country="US", expect=["phone_masked"])
+    f("347-XXX-XXXX", "Bea", country="US", expect=["phone_masked"])
+    f("(646) 310-NNNN", "Cal", country="US", expect=["phone_masked"])
+    f("+44 161 496 XXXX", "Dot", expect=["phone_masked"])
+    # A vanity number is still a number.
+    f("1-800-FLOWERS", "Eve", country="US", expect="+18003569377")
+    # The file itself says: do not call.
+    f("(212) 555-0160 DNC", "Fin", country="US", expect=("suppressed", "dnc_cell", "+12125550160"))
+    f("no llamar", "Gil", country="US", expect=("suppressed", "dnc_cell", ""))
+    f("(212) 555-0161", "Hen", country="US", dnc="yes",
+      expect=("suppressed", "dnc_column", "+12125550161"))
+    f("(212) 555-0162", "Ida", country="US", dnc="maybe",
+      expect=("suppressed", "dnc_column", "+12125550162"))
+    f("(212) 555-0163", "Jon", country="US", dnc="false", expect="+12125550163",
+      time_zone="America/New_York")
+    # Mexico's old mobile prefixes and Brazil's any-carrier code are read, not lost.
+    f("+52 1 55 1234 5680", "Kai", expect="+525512345680")
+    f("044 55 1234 5681", "Lia", country="MX", expect="+525512345681")
+    f("045 33 1234 5682", "Max", country="MX", expect="+523312345682")
+    f("0xx11 91234-5680", "Ned", country="BR", expect="+5511912345680")
+    # A calling code in the country column, however it is written.
+    f("020 7946 0160", "Oda", country="0044", expect="+442079460160")
+    f("020 7946 0161", "Pam", country="(+44)", expect="+442079460161")
+    f("020 7946 0162", "Qiu", country="44", expect="+442079460162")
+    # Text marks: a typographic apostrophe and a text formula are read as their text.
+    f("\u2019+44 20 7946 0163", "Ray", expect="+442079460163")
+    f('="+1 415 555 0164"', "Sue", expect="+14155550164")
+    # A ZIP kept as text by a spreadsheet still places the lead.
+    f("+1 415 555 0165", "Tom", zip_code='="02134"', expect="+14155550165",
+      time_zone="America/New_York")
+    f("+1 415 555 0166", "Una", zip_code="'02134", expect="+14155550166",
+      time_zone="America/New_York")
+    # An area code on two clocks gives no zone unless its exchange is known.
+    f("+1 850 555 0167", "Vic", expect="+18505550167", time_zone="",
+      warnings=["no time zone is sent: area code 850 spans"])
+    f("+1 212 555 0168", "Wes", expect="+12125550168", time_zone="America/New_York")
+    # The same person, whatever the spelling of the name: never called twice.
+    f("+1 415 555 0170", "Ann", "M. Lee", email="ann.lee@example.com", key="ann",
+      expect="+14155550170")
+    f("+1 415 555 0170", "Ann", "Lee", email="ann.lee@example.com", expect=dup("ann"))
+    f("+1 415 555 0171", "Robert", "Stone", email="bob.stone@example.com", key="bob",
+      expect="+14155550171")
+    f("+1 415 555 0171", "Bob", "Stone", email="bob.stone@example.com", expect=dup("bob"))
+    # A formula saved without its result is no number.
+    f("#NO_VALUE!", "Xan", expect=["phone_cell_error"])
+    return Sheet(FAIL_CLOSED_HEADER, rows)
+
+
 def hidden_sheet_sheets() -> tuple[Sheet, Sheet]:
     """hidden_sheet.xlsx: a hidden first sheet with last month's list, then the one to read."""
     old = Sheet(GENERIC_HEADER, [
@@ -1774,6 +1849,13 @@ def main(argv: Iterable[str] | None = None) -> int:
     expected["wrong_numbers.csv"] = {"mapping": "generic", "region": "US",
                                      "header_row": header_row,
                                      "rows": intended(wrong, header_row + 1)}
+
+    # 10b. When the tool cannot be sure: masks, do-not-call marks, old prefixes, text marks.
+    fail = fail_closed_sheet()
+    (out / "fail_closed.csv").write_bytes(b"\xef\xbb\xbf" + csv_text(fail, ",", "\r\n").encode())
+    header, _ = read_csv_back(out / "fail_closed.csv", "utf-8-sig", ",")
+    assert header == fail.header
+    expected["fail_closed.csv"] = {"mapping": "generic", "region": None, "rows": intended(fail)}
 
     # 11. A workbook whose hidden first sheet holds an old copy: the active sheet is read.
     old_sheet, current = hidden_sheet_sheets()

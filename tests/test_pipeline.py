@@ -93,6 +93,10 @@ def test_every_row_lands_where_expected(name: str, tmp_path: Path) -> None:
         assert outcome == want["outcome"], (number, got)
         if outcome == "accepted":
             assert got["phone_e164"] == want["phone_e164"], number
+            if "time_zone" in want:
+                assert got["time_zone"] == want["time_zone"], (number, got)
+            for words in want.get("warnings", ()):
+                assert words in got["warnings"], (number, got["warnings"])
         elif outcome == "rejected":
             assert set(got["error_codes"].split()) == set(want["codes"]), (number, got["error"])
         elif outcome == "suppressed":

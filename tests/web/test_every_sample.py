@@ -29,7 +29,8 @@ SAMPLES_SENT = ["facebook_lead_ads.csv", "facebook_full_name.csv",
                 "hubspot_contacts.csv", "salesforce_leads.csv", "salesforce_report.csv",
                 "mailchimp_audience.csv", "generic_leads.csv", "wrong_numbers.csv",
                 "hidden_sheet.xlsx", "leads.xlsx", "apollo_contacts.csv",
-                "zoominfo_contacts.csv", "pipedrive_people.csv", "zoho_leads.csv"]  # fmt: skip
+                "zoominfo_contacts.csv", "pipedrive_people.csv", "zoho_leads.csv",
+                "fail_closed.csv"]  # fmt: skip
 #: Report file of each outcome expected.json names.
 REPORT_OF = {"accepted": "accepted", "rejected": "rejected", "duplicate": "duplicates",
              "suppressed": "suppressed"}  # fmt: skip
