@@ -50,17 +50,16 @@ Decisions worth knowing:
   the person's file, so the reports of a run on it name the rows the person knows.
 - Encoding detection: a byte-order mark wins (UTF-8, UTF-16 LE/BE); UTF-16 without
   a BOM is recognised by its zero bytes; a file that is valid UTF-8 throughout is
-  UTF-8; otherwise cp1252 (Excel's "Save as CSV" in Western locales), or latin-1 for
-  bytes cp1252 leaves undefined. A file that mixes UTF-8 with another encoding is an
-  error, because either reading would garble some names.
-- Mac Roman (old Mac exports) is told from cp1252 by the bytes next to an ASCII
-  letter. Mac Roman puts its accented lowercase letters (é 0x8E, ö 0x9A, á 0x87,
-  ü 0x9F, ...) where cp1252 has symbols or rare capitals (Ž š ‡ Ÿ); cp1252 puts them
-  at 0xE0-0xFF, where Mac Roman has symbols and rare capitals. Bytes both encodings
-  use for common punctuation (quotes, dashes, ellipsis, the Mac's right quote 0xD5) count for
-  neither. The file is read as ``mac_roman`` when the Mac Roman letters are at least
-  three times as many as the cp1252 ones; when there are some but fewer, it is read
-  as cp1252 with a notice (:attr:`SourceInfo.notices`).
+  UTF-8. Any other file is in a legacy code page, told by :mod:`importer.encodings`
+  from its lines that hold non-ASCII bytes (the first :data:`DETECT_SAMPLE_BYTES` of
+  them): Western cp1252 (latin-1 for bytes cp1252 leaves undefined), Mac Roman,
+  Central European cp1250/ISO-8859-2, Cyrillic cp1251, Shift-JIS (cp932), EUC-JP,
+  GB18030/GBK, Big5 (cp950) and EUC-KR (cp949). When the readings that look right
+  differ, the file is refused with the likely encodings named (``--encoding`` picks
+  one). A notice says which legacy encoding was read (other than cp1252) and names the
+  words that look wrong in it; it never suggests another encoding, which would garble
+  more names. A file that mixes UTF-8 with a single-byte encoding is an error, because
+  either reading would garble some names.
 - Workbooks: the sheet read is the one named by ``--sheet``, else the sheet the
   workbook was saved on (an xlsx's ``activeTab``) when it is visible, else the first
   visible sheet: never a hidden one unless named. For xls, xlsb and ods files the
@@ -91,6 +90,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from . import encodings
 from .cells import (
     FORMULA_STARTS,
     HAS_INVISIBLE,
@@ -151,6 +151,8 @@ MAX_FIELD_CHARS = 1 << 20
 MAX_LINE_BYTES = 32 << 20
 _SCAN_BLOCK = 1 << 20
 _SNIFF_CHARS = 64 * 1024
+#: The most bytes of non-ASCII lines a file's legacy encoding is told from.
+DETECT_SAMPLE_BYTES = 256 * 1024
 _WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -173,31 +175,6 @@ HEADER_BELOW_ROWS = 10
 _HEADER_LOOKAHEAD_LIMIT = 1000
 #: Excel's delimiter line, ``sep=;``, as the first line of a CSV file.
 _SEP_LINE = re.compile(r'"?sep=(.)"?[^\S\r\n]*(?:\r\n|\r|\n)', re.IGNORECASE)
-
-
-def _near_letter(lower: bytes, upper: bytes) -> re.Pattern[bytes]:
-    """Bytes of letters next to an ASCII letter; capitals not right after a small letter."""
-    small, capital = re.escape(lower), re.escape(upper)
-    return re.compile(
-        b"(?<=[A-Za-z])[" + small + b"]|[" + small + b"](?=[A-Za-z])"
-        b"|(?<=[A-Z])[" + capital + b"]|(?<![a-z])[" + capital + b"](?=[A-Za-z])"
-    )
-
-
-#: Mac Roman bytes of accented letters where cp1252 has symbols or rare capitals
-#: (é 0x8E is Ž, ö 0x9A is š, á 0x87 is ‡), less those where cp1252 has punctuation
-#: that sticks to words (quotes, dashes, ellipsis, trade mark).
-_MAC_NEAR_LETTER = _near_letter(
-    bytes([*range(0x87, 0x91), 0x98, *range(0x9A, 0xA0)]), bytes([0x80, 0x81, 0x82, 0x83, 0x86])
-)
-#: cp1252 bytes of accented letters where Mac Roman has symbols, less those where Mac
-#: Roman has punctuation that sticks to words (quotes, dashes, ellipsis, guillemets).
-_CP1252_NEAR_LETTER = _near_letter(
-    bytes([*range(0xDF, 0xF7), *range(0xF8, 0x100)]),
-    bytes([*range(0xC0, 0xC7), *range(0xCA, 0xD0), 0xD6, *range(0xD8, 0xDF)]),
-)
-#: How much Mac Roman evidence, against cp1252's, reads a file as Mac Roman.
-_MAC_ROMAN_RATIO = 3
 
 
 @dataclass(frozen=True)
@@ -389,34 +366,6 @@ def detect_encoding(path: Path) -> tuple[str, str]:
     return encoding, sha
 
 
-class _MacRomanEvidence:
-    """Count the bytes next to a letter that read as a letter in Mac Roman or in cp1252."""
-
-    def __init__(self) -> None:
-        self.mac = 0
-        self.cp1252 = 0
-
-    def feed(self, block: bytes) -> None:
-        """Account for one block of a file that is not UTF-8."""
-        if not block.isascii():
-            self.mac += len(_MAC_NEAR_LETTER.findall(block))
-            self.cp1252 += len(_CP1252_NEAR_LETTER.findall(block))
-
-    def verdict(self, path: Path, other: str) -> tuple[bool, tuple[str, ...]]:
-        """(read as Mac Roman?, notices to show); ``other`` is the encoding read otherwise."""
-        if not self.mac:
-            return False, ()
-        if self.mac >= _MAC_ROMAN_RATIO * self.cp1252:
-            return True, (
-                f"{path} was read as Mac Roman (an old Mac export): {self.mac} accented letters "
-                "read as such; pass --encoding cp1252 if names look wrong",
-            )
-        return False, (
-            f"{path} was read as {other}, but {self.mac} characters (such as Ž, š, ‡) would be "
-            "accented letters in Mac Roman; if names look wrong, pass --encoding mac_roman",
-        )
-
-
 def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
     """:func:`detect_encoding`, with the notices it has about the file."""
     digest = hashlib.sha256()
@@ -441,8 +390,11 @@ def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
         decoder = codecs.getincrementaldecoder("utf-8")()
         utf8_ok = True
         saw_non_ascii = False
+        # UTF-8 sequences in a file that is not UTF-8: part of it was saved as UTF-8,
+        # unless the file is in a double-byte encoding, whose characters make such pairs.
+        utf8_marks = False
         needs_latin1 = False
-        mac = _MacRomanEvidence()
+        sample = _Sample()
         block = first
         while block:
             if utf8_ok:
@@ -451,13 +403,11 @@ def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
                     saw_non_ascii = saw_non_ascii or not block.isascii()
                 except UnicodeDecodeError as exc:
                     utf8_ok = False
-                    if saw_non_ascii or _UTF8_SEQUENCE.search(block[: exc.start]):
-                        raise _mixed(path) from exc
+                    utf8_marks = saw_non_ascii or bool(_UTF8_SEQUENCE.search(block[: exc.start]))
             if not utf8_ok:
-                if _UTF8_SEQUENCE.search(block):
-                    raise _mixed(path)
+                utf8_marks = utf8_marks or bool(_UTF8_SEQUENCE.search(block))
                 needs_latin1 = needs_latin1 or any(b in block for b in b"\x81\x8d\x8f\x90\x9d")
-                mac.feed(block)
+                sample.feed(block)
             block = handle.read(_SCAN_BLOCK)
             digest.update(block)
             lines.feed(block)
@@ -469,9 +419,82 @@ def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
                     f"{path} ends in the middle of a UTF-8 character; the file is cut short"
                 ) from exc
             return "utf-8", digest.hexdigest(), ()
-        other = "latin-1" if needs_latin1 else "cp1252"
-        is_mac, notices = mac.verdict(path, other)
-        return ("mac_roman" if is_mac else other), digest.hexdigest(), notices
+        western = "latin-1" if needs_latin1 else "cp1252"
+        verdict = encodings.judge(sample.text(), western)
+        if verdict.encoding not in encodings.DOUBLE_BYTE and utf8_marks:
+            raise _mixed(path)
+        if verdict.encoding is None:
+            raise _unsure(path, verdict)
+        return verdict.encoding, digest.hexdigest(), _encoding_notices(path, verdict)
+
+
+class _Sample:
+    """The lines of a file that hold bytes outside ASCII, up to :data:`DETECT_SAMPLE_BYTES`.
+
+    The encoding is told from these alone: the rest of a file adds nothing but time.
+    Only whole lines are kept, so that no character is cut in two.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+        self.size = 0
+        self.carry = b""
+
+    def feed(self, block: bytes) -> None:
+        """Keep the non-ASCII lines of the next block, while there is room."""
+        if self.size >= DETECT_SAMPLE_BYTES:
+            return
+        text = self.carry + block
+        cut = max(text.rfind(b"\n"), text.rfind(b"\r")) + 1
+        if block:
+            text, self.carry = text[:cut], text[cut:]
+        if text.isascii():
+            return
+        for line in text.splitlines():
+            if not line.isascii():
+                self.lines.append(line)
+                self.size += len(line) + 1
+                if self.size >= DETECT_SAMPLE_BYTES:
+                    return
+
+    def text(self) -> bytes:
+        """The lines kept, the last partial one included."""
+        self.feed(b"")
+        return b"\n".join(self.lines)
+
+
+def _unsure(path: Path, verdict: encodings.Verdict) -> EncodingError:
+    """The error for a file whose encoding cannot be told for sure."""
+    readings = ", ".join(
+        f"{encodings.LABELS[name]} gives '{word[:30]}' (--encoding {name})"
+        for name, word in verdict.unsure
+    )
+    return EncodingError(
+        f"{path} is not UTF-8, and its encoding cannot be told for sure from its names: "
+        f"{readings}. Pass the --encoding that gives the right names, or save the file "
+        "again as 'CSV UTF-8'"
+    )
+
+
+def _encoding_notices(path: Path, verdict: encodings.Verdict) -> tuple[str, ...]:
+    """What to tell about a legacy encoding read: which one, and names that still look odd.
+
+    A notice never suggests another encoding: the one chosen reads the names best, so
+    any other would garble more of them.
+    """
+    assert verdict.encoding is not None
+    said: list[str] = []
+    if verdict.encoding not in ("cp1252", "latin-1"):
+        said.append(f"{path} was read as {encodings.LABELS[verdict.encoding]}, the encoding "
+                    "its names read right in")  # fmt: skip
+    if verdict.odd:
+        odd = ", ".join(f"'{word[:30]}'" for word in dict.fromkeys(verdict.odd))
+        said.append(
+            f"{path} was read as {encodings.LABELS[verdict.encoding]}, but some names still "
+            f"look wrong in it ({odd}): no encoding reads them right, so the file was probably "
+            "saved in two encodings; check those rows, or save the file again as 'CSV UTF-8'"
+        )
+    return tuple(said)
 
 
 def _mixed(path: Path) -> EncodingError:

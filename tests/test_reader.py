@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from importer import reader
 from importer.cells import NO_CACHED_VALUE, is_cell_error
 from importer.errors import EmptyFileError, EncodingError, InputFileError, UnsupportedFileError
 from importer.reader import (
@@ -548,13 +550,19 @@ def test_cp1252_is_not_taken_for_mac_roman(tmp_path: Path, names: list[str]) -> 
         assert [row[1] for row in next(source.chunks()).rows] == names
 
 
-def test_a_few_mac_roman_letters_in_a_cp1252_file_make_a_notice(tmp_path: Path) -> None:
+def test_a_name_no_encoding_reads_right_makes_a_notice_that_suggests_none(
+    tmp_path: Path,
+) -> None:
+    # Ana\x8e is Anaé in Mac Roman, but Mac Roman garbles Renée and Zoë: no encoding
+    # reads every name, so the notice names the odd one and suggests no --encoding.
     path = tmp_path / "leads.csv"
     body = "phone,name\n+14155550123,Renée\n+14155550124,Zoë\n+14155550125,Ana\x8e\n"
     path.write_bytes(body.encode("latin-1"))
     with open_source(path) as source:
         assert source.info.encoding == "cp1252"
-        assert "--encoding mac_roman" in source.info.notices[0]
+        (notice,) = source.info.notices
+        assert "'AnaŽ'" in notice
+        assert "--encoding" not in notice
 
 
 # --- error cells ------------------------------------------------------------------
@@ -581,3 +589,88 @@ def test_error_cells_and_formulas_without_a_result_are_not_empty(tmp_path: Path)
     ]
     assert all(is_cell_error(cell) for cell in ("#N/A", "#value!", NO_CACHED_VALUE))
     assert not is_cell_error("#1 fan")
+
+
+# --- legacy encodings told apart by their names -------------------------------------
+
+#: Names of each language the legacy encodings are for, with the encodings a file of
+#: them is saved in and the encoding the reader must take (or one that reads the same).
+LEGACY = [
+    ("shift_jis", ["太郎", "山田", "花子", "佐藤", "健一", "鈴木", "美咲", "高橋"]),
+    ("cp932", ["太郎", "山田", "花子", "佐藤", "健一", "鈴木", "美咲", "高橋"]),
+    ("euc_jp", ["太郎", "山田", "花子", "佐藤", "健一", "鈴木", "美咲", "高橋"]),
+    ("gb18030", ["王伟", "李娜", "张敏", "刘洋", "陈静", "杨磊", "黄丽", "赵强"]),
+    ("gbk", ["王伟", "李娜", "张敏", "刘洋", "陈静", "杨磊", "黄丽", "赵强"]),
+    ("big5", ["陳志明", "林春嬌", "黃美玲", "張家豪", "李淑芬", "王建國"]),
+    ("euc_kr", ["김민준", "이서연", "박지훈", "최수아", "정우진", "강하은"]),
+    ("iso8859_2", ["Łukasz Wiśniewski", "Zofia Wójcik", "Jiří Dvořák", "Paweł Łąka"]),
+    ("cp1250", ["Łukasz Wiśniewski", "Zofia Wójcik", "Jiří Dvořák", "Šárka Žáková"]),
+    ("cp1250", ["Jiří Dvořák", "Tomáš Černý", "Věra Růžičková"]),
+    ("iso8859_2", ["Łukasz", "Małgorzata", "Wojciech Łuczak"]),
+    ("cp1251", ["Иван Петров", "Мария Смирнова", "Ольга Кузнецова"]),
+    ("cp1252", ["José", "Müller", "Zoë", "François", "Crème brûlée", "Cœur"]),
+    ("mac_roman", ["José", "Müller", "Ángel", "Björk"]),
+]
+
+
+@pytest.mark.parametrize(("saved", "names"), LEGACY, ids=[f"{e}-{n[0]}" for e, n in LEGACY])
+def test_legacy_encodings_are_told_apart_by_their_names(
+    tmp_path: Path, saved: str, names: list[str]
+) -> None:
+    path = tmp_path / "leads.csv"
+    lines = ["phone,name", *(f"+1415555{n:04d},{name}" for n, name in enumerate(names))]
+    path.write_bytes("\r\n".join(lines).encode(saved) + b"\r\n")
+    with open_source(path) as source:
+        assert [row[1] for row in next(source.chunks()).rows] == names
+        encoding = source.info.encoding
+        notices = source.info.notices
+    assert encoding is not None
+    # What a notice says about the encoding never garbles the names: any encoding it
+    # names reads them right.
+    for notice in notices:
+        for suggested in re.findall(r"--encoding (\S+)", notice):
+            assert "\r\n".join(lines).encode(saved).decode(suggested).split("\r\n") == lines
+
+
+def test_the_reader_takes_an_encoding_from_a_sample_of_the_file(tmp_path: Path) -> None:
+    # A large Shift-JIS file: the encoding comes from its first non-ASCII lines, and
+    # every row is read.
+    lines = ["phone,name", *(f"+8131234{n:04d},山田 太郎" for n in range(40_000))]
+    path = tmp_path / "big.csv"
+    path.write_bytes("\n".join(lines).encode("cp932"))
+    assert path.stat().st_size > 2 * reader.DETECT_SAMPLE_BYTES
+    with open_source(path) as source:
+        assert source.info.encoding == "cp932"
+        assert sum(len(chunk) for chunk in source.chunks()) == 40_000
+
+
+@pytest.mark.parametrize(
+    ("saved", "name"),
+    [("gb18030", "王伟"), ("euc_kr", "김민준"), ("euc_jp", "山田")],
+)
+def test_an_encoding_that_cannot_be_told_stops_and_names_the_likely_ones(
+    tmp_path: Path, saved: str, name: str
+) -> None:
+    # One short name in an EUC-family encoding reads as valid text in the others too.
+    path = tmp_path / "leads.csv"
+    path.write_bytes(f"phone,name\n+14155550123,{name}\n".encode(saved))
+    with pytest.raises(EncodingError) as caught:
+        open_source(path)
+    message = str(caught.value)
+    assert "cannot be told for sure" in message
+    named = re.findall(r"--encoding (\w+)", message)
+    assert len(named) >= 2
+    assert any(f"phone,name\n+14155550123,{name}\n".encode(saved).decode(n).endswith(
+        f",{name}\n") for n in named)  # fmt: skip
+    with open_source(path, ReadOptions(encoding=saved)) as source:
+        assert next(source.chunks()).rows == [["+14155550123", name]]
+
+
+def test_a_mac_roman_notice_suggests_no_encoding_that_garbles_the_names(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    text = "phone,first_name,last_name\r+14155550123,José,Müller\r+14155550124,Ángel,Björk\r"
+    path.write_bytes(text.encode("mac_roman"))
+    with open_source(path) as source:
+        notices = source.info.notices
+    assert notices
+    assert not any("--encoding cp1252" in notice for notice in notices)
