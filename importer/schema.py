@@ -36,6 +36,7 @@ from pandera.errors import SchemaErrors
 
 from .countries import normalize_region
 from .dedupe import person_key
+from .encodings import misdecoded
 from .issues import Issue, Severity
 from .localzones import same_clock, zone_for_phone, zone_for_postal_code
 from .mapping import (
@@ -63,6 +64,8 @@ from .timezones import normalize_timezone
 __all__ = [
     "EXTENSION_COLUMN",
     "LENIENT_FIELDS",
+    "NAME_FIELDS",
+    "NAME_GARBLED",
     "PhoneBook",
     "PhoneKey",
     "ValidatedChunk",
@@ -79,6 +82,8 @@ _TEXT_FIELDS = ("firstName", "lastName", "leadSource", "notes")
 #: Column of the validated frame holding the extension cut off the phone number.
 EXTENSION_COLUMN = "phoneExtension"
 _NO_REGION = "phone_no_region"
+#: The warning of a name that looks mis-decoded upstream.
+NAME_GARBLED = "name_garbled"
 
 
 @dataclass
@@ -362,16 +367,46 @@ def validate_chunk(
         )
     error_rows = {issue.row for issue in issues if issue.severity == "error"}
     sources = _infer_time_zones(parsed, error_rows, region, infer_time_zone, issues)
-    issues.sort(key=lambda issue: (issue.row, _field_order(issue.field)))
     leads = _finish(
         parsed, {(issue.field, issue.row) for issue in issues if issue.field != "phone"}
     )
+    issues.extend(_garbled_names(parsed))  # after _finish: the name is still sent
+    issues.sort(key=lambda issue: (issue.row, _field_order(issue.field)))
     rejected = pd.Series(leads.index.isin(list(error_rows)), index=leads.index)
     kinds = [p.kind if type(p) is Phone else "" for p in parsed["phone"].tolist()]
     return ValidatedChunk(
         leads=leads, issues=issues, rejected=rejected, phone_types=kinds,
         time_zone_sources=sources, people=_people(projected, leads), other_phones=other_phones,
     )  # fmt: skip
+
+
+#: The fields whose text is checked for mis-decoding (:func:`_garbled_names`).
+NAME_FIELDS = ("firstName", "lastName")
+
+
+def _garbled_names(parsed: pd.DataFrame) -> list[Issue]:
+    """A ``name_garbled`` warning for each name that looks mis-decoded upstream.
+
+    UTF-8 read as cp1252 or latin-1 by some program before the file was saved turns
+    ``José`` into ``JosÃ©`` (:func:`importer.encodings.misdecoded`). The name is sent as
+    the file has it, since the fix is a guess; the warning says what it probably was.
+    """
+    found: list[Issue] = []
+    for name in NAME_FIELDS:
+        if name not in parsed:
+            continue
+        for row, text in zip(parsed.index.tolist(), parsed[name].tolist(), strict=True):
+            if type(text) is not str or text.isascii():
+                continue
+            fixed = misdecoded(text)
+            if fixed is not None:
+                found.append(Issue(
+                    int(row), name, NAME_GARBLED,
+                    f"{_quote(text)} looks like {_quote(fixed)} read in the wrong encoding "
+                    "somewhere before this file was saved; correct the name in the file",
+                    "warning",
+                ))  # fmt: skip
+    return found
 
 
 def _people(projected: pd.DataFrame, leads: pd.DataFrame) -> list[int]:
