@@ -692,9 +692,22 @@ def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> Encodin
 def _guard_text_rows(
     reader: Any, path: Path, encoding: str, start: int = 1
 ) -> Iterator[tuple[int, Sequence[str]]]:
-    """Number the rows, turning csv and decoding failures into InputFileError."""
+    """Number the rows, turning csv and decoding failures into InputFileError.
+
+    A row that spans several lines (a quoted cell with line breaks) is looked at: when
+    a line inside one of its cells holds a row of leads, a quote was left open and
+    swallowed the rows after it (:func:`_swallowed_rows`), and reading stops.
+    """
+    delimiter = reader.dialect.delimiter
+    line = reader.line_num
     try:
-        yield from enumerate(reader, start=start)
+        for number, row in enumerate(reader, start=start):
+            if reader.line_num - line > 1:
+                swallowed = _swallowed_rows(row, delimiter)
+                if swallowed is not None:
+                    raise _open_quote(path, line + 1, reader.line_num, number, swallowed)
+            line = reader.line_num
+            yield number, row
     except UnicodeDecodeError as exc:
         raise EncodingError(
             f"{path}: the text near line {reader.line_num + 1} is not valid {encoding}; pass "
@@ -704,6 +717,35 @@ def _guard_text_rows(
         raise InputFileError(
             f"{path}: line {reader.line_num} cannot be read as CSV ({exc}); is this a CSV file?"
         ) from exc
+
+
+def _swallowed_rows(row: Sequence[str], delimiter: str) -> str | None:
+    """The first line inside a cell of ``row`` that reads as a row of leads, if any.
+
+    Such a line splits on the delimiter into (nearly) as many cells as the row has,
+    one of them a phone number or an e-mail address: a note with line breaks does not.
+    """
+    least = max(2, len(row) - 1)
+    for cell in row:
+        if "\n" not in cell and "\r" not in cell:
+            continue
+        for inner in cell.splitlines()[1:]:
+            parts = inner.split(delimiter)
+            if len(parts) >= least and any(
+                _LOOKS_LIKE_DATA.fullmatch(part.strip().strip('"')) for part in parts
+            ):
+                return inner
+    return None
+
+
+def _open_quote(path: Path, opened: int, closed: int, row: int, swallowed: str) -> InputFileError:
+    """The error for a quote left open that swallowed the rows after it into one cell."""
+    return InputFileError(
+        f"{path}, line {opened}: a quote opens in this line (row {row}) and does not close "
+        f"until line {closed}, so the lines between, which hold rows of leads "
+        f"('{swallowed[:60]}'), would be read as one cell and their leads lost. Remove the "
+        'stray quote (or double it, "", inside a quoted cell) and run again'
+    )
 
 
 @dataclass

@@ -674,3 +674,38 @@ def test_a_mac_roman_notice_suggests_no_encoding_that_garbles_the_names(tmp_path
         notices = source.info.notices
     assert notices
     assert not any("--encoding cp1252" in notice for notice in notices)
+
+
+# --- quotes left open ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ('+14155550123,Ana,"likes cats\n+14155550124,Bo,ok\n+14155550125,Cy,fine\n', 2),
+        ('+14155550123,Ana,ok\n+14155550124,"Bo,note\n+14155550125,Cy,"fine"\n+14155550126,Di,x\n',
+         3),
+    ],
+    ids=["never-closed", "closed-later"],
+)  # fmt: skip
+def test_a_quote_left_open_stops_naming_the_line_it_opened_in(
+    tmp_path: Path, body: str, line: int
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone,name,notes\n" + body)
+    with pytest.raises(InputFileError) as caught, open_source(path) as source:
+        list(source.chunks())
+    message = str(caught.value)
+    assert f"line {line}: a quote opens in this line" in message
+    assert "+14155550125" in message or "+14155550124" in message
+
+
+def test_a_note_with_line_breaks_is_one_cell(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        'phone,name,notes\n+14155550123,Ana,"call after 5,\nnot on Fridays\n12 Main St, Apt 4"\n'
+        "+14155550124,Bo,ok\n"
+    )
+    frame = read_all(path)
+    assert frame.index.tolist() == [2, 3]
+    assert frame["notes"].iloc[0] == "call after 5,\nnot on Fridays\n12 Main St, Apt 4"
