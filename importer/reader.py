@@ -232,6 +232,9 @@ class SourceInfo:
     sheets: tuple[SheetInfo, ...] = ()
     #: Sentences about the reading that the run shows and puts in the summary.
     notices: tuple[str, ...] = ()
+    #: Rows below the header that repeat it (two exports pasted one under the other):
+    #: dropped, not data rows. Filled in as the rows are read.
+    repeated_headers: list[int] = field(default_factory=list, compare=False)
 
 
 @dataclass
@@ -678,7 +681,9 @@ def _text_source(
             return 0
 
     rest = _numbered(header, path) if options.source_row_numbers else header.rest
-    chunks = _chunked(rest, columns, keep, width, options.chunk_rows, position, report=report)
+    repeats = _Repeats(header.cells[:width], header.row, path, info.repeated_headers)
+    chunks = _chunked(rest, columns, keep, width, options.chunk_rows, position, report=report,
+                      repeats=repeats)  # fmt: skip
     return SourceFile(info, _require_data(chunks, path), closer)
 
 
@@ -993,9 +998,11 @@ def _workbook_source(path: Path, options: ReadOptions, size: int, workbook: Any)
             position["row"] = row
             yield row, values
 
+    repeats = _Repeats(header.cells[:width], header.row, path, info.repeated_headers)
     chunks = _chunked(
-        counted(), columns, keep, width, options.chunk_rows, lambda: position["row"], report=report
-    )
+        counted(), columns, keep, width, options.chunk_rows, lambda: position["row"],
+        report=report, repeats=repeats,
+    )  # fmt: skip
     return SourceFile(info, _require_data(chunks, path), workbook)
 
 
@@ -1371,6 +1378,83 @@ def _numbered(header: _Header, path: Path) -> Iterator[tuple[int, Sequence[str]]
         yield last, values
 
 
+_DIGIT_OR_AT = re.compile(r"[\d@]")
+#: Words of column names. A row below the header whose cells are mostly made of them
+#: (``Mobile``, ``First Name``, ``E-mail address``) is another export's header.
+_COLUMN_WORDS = frozenset({
+    "phone", "mobile", "cell", "tel", "telephone", "email", "e-mail", "mail", "name", "first",
+    "last", "surname", "given", "family", "full", "middle", "company", "city", "state", "zip",
+    "postal", "code", "country", "address", "street", "title", "notes", "note", "source",
+    "status", "owner", "website", "number", "no", "lead", "job", "work", "home", "fax",
+    "region", "province", "county", "organization", "organisation", "account", "contact", "id",
+    "date", "created", "industry",
+})  # fmt: skip
+_WORD_SPLIT = re.compile(r"[\s_./#]+")
+
+
+def _is_column_name(cell: str) -> bool:
+    """Whether a (folded) cell is made of column-name words only."""
+    words = [word for word in _WORD_SPLIT.split(cell) if word]
+    return bool(words) and all(word in _COLUMN_WORDS for word in words)
+
+
+class _Repeats:
+    """Finds rows that repeat the header below it, and reads the rows after one by it.
+
+    Two exports pasted one under the other leave the second one's header among the
+    rows. A row whose filled cells are the header's names is dropped (its row number
+    goes to ``dropped``); when they come in another order, the rows after it are read
+    in that order, until the next such row. A row that looks like a header of other
+    columns stops the run: the rows under it cannot be read by the first header.
+    """
+
+    def __init__(self, names: Sequence[str], header_row: int, path: Path,
+                 dropped: list[int]) -> None:  # fmt: skip
+        self.names = [name.strip().casefold() for name in names]
+        self.known = {name for name in self.names if name}
+        self.header_row = header_row
+        self.path = path
+        self.dropped = dropped
+        #: For each column of the header, where the rows give it now; None: in place.
+        self.order: list[int] | None = None
+        self.width = len(self.names)
+
+    def is_header(self, row: int, cells: Sequence[str]) -> bool:
+        """Whether a row without digits repeats the header (and then take its order)."""
+        folded = [strip_invisible(cell).strip().casefold() for cell in cells]
+        filled = [cell for cell in folded if cell]
+        if not filled:
+            return False
+        matches = sum(cell in self.known for cell in filled)
+        if matches * 2 <= len(filled) or (matches < 2 and len(self.known) > 1):
+            named = sum(_is_column_name(cell) for cell in filled)
+            if named >= 2 and named * 2 > len(filled):
+                raise self._other_columns(row, filled)
+            return False
+        if sorted(filled) != sorted(self.known) or len(filled) != len(set(filled)):
+            raise self._other_columns(row, filled)
+        self.dropped.append(row)
+        where = {cell: at for at, cell in enumerate(folded) if cell}
+        order = [where.get(name, -1) for name in self.names]
+        self.order = None if order == list(range(self.width)) else order
+        return True
+
+    def reorder(self, cells: list[str]) -> list[str]:
+        """The cells of a row under a repeated header, in the first header's order."""
+        assert self.order is not None
+        size = len(cells)
+        moved = [cells[at] if 0 <= at < size else "" for at in self.order]
+        return moved + cells[max(self.order) + 1 :]
+
+    def _other_columns(self, row: int, filled: list[str]) -> InputFileError:
+        return InputFileError(
+            f"{self.path}: row {row} looks like a header ({_shown(filled, 4)}) with other "
+            f"columns than the header in row {self.header_row}, so the rows under it cannot "
+            "be read by that header (two exports pasted one under the other?). Import each "
+            "part as its own file, or make their columns the same"
+        )
+
+
 def _chunked(
     rows: Iterator[tuple[int, Sequence[str]]],
     columns: tuple[str, ...],
@@ -1380,6 +1464,7 @@ def _chunked(
     position: Callable[[], int],
     *,
     report: bool = False,
+    repeats: _Repeats | None = None,
 ) -> Iterator[Chunk]:
     all_kept = keep == list(range(span))
     while True:
@@ -1397,6 +1482,13 @@ def _chunked(
             if not joined.strip():
                 blank += 1
                 continue
+            if repeats is not None:
+                # A header has no digit and no @; nearly every row of leads has a phone.
+                if _DIGIT_OR_AT.search(joined) is None and repeats.is_header(row, cells):
+                    continue
+                if repeats.order is not None:
+                    cells = repeats.reorder(cells)
+                    joined = "".join(cells)
             width = len(cells)
             if width != span:
                 if width > span:

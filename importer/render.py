@@ -35,6 +35,10 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
         lines.append(f"  warnings    {summary.warnings:>9}  (see the warnings column)")
     if summary.blank_rows:
         lines.append(f"  blank rows skipped: {summary.blank_rows}")
+    repeated = summary.source.get("repeated_headers") or []
+    if repeated:
+        shown = ", ".join(str(row) for row in repeated[:5]) + (", ..." if len(repeated) > 5 else "")
+        lines.append(f"  header repeated below, dropped: {len(repeated)} (row {shown})")
     zones = summary.time_zone_sources
     if any(zones.values()):
         lines.append(

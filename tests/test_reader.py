@@ -709,3 +709,61 @@ def test_a_note_with_line_breaks_is_one_cell(tmp_path: Path) -> None:
     frame = read_all(path)
     assert frame.index.tolist() == [2, 3]
     assert frame["notes"].iloc[0] == "call after 5,\nnot on Fridays\n12 Main St, Apt 4"
+
+
+# --- headers repeated below ----------------------------------------------------------
+
+
+def test_a_repeated_header_is_dropped_and_not_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "phone,first_name,last_name\n+14155550123,Ana,Lee\n\n"
+        "phone,first_name,last_name\n+14155550124,Bo,Chan\n"
+    )
+    with open_source(path) as source:
+        chunks = list(source.chunks())
+        dropped = source.info.repeated_headers
+    rows = [row for chunk in chunks for row in chunk.rows]
+    numbers = [number for chunk in chunks for number in chunk.numbers]
+    assert rows == [["+14155550123", "Ana", "Lee"], ["+14155550124", "Bo", "Chan"]]
+    assert numbers == [2, 5]
+    assert dropped == [4]
+
+
+def test_rows_under_a_repeated_header_in_another_order_are_read_by_it(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "Phone,First Name,Last Name,Email\n+14155550123,Ana,Lee,ana@example.com\n"
+        "Last Name,First Name,Email,Phone\nChan,Bo,bo@example.com,+14155550124\n"
+        "Diaz,Cy,,+14155550125\n"
+        "Phone,First Name,Last Name,Email\n+14155550126,Di,Eng,di@example.com\n"
+    )
+    frame = read_all(path)
+    assert frame.index.tolist() == [2, 4, 5, 7]
+    assert frame["First Name"].tolist() == ["Ana", "Bo", "Cy", "Di"]
+    assert frame["Last Name"].tolist() == ["Lee", "Chan", "Diaz", "Eng"]
+    assert frame["Phone"].tolist() == ["+14155550123", "+14155550124", "+14155550125",
+                                       "+14155550126"]  # fmt: skip
+    assert frame["Email"].tolist() == ["ana@example.com", "bo@example.com", "", "di@example.com"]
+
+
+@pytest.mark.parametrize(
+    "second",
+    ["Mobile,Given Name,Surname\n", "Phone,First Name,Company\n"],
+    ids=["other-names", "one-column-differs"],
+)
+def test_a_header_of_other_columns_below_stops_naming_its_row(tmp_path: Path, second: str) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "Phone,First Name,Last Name\n+14155550123,Ana,Lee\n" + second + "+14155550124,Bo,Acme\n"
+    )
+    with pytest.raises(InputFileError, match="row 3 looks like a header") as caught:
+        read_all(path)
+    assert "row 1" in str(caught.value)
+
+
+def test_a_lead_without_digits_is_not_taken_for_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("Phone,First Name,Company\n+14155550123,Ana,Acme\n,Bo,Tel Aviv Company\n")
+    frame = read_all(path)
+    assert frame["Company"].tolist() == ["Acme", "Tel Aviv Company"]
