@@ -799,10 +799,27 @@ def _find_header(
         below = [cleaned[index] for index in candidates[order + 1 : order + 1 + HEADER_BELOW_ROWS]]
         why_not = _not_a_header(cells, below)
         if why_not is None:
+            skipped = tuple(number for number, _ in verdicts)
+            if order + 1 < len(candidates) and below:
+                # A group row over the field row: the two make one header.
+                field_at = candidates[order + 1]
+                under = [cleaned[index] for index in
+                         candidates[order + 2 : order + 2 + HEADER_BELOW_ROWS]]  # fmt: skip
+                if _groups(cells, below[0], under):
+                    return _Header(
+                        row=window[field_at][0],
+                        cells=_combined(cells, below[0]),
+                        skipped=(*skipped, row),
+                        first=False,
+                        rest=itertools.chain(window[field_at + 1 :], rows),
+                    )
+            if order and verdicts[-1][1].startswith("fills") and _clashing(cells):
+                # The group row above was skipped, but it tells apart the names that clash.
+                cells = _combined(cleaned[candidates[order - 1]], cells)
             return _Header(
                 row=row,
                 cells=cells,
-                skipped=tuple(number for number, _ in verdicts),
+                skipped=skipped,
                 first=order == 0,
                 rest=itertools.chain(window[at + 1 :], rows),
             )
@@ -845,7 +862,7 @@ def _not_a_header(cells: list[str], below: list[list[str]]) -> str | None:
     if values:
         return f"holds values ({_shown(values)})"
     letterless = [cell for cell in filled if _LETTERLESS.fullmatch(cell)]
-    if len(letterless) * 2 > len(filled):
+    if len(letterless) * 2 > len(filled) and not _numbered_columns(letterless, below):
         return f"holds numbers or dates ({_shown(letterless)})"
     widths = collections.Counter(_used_width(cells_below) for cells_below in below)
     common = max(widths, key=lambda width: (widths[width], width)) if widths else 0
@@ -853,6 +870,86 @@ def _not_a_header(cells: list[str], below: list[list[str]]) -> str | None:
     if span > 1 and len(filled) * 2 <= span:
         return f"fills {len(filled)} of {span} columns ({_shown(filled)}: a title or group row?)"
     return None
+
+
+def _numbered_columns(letterless: list[str], below: list[list[str]]) -> bool:
+    """Whether numbers name columns (``2023,2024,2025``): the row under them holds leads.
+
+    The numbers are whole, short (years, column numbers) and all different.
+    """
+    return (
+        bool(below)
+        and _holds_values(below[0])
+        and all(cell.isdecimal() and len(cell) <= 4 for cell in letterless)
+        and len(set(letterless)) == len(letterless)
+    )
+
+
+def _holds_values(cells: Sequence[str]) -> bool:
+    """Whether a row holds a phone number or an e-mail address."""
+    return any(cell and _LOOKS_LIKE_DATA.fullmatch(cell) for cell in cells)
+
+
+def _groups(group: list[str], fields: list[str], below: list[list[str]]) -> bool:
+    """Whether ``group`` is a group row over the field row ``fields`` (a two-row header).
+
+    The field row must look like a header itself, with rows of leads under it, and
+    the group row must name groups: fewer names than the field row (``Contact,,,Company``)
+    or a name repeated over the columns of its group (``Contact,Contact,Company``).
+    """
+    if _not_a_header(fields, below) is not None or not below or not _holds_values(below[0]):
+        return False
+    named = [cell for cell in group if cell]
+    fielded = [cell for cell in fields if cell]
+    if _used_width(group) > _used_width(fields) or len(fielded) < 2:
+        return False
+    if {cell.casefold() for cell in named} & {cell.casefold() for cell in fielded}:
+        return False  # a name in both rows: not a group over fields
+    if len({cell.casefold() for cell in named}) < len(named):
+        return True
+    # Fewer names above: a header with empty cells over a first lead without a phone
+    # would look the same, so the field row must name a column the way exports do.
+    return len(named) < len(fielded) and any(_is_column_name(cell.casefold()) for cell in fielded)
+
+
+def _clashing(cells: Sequence[str]) -> bool:
+    """Whether two cells of a header have the same name."""
+    names = [cell.casefold() for cell in cells if cell]
+    return len(set(names)) < len(names)
+
+
+def _combined(group: Sequence[str], fields: Sequence[str]) -> list[str]:
+    """One header from a group row and the field row under it.
+
+    Each column keeps its field name; only where two field names clash does a later
+    one get its group's name in front (``Phone`` under Contact stays ``Phone``, the one
+    under Company becomes ``Company Phone``). A group cell spans the columns to its
+    right up to the next filled one. A column with no field name takes its group's.
+    """
+    width = max(len(fields), _used_width(group))
+    spans: list[str] = []
+    current = ""
+    for at in range(width):
+        if at < len(group) and group[at]:
+            current = group[at]
+        spans.append(current)
+    names = [fields[at] if at < len(fields) and fields[at] else "" for at in range(width)]
+    seen: set[str] = set()
+    for at, name in enumerate(names):
+        if not name:
+            owned = group[at] if at < len(group) else ""
+            names[at] = owned
+            name = owned
+        if not name:
+            continue
+        if (
+            name.casefold() in seen
+            and spans[at]
+            and not name.casefold().startswith(spans[at].casefold())
+        ):
+            names[at] = f"{spans[at]} {name}"
+        seen.add(names[at].casefold())
+    return names
 
 
 def _used_width(cells: Sequence[str]) -> int:

@@ -767,3 +767,82 @@ def test_a_lead_without_digits_is_not_taken_for_a_header(tmp_path: Path) -> None
     path.write_text("Phone,First Name,Company\n+14155550123,Ana,Acme\n,Bo,Tel Aviv Company\n")
     frame = read_all(path)
     assert frame["Company"].tolist() == ["Acme", "Tel Aviv Company"]
+
+
+# --- two-row headers and numbers as column names ------------------------------------
+
+DATA_ROW = "+14155550123,Ana,Lee,Acme,+14155550199,acme.example\n+14155550124,Bo,Chan,Initech,,\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        (
+            "Contact,,,Company,,\nPhone,First Name,Last Name,Company Name,Phone,Website\n"
+            + DATA_ROW,
+            ("Phone", "First Name", "Last Name", "Company Name", "Company Phone", "Website"),
+        ),
+        (
+            "Contact,Contact,Contact,Company,Company,Company\n"
+            "Phone,First Name,Last Name,Name,Phone,Website\n" + DATA_ROW,
+            ("Phone", "First Name", "Last Name", "Name", "Company Phone", "Website"),
+        ),
+        (
+            "Contact,Contact,Contact,Company,Company,Company\n"
+            "Phone,First Name,Last Name,Company Name,Company Phone,Website\n" + DATA_ROW,
+            ("Phone", "First Name", "Last Name", "Company Name", "Company Phone", "Website"),
+        ),
+        (
+            "Contact,,Person,Company,,Web\n"
+            "Phone,First Name,Last Name,Company Name,Company Phone,Website\n" + DATA_ROW,
+            ("Phone", "First Name", "Last Name", "Company Name", "Company Phone", "Website"),
+        ),
+    ],
+    ids=["group-spans-clash", "group-filled-clash", "group-filled", "group-more-than-half"],
+)
+def test_a_group_row_over_the_field_row_is_one_header(
+    tmp_path: Path, text: str, columns: tuple[str, ...]
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(text)
+    with open_source(path) as source:
+        assert source.info.columns == columns
+        assert source.info.header_row == 2
+        assert source.info.skipped_rows == (1,)
+        chunk = next(source.chunks())
+    assert chunk.numbers == [3, 4]
+    assert chunk.rows[0][:3] == ["+14155550123", "Ana", "Lee"]
+
+
+def test_a_header_with_empty_cells_over_a_lead_without_a_phone_stays_the_header(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone,name,,,city\n,Ana,Lee,Acme,Paris\n+14155550124,Bo,Chan,Initech,Rome\n")
+    with open_source(path) as source:
+        assert source.info.columns == ("phone", "name", "column_3", "column_4", "city")
+        assert next(source.chunks()).numbers == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [("Name,Phone,2024,2025", "Ana,+14155550123,10,20"),
+     ("Phone,2023,2024,2025", "+14155550123,1,2,3")],
+)  # fmt: skip
+def test_a_header_of_years_is_taken_when_the_rows_below_are_leads(
+    tmp_path: Path, header: str, row: str
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(f"{header}\n{row}\n")
+    with open_source(path) as source:
+        assert source.info.columns == tuple(header.split(","))
+        assert source.info.header_row == 1
+        assert next(source.chunks()).rows == [row.split(",")]
+
+
+def test_a_row_of_numbers_above_the_header_is_still_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("1,2,3\nphone,name,city\n+14155550123,Ana,Paris\n")
+    with open_source(path) as source:
+        assert source.info.columns == ("phone", "name", "city")
+        assert source.info.skipped_rows == (1,)
