@@ -25,14 +25,23 @@ Decisions worth knowing:
      next :data:`HEADER_BELOW_ROWS` non-blank rows; a one-column table takes a
      one-cell row.
 
+  A row of letterless cells still passes when they are short, distinct whole numbers
+  (years: ``Name,Phone,2024,2025``) and the row under it holds a value.
   The first row that passes is the header; the rows above it are skipped
-  (:attr:`SourceInfo.skipped_rows`). When the first non-blank row passes, nothing
+  (:attr:`SourceInfo.skipped_rows`). When it is a group row over the field row
+  (:func:`_groups`), the two make one header (:func:`_combined`): the field row's
+  names, a clashing one with its group's name in front. When the first non-blank row passes, nothing
   changes from reading the first row. :attr:`ReadOptions.header_row` names the row
   instead. When no row passes, the error says what each row looked like.
 - Excel's delimiter line (``sep=;`` as the first line of a CSV) sets the delimiter
   (unless ``--delimiter`` is given) and is not a row, as in Excel: the line after
   it is row 1.
 - Blank rows are skipped and counted (:attr:`Chunk.blank_rows`); they are not data rows.
+- A row below that repeats the header is dropped (:attr:`SourceInfo.repeated_headers`),
+  and the rows after it are read in its column order; a header of other columns below
+  is an error (:class:`_Repeats`).
+- A quote left open that swallows rows of leads into one cell is an error naming the
+  line where it opened (:func:`_swallowed_rows`).
 - A header cell left empty in the middle is named ``column_N`` (N counts from 1);
   empty header cells at the end are dropped. Two columns with the same name are an
   error, since a mapping could not tell them apart.

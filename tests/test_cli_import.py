@@ -562,3 +562,8 @@ def test_two_exports_pasted_with_their_columns_swapped_keep_each_name_in_place(
     assert summary["total"] == 4
     assert summary["source"]["repeated_headers"] == [4]
     assert "header repeated below, dropped: 1 (row 4)" in result.stdout + result.stderr
+    from openpyxl import load_workbook
+
+    facts = {row[0]: row[1] for row in load_workbook(out / "report.xlsx")["Summary"].iter_rows(
+        values_only=True) if row[0]}  # fmt: skip
+    assert facts["Header repeated"] == "row 4: dropped, not leads"
