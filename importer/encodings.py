@@ -117,6 +117,8 @@ def _rare(char: str, encoding: str) -> bool:
 
 def _odd(word: str, encoding: str | None) -> bool:
     """Whether a word with non-ASCII characters looks like a wrong reading of its bytes."""
+    if len(word) == 1:
+        return False  # a lone character (a currency or degree sign, an initial) says nothing
     if not all(char.isalpha() or char in _IN_NAMES for char in word):
         return True
     letters = [char for char in word if char.isalpha()]
@@ -185,6 +187,12 @@ def judge(sample: bytes, western: str = "cp1252") -> Verdict:
         encoding, odd = next(iter(texts.values()))
         return Verdict(encoding, tuple(odd), scores=scores)
     chosen = [encoding for encoding, _ in texts.values()]
+    if len({tuple(_telling_words(text)) for text in texts}) == 1:
+        # The readings differ only in lone characters and signs (``£50`` is Cyrillic Je
+        # and 50 in cp1251, ``25°C`` is ``25∞C`` in Mac Roman): nothing tells them
+        # apart, and the first code page (Western) is read.
+        encoding, odd = next(iter(texts.values()))
+        return Verdict(encoding, tuple(odd), scores=scores)
     if set(chosen) <= DOUBLE_BYTE:
         settled = _normalizer(sample, chosen)
         if settled is not None:
@@ -230,7 +238,8 @@ def _languages(text: str, odd: list[str], encoding: str) -> int:
     words = {
         frozenset(char for char in word.casefold() if not char.isascii())
         for word in _WORD.findall(text)
-        if not word.isascii() and word not in skip and all(_script(c) == "LATIN" for c in word
+        if len(word) > 1 and not word.isascii() and word not in skip
+        and all(_script(c) == "LATIN" for c in word
                                                               if c.isalpha())
     }  # fmt: skip
     count = 0
@@ -240,6 +249,21 @@ def _languages(text: str, odd: list[str], encoding: str) -> int:
         count += 1
         words -= spelled or {next(iter(words))}
     return count
+
+
+def _telling_words(text: str) -> list[str]:
+    """The letters of the words of a reading that can tell encodings apart.
+
+    Lone characters and signs (``£``, ``°`` in ``25°C``) are left out: code pages put
+    different signs there, and nothing says which one the file meant.
+    """
+    telling = []
+    for word in _WORD.findall(text):
+        if len(word) > 1 and not word.isascii():
+            letters = "".join(char for char in word if char.isalpha())
+            if not letters.isascii():
+                telling.append(letters)
+    return telling
 
 
 def _texts_odd(texts: dict[str, tuple[str, list[str]]], encoding: str) -> list[str]:

@@ -846,3 +846,13 @@ def test_a_row_of_numbers_above_the_header_is_still_skipped(tmp_path: Path) -> N
     with open_source(path) as source:
         assert source.info.columns == ("phone", "name", "city")
         assert source.info.skipped_rows == (1,)
+
+
+def test_lone_signs_in_notes_do_not_make_a_western_file_cyrillic(tmp_path: Path) -> None:
+    # £ and € are Cyrillic letters in cp1251: lone characters, which tell no encoding apart.
+    path = tmp_path / "leads.csv"
+    text = "phone,name,notes\n+14155550123,Ana Lee,owes £50\n+14155550124,Bo Chan,paid €20; 25°C\n"
+    path.write_bytes(text.encode("cp1252"))
+    with open_source(path) as source:
+        assert source.info.encoding == "cp1252"
+        assert [row[2] for row in next(source.chunks()).rows] == ["owes £50", "paid €20; 25°C"]
