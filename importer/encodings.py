@@ -31,9 +31,9 @@ __all__ = ["LABELS", "Verdict", "judge", "misdecoded", "odd_words"]
 LABELS: dict[str, str] = {
     "cp1252": "Western (cp1252)",
     "latin-1": "Western (latin-1)",
-    "mac_roman": "Mac Roman",
     "cp1250": "Central European (cp1250)",
     "iso8859-2": "Central European (ISO-8859-2)",
+    "mac_roman": "Mac Roman",
     "cp1251": "Cyrillic (cp1251)",
     "cp932": "Japanese Shift-JIS (cp932)",
     "euc_jp": "Japanese EUC-JP",
@@ -67,6 +67,13 @@ _WORD = re.compile(
     r"[^\s,;\t|\"0-9+()./:@_\-\[\]{}<>=#&*%!?\u201c\u201d\u201e\u2018\u00ab\u00bb\u2013\u2014\u2026]+"
 )
 _C1_CONTROLS = re.compile("[\u0080-\u009f]")
+#: A typographic quote stuck to letters the wrong way: between two letters (Mac Roman's
+#: ë read as cp1252 is a left quote in Raphaël), a closing quote before a letter or an opening one
+#: after a letter (ISO-8859-2's ť read as cp1250: ``©»astný``).
+_GLUED_QUOTE = re.compile(
+    "[^\\W\\d_][\u2018\u201c\u201d\u201e\u00ab\u00bb][^\\W\\d_]"
+    "|[\u201d\u00bb][^\\W\\d_]|[^\\W\\d_][\u201c\u201e\u00ab]"
+)
 #: Characters a name may hold besides letters.
 _IN_NAMES = frozenset("'\u2019-.")
 _SCRIPTS = ("LATIN", "CYRILLIC", "GREEK", "HANGUL", "HIRAGANA", "KATAKANA", "CJK", "ARABIC",
@@ -129,6 +136,11 @@ def _odd(word: str, encoding: str | None) -> bool:
     if script in ("LATIN", "CYRILLIC", "GREEK"):
         if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
             return True
+        if not word.isupper() and any(
+            char.isupper() and not char.isascii() and word[at - 1] not in _IN_NAMES
+            for at, char in enumerate(word[1:], start=1)
+        ):
+            return True  # an accented capital inside a word that is not in capitals: DÌaz
         accented = sum(not char.isascii() for char in letters)
         if script == "LATIN" and len(letters) >= 3 and accented * 2 > len(letters):
             return True
@@ -141,7 +153,8 @@ def odd_words(text: str, encoding: str | None = None) -> list[str]:
         # latin-1 is read for the bytes cp1252 leaves undefined; they stand for nothing
         # and are no letter a name lost.
         text = _C1_CONTROLS.sub(" ", text)
-    return [word for word in _WORD.findall(text) if not word.isascii() and _odd(word, encoding)]
+    odd = [word for word in _WORD.findall(text) if not word.isascii() and _odd(word, encoding)]
+    return odd + _GLUED_QUOTE.findall(text)
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,8 @@ class Verdict:
     unsure: tuple[tuple[str, str], ...] = ()
     #: Each encoding that reads the sample, with its count of odd words.
     scores: tuple[tuple[str, int], ...] = ()
+    #: Other code pages that read the names as well, with a word as each reads it.
+    others: tuple[tuple[str, str], ...] = ()
 
 
 def judge(sample: bytes, western: str = "cp1252") -> Verdict:
@@ -173,7 +188,7 @@ def judge(sample: bytes, western: str = "cp1252") -> Verdict:
         except UnicodeDecodeError:
             continue
         odd = odd_words(text, encoding)
-        rank = (len(odd), _languages(text, odd, encoding), len(_C1_CONTROLS.findall(text)))
+        rank = (len(odd), _incoherent(text, odd, encoding), len(_C1_CONTROLS.findall(text)))
         readings.append((rank, encoding, text, odd))
     if not readings:
         return Verdict(None)
@@ -183,27 +198,31 @@ def judge(sample: bytes, western: str = "cp1252") -> Verdict:
     for rank, encoding, text, odd in readings:  # the first encoding of each distinct reading
         if rank == fewest and text not in texts:
             texts[text] = (encoding, odd)
+    encoding, odd = next(iter(texts.values()))
     if len(texts) == 1:
-        encoding, odd = next(iter(texts.values()))
         return Verdict(encoding, tuple(odd), scores=scores)
     chosen = [encoding for encoding, _ in texts.values()]
     if len({tuple(_telling_words(text)) for text in texts}) == 1:
         # The readings differ only in lone characters and signs (``£50`` is Cyrillic Je
         # and 50 in cp1251, ``25°C`` is ``25∞C`` in Mac Roman): nothing tells them
         # apart, and the first code page (Western) is read.
-        encoding, odd = next(iter(texts.values()))
         return Verdict(encoding, tuple(odd), scores=scores)
     if set(chosen) <= DOUBLE_BYTE:
         settled = _normalizer(sample, chosen)
         if settled is not None:
             return Verdict(settled, tuple(_texts_odd(texts, settled)), scores=scores)
+    elif not set(chosen) & DOUBLE_BYTE:
+        # Single-byte readings that all look right: the code page met most often is
+        # read (Western first, in the order of LABELS), and the others are named.
+        return Verdict(encoding, tuple(odd), scores=scores,
+                       others=tuple(_examples(sample, chosen)[1:]))  # fmt: skip
     return Verdict(None, unsure=tuple(_examples(sample, chosen)), scores=scores)
 
 
 #: The accented letters of the languages written in Latin letters in the code pages
-#: told apart. A right reading of a file is explained by few of them (a French file by
-#: French); a wrong one needs many (``Crème brûlée`` read as cp1250 is ``Crčme brűlée``:
-#: Czech and Hungarian at once).
+#: told apart. Each word of a right reading is spelled by one of them; a wrong reading
+#: mixes them in a word (Czech ``Dvořák`` read as cp1252 is ``Dvoøák``: no language
+#: has both ø and á).
 LANGUAGE_LETTERS = {
     "French": "àâæçéèêëîïôœùûüÿ",
     "German": "äöüß",
@@ -221,33 +240,37 @@ LANGUAGE_LETTERS = {
     "Romanian": "ăâîșțşţ",
     "Croatian/Slovene": "čćđšž",
     "Albanian": "çë",
+    "Turkish": "çğıöşü",
 }
-_LANGUAGE_SETS = {name: frozenset(letters) for name, letters in LANGUAGE_LETTERS.items()}
+_LANGUAGE_SETS = tuple(frozenset(letters) for letters in LANGUAGE_LETTERS.values())
+#: Letters where the languages that have them never write them: Polish ń ś ź before
+#: a vowel (it writes ni, si, zi), Spanish ñ before a consonant, Danish æ ø after a
+#: vowel, French è before a vowel, Italian ì inside a word, Portuguese õ before anything
+#: but e, French œ before anything but u, i, e, Slovak's rare ĺ ŕ. Central
+#: European names read in cp1252 make them (``Juriæ``, ``Kuèera``, ``Kamiñski``), and
+#: Western names read in cp1250 too (``Ńúńez``, ``Ĺsa``).
+_NO_LANGUAGE_WRITES = re.compile(
+    "[ńśź][aeiouyąęóéá]|ñ(?![aeiouáéíóú])|[aeiouyáéíóú][æø]|è[aeiouáéíóú]"
+    "|ì(?=[^\\W\\d_])|õ(?!e)|œ(?![uie])|[ĺŕ]"
+)
 
 
-def _languages(text: str, odd: list[str], encoding: str) -> int:
-    """How many languages it takes to spell the accented Latin words of a reading.
-
-    Chosen greedily (the language that spells the most words first); a word none
-    spells counts as one more. Words already odd are left out. A double-byte reading
-    counts as one.
-    """
+def _incoherent(text: str, odd: list[str], encoding: str) -> int:
+    """How many Latin words of a reading no single language spells (odd words left out)."""
     if encoding in DOUBLE_BYTE:
-        return 1
+        return 0
     skip = set(odd)
-    words = {
-        frozenset(char for char in word.casefold() if not char.isascii())
-        for word in _WORD.findall(text)
-        if len(word) > 1 and not word.isascii() and word not in skip
-        and all(_script(c) == "LATIN" for c in word
-                                                              if c.isalpha())
-    }  # fmt: skip
     count = 0
-    while words:
-        best = max(_LANGUAGE_SETS.values(), key=lambda letters: sum(w <= letters for w in words))
-        spelled = {word for word in words if word <= best}
-        count += 1
-        words -= spelled or {next(iter(words))}
+    for word in _WORD.findall(text):
+        if len(word) < 2 or word.isascii() or word in skip:
+            continue
+        folded = word.casefold()
+        accents = frozenset(char for char in folded if not char.isascii())
+        if all(_script(char) == "LATIN" for char in accents) and (
+            not any(accents <= letters for letters in _LANGUAGE_SETS)
+            or _NO_LANGUAGE_WRITES.search(folded)
+        ):
+            count += 1
     return count
 
 

@@ -499,6 +499,14 @@ def _encoding_notices(path: Path, verdict: encodings.Verdict) -> tuple[str, ...]
     if verdict.encoding not in ("cp1252", "latin-1"):
         said.append(f"{path} was read as {encodings.LABELS[verdict.encoding]}, the encoding "
                     "its names read right in")  # fmt: skip
+    if verdict.others:
+        shown = "; ".join(f"{encodings.LABELS[name]} reads '{word[:30]}'"
+                          for name, word in verdict.others)  # fmt: skip
+        said.append(
+            f"{path} was read as {encodings.LABELS[verdict.encoding]}, the code page met most "
+            f"often, but its few accented names read as well in another ({shown}); check the "
+            "names in the report, and save the file again as 'CSV UTF-8' if they are wrong"
+        )
     if verdict.odd:
         odd = ", ".join(f"'{word[:30]}'" for word in dict.fromkeys(verdict.odd))
         said.append(

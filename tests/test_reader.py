@@ -609,6 +609,9 @@ LEGACY = [
     ("iso8859_2", ["Łukasz", "Małgorzata", "Wojciech Łuczak"]),
     ("cp1251", ["Иван Петров", "Мария Смирнова", "Ольга Кузнецова"]),
     ("cp1252", ["José", "Müller", "Zoë", "François", "Crème brûlée", "Cœur"]),
+    ("cp1252", ["Crème", "Weiß", "Øystein", "Škoda", "Jürgen", "Ñúñez", "Çelik", "Søren"]),
+    ("cp1250", ["Jurić", "Babić", "Kovačević", "Kamiński"]),
+    ("cp1250", ["Kučera"]),
     ("mac_roman", ["José", "Müller", "Ángel", "Björk"]),
 ]
 
@@ -856,3 +859,14 @@ def test_lone_signs_in_notes_do_not_make_a_western_file_cyrillic(tmp_path: Path)
     with open_source(path) as source:
         assert source.info.encoding == "cp1252"
         assert [row[2] for row in next(source.chunks()).rows] == ["owes £50", "paid €20; 25°C"]
+
+
+def test_names_that_read_as_well_in_another_code_page_are_read_as_cp1252_with_a_notice(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_bytes("phone,name\n+14155550123,Crème\n+14155550124,José\n".encode("cp1252"))
+    with open_source(path) as source:
+        assert source.info.encoding == "cp1252"
+        (notice,) = source.info.notices
+    assert "'Crčme'" in notice and "--encoding" not in notice
