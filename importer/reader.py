@@ -161,7 +161,7 @@ MAX_LINE_BYTES = 32 << 20
 _SCAN_BLOCK = 1 << 20
 _SNIFF_CHARS = 64 * 1024
 #: The most bytes of non-ASCII lines a file's legacy encoding is told from.
-DETECT_SAMPLE_BYTES = 256 * 1024
+DETECT_SAMPLE_BYTES = 64 * 1024
 _WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
