@@ -1586,6 +1586,7 @@ def _chunked(
         index: list[int] = []
         extras: dict[int, list[str]] = {}
         blank = 0
+        dropped = 0  # repeated headers
         # Rows that may hold an invisible character (all of them are outside ASCII, and
         # str.isascii costs nothing) or, in a report, a formula mark.
         odd: list[int] = []
@@ -1599,6 +1600,7 @@ def _chunked(
             if repeats is not None:
                 # A header has no digit and no @; nearly every row of leads has a phone.
                 if _DIGIT_OR_AT.search(joined) is None and repeats.is_header(row, cells):
+                    dropped += 1
                     continue
                 if repeats.order is not None:
                     cells = repeats.reorder(cells)
@@ -1618,6 +1620,8 @@ def _chunked(
             data.append(cells if all_kept else [cells[i] for i in keep])
             index.append(row)
         if not data and not blank:
+            if dropped:
+                continue  # a block of repeated headers only: the rows go on after it
             return
         # One search for the whole chunk; the rows are looked at one by one only after.
         if (odd and (report or HAS_INVISIBLE.search("".join(odd_text)))) or extras:

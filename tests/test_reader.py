@@ -870,3 +870,35 @@ def test_names_that_read_as_well_in_another_code_page_are_read_as_cp1252_with_a_
         assert source.info.encoding == "cp1252"
         (notice,) = source.info.notices
     assert "'Crčme'" in notice and "--encoding" not in notice
+
+
+def test_a_merged_group_row_over_the_field_row_in_a_workbook(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Contact", None, None, "Company", None])
+    sheet.merge_cells("A1:C1")
+    sheet.merge_cells("D1:E1")
+    sheet.append(["Name", "Phone", "Email", "Name", "Phone"])
+    sheet.append(["Ana Lee", 14155550123, "ana@example.com", "Acme", 14155550199])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    with open_source(path) as source:
+        assert source.info.columns == ("Name", "Phone", "Email", "Company Name", "Company Phone")
+        assert source.info.header_row == 2
+        assert next(source.chunks()).numbers == [3]
+
+
+def test_rows_after_a_repeated_header_keep_their_numbers_across_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "phone,name\n+14155550123,Ana\nname,phone\nBo,+14155550124\n\nCy,+14155550125\n"
+    )
+    with open_source(path, ReadOptions(chunk_rows=1)) as source:
+        chunks = list(source.chunks())
+        assert source.info.repeated_headers == [3]
+    assert [n for chunk in chunks for n in chunk.numbers] == [2, 4, 6]
+    assert [row for chunk in chunks for row in chunk.rows] == [
+        ["+14155550123", "Ana"], ["+14155550124", "Bo"], ["+14155550125", "Cy"],
+    ]  # fmt: skip
+    assert sum(chunk.blank_rows for chunk in chunks) == 1
