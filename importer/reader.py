@@ -698,7 +698,7 @@ def _text_source(
             return 0
 
     rest = _numbered(header, path) if options.source_row_numbers else header.rest
-    repeats = _Repeats(header.cells[:width], header.row, path, info.repeated_headers)
+    repeats = _Repeats(header.cells[:width], header.row, path, info.repeated_headers, header.parts)
     chunks = _chunked(rest, columns, keep, width, options.chunk_rows, position, report=report,
                       repeats=repeats)  # fmt: skip
     return SourceFile(info, _require_data(chunks, path), closer)
@@ -781,6 +781,9 @@ class _Header:
     #: Whether the header is the file's first non-blank row.
     first: bool
     rest: Iterator[tuple[int, Sequence[str]]]
+    #: The rows of a two-row header as the file has them (group row, field row): an
+    #: export pasted below repeats them.
+    parts: tuple[list[str], ...] = ()
 
 
 def _find_header(
@@ -829,16 +832,20 @@ def _find_header(
                         skipped=(*skipped, row),
                         first=False,
                         rest=itertools.chain(window[field_at + 1 :], rows),
+                        parts=(cells, below[0]),
                     )
+            parts: tuple[list[str], ...] = ()
             if order and verdicts[-1][1].startswith("fills") and _clashing(cells):
                 # The group row above was skipped, but it tells apart the names that clash.
-                cells = _combined(cleaned[candidates[order - 1]], cells)
+                parts = (cleaned[candidates[order - 1]], cells)
+                cells = _combined(*parts)
             return _Header(
                 row=row,
                 cells=cells,
                 skipped=skipped,
                 first=order == 0,
                 rest=itertools.chain(window[at + 1 :], rows),
+                parts=parts,
             )
         verdicts.append((row, why_not))
     raise _no_header(path, verdicts, cleaned[candidates[0]])
@@ -1112,7 +1119,7 @@ def _workbook_source(path: Path, options: ReadOptions, size: int, workbook: Any)
             position["row"] = row
             yield row, values
 
-    repeats = _Repeats(header.cells[:width], header.row, path, info.repeated_headers)
+    repeats = _Repeats(header.cells[:width], header.row, path, info.repeated_headers, header.parts)
     chunks = _chunked(
         counted(), columns, keep, width, options.chunk_rows, lambda: position["row"],
         report=report, repeats=repeats,
@@ -1522,9 +1529,12 @@ class _Repeats:
     columns stops the run: the rows under it cannot be read by the first header.
     """
 
-    def __init__(self, names: Sequence[str], header_row: int, path: Path,
-                 dropped: list[int]) -> None:  # fmt: skip
+    def __init__(self, names: Sequence[str], header_row: int, path: Path, dropped: list[int],
+                 parts: Sequence[Sequence[str]] = ()) -> None:  # fmt: skip
         self.names = [name.strip().casefold() for name in names]
+        #: The rows of a two-row header, as they would be pasted again below.
+        self.parts = [[cell.strip().casefold() for cell in part if cell.strip()]
+                      for part in parts]  # fmt: skip
         self.known = {name for name in self.names if name}
         self.header_row = header_row
         self.path = path
@@ -1539,6 +1549,10 @@ class _Repeats:
         filled = [cell for cell in folded if cell]
         if not filled:
             return False
+        if filled in self.parts:  # a two-row header pasted again, in the same order
+            self.dropped.append(row)
+            self.order = None
+            return True
         matches = sum(cell in self.known for cell in filled)
         if matches * 2 <= len(filled) or (matches < 2 and len(self.known) > 1):
             named = sum(_is_column_name(cell) for cell in filled)

@@ -902,3 +902,13 @@ def test_rows_after_a_repeated_header_keep_their_numbers_across_chunks(tmp_path:
         ["+14155550123", "Ana"], ["+14155550124", "Bo"], ["+14155550125", "Cy"],
     ]  # fmt: skip
     assert sum(chunk.blank_rows for chunk in chunks) == 1
+
+
+def test_a_two_row_header_pasted_again_below_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    header = "Contact,,,Company,,\nPhone,First Name,Last Name,Company Name,Phone,Website\n"
+    path.write_text(header + DATA_ROW + header + DATA_ROW)
+    with open_source(path) as source:
+        numbers = [n for chunk in source.chunks() for n in chunk.numbers]
+        assert source.info.repeated_headers == [5, 6]
+    assert numbers == [3, 4, 7, 8]
