@@ -433,7 +433,11 @@ def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
             return "utf-8", digest.hexdigest(), ()
         western = "latin-1" if needs_latin1 else "cp1252"
         verdict = encodings.judge(sample.text(), western)
-        if verdict.encoding not in encodings.DOUBLE_BYTE and utf8_marks:
+        # The marks mean UTF-8 in a Western file, or where names still look wrong: other
+        # code pages make the same byte pairs with their own letters (Ukrainian "Гі").
+        if utf8_marks and (
+            verdict.encoding is None or verdict.encoding in encodings.WESTERN or verdict.odd
+        ):
             raise _mixed(path)
         if verdict.encoding is None:
             raise _unsure(path, verdict)

@@ -608,6 +608,7 @@ LEGACY = [
     ("cp1250", ["Jiří Dvořák", "Tomáš Černý", "Věra Růžičková"]),
     ("iso8859_2", ["Łukasz", "Małgorzata", "Wojciech Łuczak"]),
     ("cp1251", ["Иван Петров", "Мария Смирнова", "Ольга Кузнецова"]),
+    ("cp1251", ["Богдан Гірник", "Олена Шевченко", "Євген Гнатюк"]),
     ("cp1252", ["José", "Müller", "Zoë", "François", "Crème brûlée", "Cœur"]),
     ("cp1252", ["Crème", "Weiß", "Øystein", "Škoda", "Jürgen", "Ñúñez", "Çelik", "Søren"]),
     ("cp1250", ["Jurić", "Babić", "Kovačević", "Kamiński"]),
