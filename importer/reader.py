@@ -433,10 +433,13 @@ def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
             return "utf-8", digest.hexdigest(), ()
         western = "latin-1" if needs_latin1 else "cp1252"
         verdict = encodings.judge(sample.text(), western)
-        # The marks mean UTF-8 in a Western file, or where names still look wrong: other
-        # code pages make the same byte pairs with their own letters (Ukrainian "Гі").
+        # The marks mean UTF-8 in a Western file, or in a single-byte one where names
+        # still look wrong: other code pages make the same byte pairs with their own
+        # letters (Ukrainian "Гі"), and double-byte ones with nearly every character.
         if utf8_marks and (
-            verdict.encoding is None or verdict.encoding in encodings.WESTERN or verdict.odd
+            verdict.encoding is None
+            or verdict.encoding in encodings.WESTERN
+            or (verdict.odd and verdict.encoding not in encodings.DOUBLE_BYTE)
         ):
             raise _mixed(path)
         if verdict.encoding is None:
