@@ -436,14 +436,13 @@ def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
         # The marks mean UTF-8 in a Western file, or in a single-byte one where names
         # still look wrong: other code pages make the same byte pairs with their own
         # letters (Ukrainian "Гі"), and double-byte ones with nearly every character.
+        if verdict.encoding is None:
+            raise _unsure(path, verdict)
         if utf8_marks and (
-            verdict.encoding is None
-            or verdict.encoding in encodings.WESTERN
+            verdict.encoding in encodings.WESTERN
             or (verdict.odd and verdict.encoding not in encodings.DOUBLE_BYTE)
         ):
             raise _mixed(path)
-        if verdict.encoding is None:
-            raise _unsure(path, verdict)
         return verdict.encoding, digest.hexdigest(), _encoding_notices(path, verdict)
 
 
