@@ -2,17 +2,27 @@
 
 A file that is not UTF-8 (nor UTF-16) was saved by a program in the code page of its
 user's locale: cp1252 in Western Europe and the Americas, Mac Roman on old Macs,
-cp1250/ISO-8859-2 in Central Europe, cp1251 in Russia, Shift-JIS (cp932) or EUC-JP
-in Japan, GB18030/GBK in China, Big5 (cp950) in Taiwan and Hong Kong, EUC-KR (cp949)
-in Korea. Single-byte code pages decode any bytes, so "it decodes" says nothing: each
-candidate's reading of the file's non-ASCII lines is judged by its words instead
-(:func:`odd_words`). A right reading gives words of letters of one script, cased
-like names; a wrong one gives symbols inside words (``£ukasz``, ``Wi¶niewski``),
-capitals after small letters (``JosŽ``), Latin words made mostly of accented letters
-(``Ďĺňđîâ`` for ``Петров``) or scripts mixed in a word. The readings with the fewest
-odd words win; when they still differ (two double-byte encodings that both read the
-bytes as valid Han characters), charset-normalizer's statistical measure decides if it
-is clear, and otherwise the reading is not guessed (:class:`Verdict.unsure`).
+cp1250/ISO-8859-2 in Central Europe, cp1251 in Russia and Ukraine, Shift-JIS (cp932) or
+EUC-JP in Japan, GB18030/GBK in China, Big5 (cp950) in Taiwan and Hong Kong, EUC-KR
+(cp949) in Korea. Single-byte code pages decode any bytes, so "it decodes" says nothing:
+each candidate's reading of the file's non-ASCII lines is judged by its words instead.
+
+1. Odd words (:func:`odd_words`): a right reading gives words of letters of one script,
+   cased like names; a wrong one gives symbols inside words (``£ukasz``), capitals
+   after small letters or accented capitals inside a word (``JosŽ``, ``DÌaz``), Latin
+   words made mostly of accented letters (``Ďĺňđîâ`` for ``Петров``), scripts mixed in
+   a word, quotes stuck to letters, or characters from the rarely used rows of a
+   double-byte character set.
+2. Incoherent words: Latin words that no single language spells, or spells that way
+   (``Dvoøák``, ``Juriæ``, ``Ńúńez``: :data:`LANGUAGE_LETTERS`).
+3. C1 control characters, which stand for no letter.
+
+The reading with the fewest wins. When readings that differ still tie: if they differ
+only in lone signs, or are all single-byte code pages, the first in :data:`LABELS`
+order (the code page met most often) is read, and the others are named
+(:attr:`Verdict.others`); if they are all double-byte, charset-normalizer's statistical
+measure decides when it is clear; otherwise the encoding is not guessed
+(:attr:`Verdict.unsure`).
 """
 
 from __future__ import annotations
