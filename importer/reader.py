@@ -1562,7 +1562,9 @@ class _Repeats:
         matches = sum(cell in self.known for cell in filled)
         if matches * 2 <= len(filled) or (matches < 2 and len(self.known) > 1):
             named = sum(_is_column_name(cell) for cell in filled)
-            if named >= 2 and named * 2 > len(filled):
+            # Another header fills most of the width with names; a lead without a
+            # phone that holds a word or two such as "Home" does not.
+            if named >= 2 and named * 2 > len(filled) and len(filled) * 2 > self.width:
                 raise self._other_columns(row, filled)
             return False
         if sorted(filled) != sorted(self.known) or len(filled) != len(set(filled)):

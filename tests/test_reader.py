@@ -913,3 +913,9 @@ def test_a_two_row_header_pasted_again_below_is_dropped(tmp_path: Path) -> None:
         numbers = [n for chunk in source.chunks() for n in chunk.numbers]
         assert source.info.repeated_headers == [5, 6]
     assert numbers == [3, 4, 7, 8]
+
+
+def test_a_lead_without_a_phone_holding_label_words_is_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone,name,label,type,city\n+14155550123,Ana,Home,Work,Paris\n,,Home,Work,\n")
+    assert read_all(path).index.tolist() == [2, 3]
