@@ -30,9 +30,9 @@ Decisions worth knowing:
   The first row that passes is the header; the rows above it are skipped
   (:attr:`SourceInfo.skipped_rows`). When it is a group row over the field row
   (:func:`_groups`), the two make one header (:func:`_combined`): the field row's
-  names, a clashing one with its group's name in front. When the first non-blank row passes, nothing
-  changes from reading the first row. :attr:`ReadOptions.header_row` names the row
-  instead. When no row passes, the error says what each row looked like.
+  names, a clashing one with its group's name in front. When the first non-blank
+  row passes, nothing changes from reading the first row. :attr:`ReadOptions.header_row`
+  names the row instead. When no row passes, the error says what each row looked like.
 - Excel's delimiter line (``sep=;`` as the first line of a CSV) sets the delimiter
   (unless ``--delimiter`` is given) and is not a row, as in Excel: the line after
   it is row 1.
@@ -63,12 +63,13 @@ Decisions worth knowing:
   from its lines that hold non-ASCII bytes (the first :data:`DETECT_SAMPLE_BYTES` of
   them): Western cp1252 (latin-1 for bytes cp1252 leaves undefined), Mac Roman,
   Central European cp1250/ISO-8859-2, Cyrillic cp1251, Shift-JIS (cp932), EUC-JP,
-  GB18030/GBK, Big5 (cp950) and EUC-KR (cp949). When the readings that look right
-  differ, the file is refused with the likely encodings named (``--encoding`` picks
-  one). A notice says which legacy encoding was read (other than cp1252) and names the
-  words that look wrong in it; it never suggests another encoding, which would garble
-  more names. A file that mixes UTF-8 with a single-byte encoding is an error, because
-  either reading would garble some names.
+  GB18030/GBK, Big5 (cp950) and EUC-KR (cp949). Readings that look equally right
+  go to the code page met most often when all are single-byte (with a notice naming
+  the others); otherwise the file is refused with the likely encodings named
+  (``--encoding`` picks one). A notice says which legacy encoding was read (other
+  than cp1252) and names the words that look wrong in it; it never suggests another
+  encoding, which would garble more names. A file that mixes UTF-8 with a single-byte
+  encoding is an error, because either reading would garble some names.
 - Workbooks: the sheet read is the one named by ``--sheet``, else the sheet the
   workbook was saved on (an xlsx's ``activeTab``) when it is visible, else the first
   visible sheet: never a hidden one unless named. For xls, xlsb and ods files the
