@@ -361,6 +361,6 @@ def misdecoded(text: str) -> str | None:
             fixed = text.encode(encoding).decode("utf-8")
         except (UnicodeEncodeError, UnicodeDecodeError):
             continue
-        if fixed != text and len(fixed) < len(text):
+        if fixed != text and len(fixed) < len(text) and fixed.isprintable():
             return fixed
     return None
