@@ -834,6 +834,7 @@ def _summary(run: _Run, writer: ReportWriter, sender: BatchSender | None) -> Sum
             "header_row": info.header_row,
             "header_detected": info.header_detected,
             "skipped_rows": list(info.skipped_rows),
+            "repeated_headers": list(info.repeated_headers),
             "columns": list(info.columns),
             "size_bytes": info.size_bytes,
         },

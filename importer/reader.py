@@ -25,14 +25,23 @@ Decisions worth knowing:
      next :data:`HEADER_BELOW_ROWS` non-blank rows; a one-column table takes a
      one-cell row.
 
+  A row of letterless cells still passes when they are short, distinct whole numbers
+  (years: ``Name,Phone,2024,2025``) and the row under it holds a value.
   The first row that passes is the header; the rows above it are skipped
-  (:attr:`SourceInfo.skipped_rows`). When the first non-blank row passes, nothing
-  changes from reading the first row. :attr:`ReadOptions.header_row` names the row
-  instead. When no row passes, the error says what each row looked like.
+  (:attr:`SourceInfo.skipped_rows`). When it is a group row over the field row
+  (:func:`_groups`), the two make one header (:func:`_combined`): the field row's
+  names, a clashing one with its group's name in front. When the first non-blank
+  row passes, nothing changes from reading the first row. :attr:`ReadOptions.header_row`
+  names the row instead. When no row passes, the error says what each row looked like.
 - Excel's delimiter line (``sep=;`` as the first line of a CSV) sets the delimiter
   (unless ``--delimiter`` is given) and is not a row, as in Excel: the line after
   it is row 1.
 - Blank rows are skipped and counted (:attr:`Chunk.blank_rows`); they are not data rows.
+- A row below that repeats the header is dropped (:attr:`SourceInfo.repeated_headers`),
+  and the rows after it are read in its column order; a header of other columns below
+  is an error (:class:`_Repeats`).
+- A quote left open that swallows rows of leads into one cell is an error naming the
+  line where it opened (:func:`_swallowed_rows`).
 - A header cell left empty in the middle is named ``column_N`` (N counts from 1);
   empty header cells at the end are dropped. Two columns with the same name are an
   error, since a mapping could not tell them apart.
@@ -50,17 +59,17 @@ Decisions worth knowing:
   the person's file, so the reports of a run on it name the rows the person knows.
 - Encoding detection: a byte-order mark wins (UTF-8, UTF-16 LE/BE); UTF-16 without
   a BOM is recognised by its zero bytes; a file that is valid UTF-8 throughout is
-  UTF-8; otherwise cp1252 (Excel's "Save as CSV" in Western locales), or latin-1 for
-  bytes cp1252 leaves undefined. A file that mixes UTF-8 with another encoding is an
-  error, because either reading would garble some names.
-- Mac Roman (old Mac exports) is told from cp1252 by the bytes next to an ASCII
-  letter. Mac Roman puts its accented lowercase letters (é 0x8E, ö 0x9A, á 0x87,
-  ü 0x9F, ...) where cp1252 has symbols or rare capitals (Ž š ‡ Ÿ); cp1252 puts them
-  at 0xE0-0xFF, where Mac Roman has symbols and rare capitals. Bytes both encodings
-  use for common punctuation (quotes, dashes, ellipsis, the Mac's right quote 0xD5) count for
-  neither. The file is read as ``mac_roman`` when the Mac Roman letters are at least
-  three times as many as the cp1252 ones; when there are some but fewer, it is read
-  as cp1252 with a notice (:attr:`SourceInfo.notices`).
+  UTF-8. Any other file is in a legacy code page, told by :mod:`importer.encodings`
+  from its lines that hold non-ASCII bytes (the first :data:`DETECT_SAMPLE_BYTES` of
+  them): Western cp1252 (latin-1 for bytes cp1252 leaves undefined), Mac Roman,
+  Central European cp1250/ISO-8859-2, Cyrillic cp1251, Shift-JIS (cp932), EUC-JP,
+  GB18030/GBK, Big5 (cp950) and EUC-KR (cp949). Readings that look equally right
+  go to the code page met most often when all are single-byte (with a notice naming
+  the others); otherwise the file is refused with the likely encodings named
+  (``--encoding`` picks one). A notice says which legacy encoding was read (other
+  than cp1252) and names the words that look wrong in it; it never suggests another
+  encoding, which would garble more names. A file that mixes UTF-8 with a single-byte
+  encoding is an error, because either reading would garble some names.
 - Workbooks: the sheet read is the one named by ``--sheet``, else the sheet the
   workbook was saved on (an xlsx's ``activeTab``) when it is visible, else the first
   visible sheet: never a hidden one unless named. For xls, xlsb and ods files the
@@ -91,6 +100,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from . import encodings
 from .cells import (
     FORMULA_STARTS,
     HAS_INVISIBLE,
@@ -151,6 +161,8 @@ MAX_FIELD_CHARS = 1 << 20
 MAX_LINE_BYTES = 32 << 20
 _SCAN_BLOCK = 1 << 20
 _SNIFF_CHARS = 64 * 1024
+#: The most bytes of non-ASCII lines a file's legacy encoding is told from.
+DETECT_SAMPLE_BYTES = 64 * 1024
 _WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -173,31 +185,6 @@ HEADER_BELOW_ROWS = 10
 _HEADER_LOOKAHEAD_LIMIT = 1000
 #: Excel's delimiter line, ``sep=;``, as the first line of a CSV file.
 _SEP_LINE = re.compile(r'"?sep=(.)"?[^\S\r\n]*(?:\r\n|\r|\n)', re.IGNORECASE)
-
-
-def _near_letter(lower: bytes, upper: bytes) -> re.Pattern[bytes]:
-    """Bytes of letters next to an ASCII letter; capitals not right after a small letter."""
-    small, capital = re.escape(lower), re.escape(upper)
-    return re.compile(
-        b"(?<=[A-Za-z])[" + small + b"]|[" + small + b"](?=[A-Za-z])"
-        b"|(?<=[A-Z])[" + capital + b"]|(?<![a-z])[" + capital + b"](?=[A-Za-z])"
-    )
-
-
-#: Mac Roman bytes of accented letters where cp1252 has symbols or rare capitals
-#: (é 0x8E is Ž, ö 0x9A is š, á 0x87 is ‡), less those where cp1252 has punctuation
-#: that sticks to words (quotes, dashes, ellipsis, trade mark).
-_MAC_NEAR_LETTER = _near_letter(
-    bytes([*range(0x87, 0x91), 0x98, *range(0x9A, 0xA0)]), bytes([0x80, 0x81, 0x82, 0x83, 0x86])
-)
-#: cp1252 bytes of accented letters where Mac Roman has symbols, less those where Mac
-#: Roman has punctuation that sticks to words (quotes, dashes, ellipsis, guillemets).
-_CP1252_NEAR_LETTER = _near_letter(
-    bytes([*range(0xDF, 0xF7), *range(0xF8, 0x100)]),
-    bytes([*range(0xC0, 0xC7), *range(0xCA, 0xD0), 0xD6, *range(0xD8, 0xDF)]),
-)
-#: How much Mac Roman evidence, against cp1252's, reads a file as Mac Roman.
-_MAC_ROMAN_RATIO = 3
 
 
 @dataclass(frozen=True)
@@ -255,6 +242,9 @@ class SourceInfo:
     sheets: tuple[SheetInfo, ...] = ()
     #: Sentences about the reading that the run shows and puts in the summary.
     notices: tuple[str, ...] = ()
+    #: Rows below the header that repeat it (two exports pasted one under the other):
+    #: dropped, not data rows. Filled in as the rows are read.
+    repeated_headers: list[int] = field(default_factory=list, compare=False)
 
 
 @dataclass
@@ -389,34 +379,6 @@ def detect_encoding(path: Path) -> tuple[str, str]:
     return encoding, sha
 
 
-class _MacRomanEvidence:
-    """Count the bytes next to a letter that read as a letter in Mac Roman or in cp1252."""
-
-    def __init__(self) -> None:
-        self.mac = 0
-        self.cp1252 = 0
-
-    def feed(self, block: bytes) -> None:
-        """Account for one block of a file that is not UTF-8."""
-        if not block.isascii():
-            self.mac += len(_MAC_NEAR_LETTER.findall(block))
-            self.cp1252 += len(_CP1252_NEAR_LETTER.findall(block))
-
-    def verdict(self, path: Path, other: str) -> tuple[bool, tuple[str, ...]]:
-        """(read as Mac Roman?, notices to show); ``other`` is the encoding read otherwise."""
-        if not self.mac:
-            return False, ()
-        if self.mac >= _MAC_ROMAN_RATIO * self.cp1252:
-            return True, (
-                f"{path} was read as Mac Roman (an old Mac export): {self.mac} accented letters "
-                "read as such; pass --encoding cp1252 if names look wrong",
-            )
-        return False, (
-            f"{path} was read as {other}, but {self.mac} characters (such as Ž, š, ‡) would be "
-            "accented letters in Mac Roman; if names look wrong, pass --encoding mac_roman",
-        )
-
-
 def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
     """:func:`detect_encoding`, with the notices it has about the file."""
     digest = hashlib.sha256()
@@ -441,8 +403,11 @@ def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
         decoder = codecs.getincrementaldecoder("utf-8")()
         utf8_ok = True
         saw_non_ascii = False
+        # UTF-8 sequences in a file that is not UTF-8: part of it was saved as UTF-8,
+        # unless the file is in a double-byte encoding, whose characters make such pairs.
+        utf8_marks = False
         needs_latin1 = False
-        mac = _MacRomanEvidence()
+        sample = _Sample()
         block = first
         while block:
             if utf8_ok:
@@ -451,13 +416,11 @@ def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
                     saw_non_ascii = saw_non_ascii or not block.isascii()
                 except UnicodeDecodeError as exc:
                     utf8_ok = False
-                    if saw_non_ascii or _UTF8_SEQUENCE.search(block[: exc.start]):
-                        raise _mixed(path) from exc
+                    utf8_marks = saw_non_ascii or bool(_UTF8_SEQUENCE.search(block[: exc.start]))
             if not utf8_ok:
-                if _UTF8_SEQUENCE.search(block):
-                    raise _mixed(path)
+                utf8_marks = utf8_marks or bool(_UTF8_SEQUENCE.search(block))
                 needs_latin1 = needs_latin1 or any(b in block for b in b"\x81\x8d\x8f\x90\x9d")
-                mac.feed(block)
+                sample.feed(block)
             block = handle.read(_SCAN_BLOCK)
             digest.update(block)
             lines.feed(block)
@@ -469,9 +432,96 @@ def _detect_encoding(path: Path) -> tuple[str, str, tuple[str, ...]]:
                     f"{path} ends in the middle of a UTF-8 character; the file is cut short"
                 ) from exc
             return "utf-8", digest.hexdigest(), ()
-        other = "latin-1" if needs_latin1 else "cp1252"
-        is_mac, notices = mac.verdict(path, other)
-        return ("mac_roman" if is_mac else other), digest.hexdigest(), notices
+        western = "latin-1" if needs_latin1 else "cp1252"
+        verdict = encodings.judge(sample.text(), western)
+        # The marks mean UTF-8 in a Western file, or in a single-byte one where names
+        # still look wrong: other code pages make the same byte pairs with their own
+        # letters (Ukrainian "Гі"), and double-byte ones with nearly every character.
+        if verdict.encoding is None:
+            raise _unsure(path, verdict)
+        if utf8_marks and (
+            verdict.encoding in encodings.WESTERN
+            or (verdict.odd and verdict.encoding not in encodings.DOUBLE_BYTE)
+        ):
+            raise _mixed(path)
+        return verdict.encoding, digest.hexdigest(), _encoding_notices(path, verdict)
+
+
+class _Sample:
+    """The lines of a file that hold bytes outside ASCII, up to :data:`DETECT_SAMPLE_BYTES`.
+
+    The encoding is told from these alone: the rest of a file adds nothing but time.
+    Only whole lines are kept, so that no character is cut in two.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+        self.size = 0
+        self.carry = b""
+
+    def feed(self, block: bytes) -> None:
+        """Keep the non-ASCII lines of the next block, while there is room."""
+        if self.size >= DETECT_SAMPLE_BYTES:
+            return
+        text = self.carry + block
+        cut = max(text.rfind(b"\n"), text.rfind(b"\r")) + 1
+        if block:
+            text, self.carry = text[:cut], text[cut:]
+        if text.isascii():
+            return
+        for line in text.splitlines():
+            if not line.isascii():
+                self.lines.append(line)
+                self.size += len(line) + 1
+                if self.size >= DETECT_SAMPLE_BYTES:
+                    return
+
+    def text(self) -> bytes:
+        """The lines kept, the last partial one included."""
+        self.feed(b"")
+        return b"\n".join(self.lines)
+
+
+def _unsure(path: Path, verdict: encodings.Verdict) -> EncodingError:
+    """The error for a file whose encoding cannot be told for sure."""
+    readings = ", ".join(
+        f"{encodings.LABELS[name]} gives '{word[:30]}' (--encoding {name})"
+        for name, word in verdict.unsure
+    )
+    return EncodingError(
+        f"{path} is not UTF-8, and its encoding cannot be told for sure from its names: "
+        f"{readings}. Pass the --encoding that gives the right names, or save the file "
+        "again as 'CSV UTF-8'"
+    )
+
+
+def _encoding_notices(path: Path, verdict: encodings.Verdict) -> tuple[str, ...]:
+    """What to tell about a legacy encoding read: which one, and names that still look odd.
+
+    A notice never suggests another encoding: the one chosen reads the names best, so
+    any other would garble more of them.
+    """
+    assert verdict.encoding is not None
+    said: list[str] = []
+    if verdict.encoding not in ("cp1252", "latin-1"):
+        said.append(f"{path} was read as {encodings.LABELS[verdict.encoding]}, the encoding "
+                    "its names read right in")  # fmt: skip
+    if verdict.others:
+        shown = "; ".join(f"{encodings.LABELS[name]} reads '{word[:30]}'"
+                          for name, word in verdict.others)  # fmt: skip
+        said.append(
+            f"{path} was read as {encodings.LABELS[verdict.encoding]}, the code page met most "
+            f"often, but its few accented names read as well in another ({shown}); check the "
+            "names in the report, and save the file again as 'CSV UTF-8' if they are wrong"
+        )
+    if verdict.odd:
+        odd = ", ".join(f"'{word[:30]}'" for word in dict.fromkeys(verdict.odd))
+        said.append(
+            f"{path} was read as {encodings.LABELS[verdict.encoding]}, but some names still "
+            f"look wrong in it ({odd}): no encoding reads them right, so the file was probably "
+            "saved in two encodings; check those rows, or save the file again as 'CSV UTF-8'"
+        )
+    return tuple(said)
 
 
 def _mixed(path: Path) -> EncodingError:
@@ -655,7 +705,9 @@ def _text_source(
             return 0
 
     rest = _numbered(header, path) if options.source_row_numbers else header.rest
-    chunks = _chunked(rest, columns, keep, width, options.chunk_rows, position, report=report)
+    repeats = _Repeats(header.cells[:width], header.row, path, info.repeated_headers, header.parts)
+    chunks = _chunked(rest, columns, keep, width, options.chunk_rows, position, report=report,
+                      repeats=repeats)  # fmt: skip
     return SourceFile(info, _require_data(chunks, path), closer)
 
 
@@ -669,9 +721,22 @@ def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError) -> Encodin
 def _guard_text_rows(
     reader: Any, path: Path, encoding: str, start: int = 1
 ) -> Iterator[tuple[int, Sequence[str]]]:
-    """Number the rows, turning csv and decoding failures into InputFileError."""
+    """Number the rows, turning csv and decoding failures into InputFileError.
+
+    A row that spans several lines (a quoted cell with line breaks) is looked at: when
+    a line inside one of its cells holds a row of leads, a quote was left open and
+    swallowed the rows after it (:func:`_swallowed_rows`), and reading stops.
+    """
+    delimiter = reader.dialect.delimiter
+    line = reader.line_num
     try:
-        yield from enumerate(reader, start=start)
+        for number, row in enumerate(reader, start=start):
+            if reader.line_num - line > 1:
+                swallowed = _swallowed_rows(row, delimiter)
+                if swallowed is not None:
+                    raise _open_quote(path, line + 1, reader.line_num, number, swallowed)
+            line = reader.line_num
+            yield number, row
     except UnicodeDecodeError as exc:
         raise EncodingError(
             f"{path}: the text near line {reader.line_num + 1} is not valid {encoding}; pass "
@@ -681,6 +746,35 @@ def _guard_text_rows(
         raise InputFileError(
             f"{path}: line {reader.line_num} cannot be read as CSV ({exc}); is this a CSV file?"
         ) from exc
+
+
+def _swallowed_rows(row: Sequence[str], delimiter: str) -> str | None:
+    """The first line inside a cell of ``row`` that reads as a row of leads, if any.
+
+    Such a line splits on the delimiter into (nearly) as many cells as the row has,
+    one of them a phone number or an e-mail address: a note with line breaks does not.
+    """
+    least = max(2, len(row) - 1)
+    for cell in row:
+        if "\n" not in cell and "\r" not in cell:
+            continue
+        for inner in cell.splitlines()[1:]:
+            parts = inner.split(delimiter)
+            if len(parts) >= least and any(
+                _LOOKS_LIKE_DATA.fullmatch(part.strip().strip('"')) for part in parts
+            ):
+                return inner
+    return None
+
+
+def _open_quote(path: Path, opened: int, closed: int, row: int, swallowed: str) -> InputFileError:
+    """The error for a quote left open that swallowed the rows after it into one cell."""
+    return InputFileError(
+        f"{path}, line {opened}: a quote opens in this line (row {row}) and does not close "
+        f"until line {closed}, so the lines between, which hold rows of leads "
+        f"('{swallowed[:60]}'), would be read as one cell and their leads lost. Remove the "
+        'stray quote (or double it, "", inside a quoted cell) and run again'
+    )
 
 
 @dataclass
@@ -694,6 +788,9 @@ class _Header:
     #: Whether the header is the file's first non-blank row.
     first: bool
     rest: Iterator[tuple[int, Sequence[str]]]
+    #: The rows of a two-row header as the file has them (group row, field row): an
+    #: export pasted below repeats them.
+    parts: tuple[list[str], ...] = ()
 
 
 def _find_header(
@@ -729,12 +826,33 @@ def _find_header(
         below = [cleaned[index] for index in candidates[order + 1 : order + 1 + HEADER_BELOW_ROWS]]
         why_not = _not_a_header(cells, below)
         if why_not is None:
+            skipped = tuple(number for number, _ in verdicts)
+            if order + 1 < len(candidates) and below:
+                # A group row over the field row: the two make one header.
+                field_at = candidates[order + 1]
+                under = [cleaned[index] for index in
+                         candidates[order + 2 : order + 2 + HEADER_BELOW_ROWS]]  # fmt: skip
+                if _groups(cells, below[0], under):
+                    return _Header(
+                        row=window[field_at][0],
+                        cells=_combined(cells, below[0]),
+                        skipped=(*skipped, row),
+                        first=False,
+                        rest=itertools.chain(window[field_at + 1 :], rows),
+                        parts=(cells, below[0]),
+                    )
+            parts: tuple[list[str], ...] = ()
+            if order and verdicts[-1][1].startswith("fills") and _clashing(cells):
+                # The group row above was skipped, but it tells apart the names that clash.
+                parts = (cleaned[candidates[order - 1]], cells)
+                cells = _combined(*parts)
             return _Header(
                 row=row,
                 cells=cells,
-                skipped=tuple(number for number, _ in verdicts),
+                skipped=skipped,
                 first=order == 0,
                 rest=itertools.chain(window[at + 1 :], rows),
+                parts=parts,
             )
         verdicts.append((row, why_not))
     raise _no_header(path, verdicts, cleaned[candidates[0]])
@@ -775,7 +893,7 @@ def _not_a_header(cells: list[str], below: list[list[str]]) -> str | None:
     if values:
         return f"holds values ({_shown(values)})"
     letterless = [cell for cell in filled if _LETTERLESS.fullmatch(cell)]
-    if len(letterless) * 2 > len(filled):
+    if len(letterless) * 2 > len(filled) and not _numbered_columns(letterless, below):
         return f"holds numbers or dates ({_shown(letterless)})"
     widths = collections.Counter(_used_width(cells_below) for cells_below in below)
     common = max(widths, key=lambda width: (widths[width], width)) if widths else 0
@@ -783,6 +901,86 @@ def _not_a_header(cells: list[str], below: list[list[str]]) -> str | None:
     if span > 1 and len(filled) * 2 <= span:
         return f"fills {len(filled)} of {span} columns ({_shown(filled)}: a title or group row?)"
     return None
+
+
+def _numbered_columns(letterless: list[str], below: list[list[str]]) -> bool:
+    """Whether numbers name columns (``2023,2024,2025``): the row under them holds leads.
+
+    The numbers are whole, short (years, column numbers) and all different.
+    """
+    return (
+        bool(below)
+        and _holds_values(below[0])
+        and all(cell.isdecimal() and len(cell) <= 4 for cell in letterless)
+        and len(set(letterless)) == len(letterless)
+    )
+
+
+def _holds_values(cells: Sequence[str]) -> bool:
+    """Whether a row holds a phone number or an e-mail address."""
+    return any(cell and _LOOKS_LIKE_DATA.fullmatch(cell) for cell in cells)
+
+
+def _groups(group: list[str], fields: list[str], below: list[list[str]]) -> bool:
+    """Whether ``group`` is a group row over the field row ``fields`` (a two-row header).
+
+    The field row must look like a header itself, with rows of leads under it, and
+    the group row must name groups: fewer names than the field row (``Contact,,,Company``)
+    or a name repeated over the columns of its group (``Contact,Contact,Company``).
+    """
+    if _not_a_header(fields, below) is not None or not below or not _holds_values(below[0]):
+        return False
+    named = [cell for cell in group if cell]
+    fielded = [cell for cell in fields if cell]
+    if _used_width(group) > _used_width(fields) or len(fielded) < 2:
+        return False
+    if {cell.casefold() for cell in named} & {cell.casefold() for cell in fielded}:
+        return False  # a name in both rows: not a group over fields
+    if len({cell.casefold() for cell in named}) < len(named):
+        return True
+    # Fewer names above: a header with empty cells over a first lead without a phone
+    # would look the same, so the field row must name a column the way exports do.
+    return len(named) < len(fielded) and any(_is_column_name(cell.casefold()) for cell in fielded)
+
+
+def _clashing(cells: Sequence[str]) -> bool:
+    """Whether two cells of a header have the same name."""
+    names = [cell.casefold() for cell in cells if cell]
+    return len(set(names)) < len(names)
+
+
+def _combined(group: Sequence[str], fields: Sequence[str]) -> list[str]:
+    """One header from a group row and the field row under it.
+
+    Each column keeps its field name; only where two field names clash does a later
+    one get its group's name in front (``Phone`` under Contact stays ``Phone``, the one
+    under Company becomes ``Company Phone``). A group cell spans the columns to its
+    right up to the next filled one. A column with no field name takes its group's.
+    """
+    width = max(len(fields), _used_width(group))
+    spans: list[str] = []
+    current = ""
+    for at in range(width):
+        if at < len(group) and group[at]:
+            current = group[at]
+        spans.append(current)
+    names = [fields[at] if at < len(fields) and fields[at] else "" for at in range(width)]
+    seen: set[str] = set()
+    for at, name in enumerate(names):
+        if not name:
+            owned = group[at] if at < len(group) else ""
+            names[at] = owned
+            name = owned
+        if not name:
+            continue
+        if (
+            name.casefold() in seen
+            and spans[at]
+            and not name.casefold().startswith(spans[at].casefold())
+        ):
+            names[at] = f"{spans[at]} {name}"
+        seen.add(names[at].casefold())
+    return names
 
 
 def _used_width(cells: Sequence[str]) -> int:
@@ -928,9 +1126,11 @@ def _workbook_source(path: Path, options: ReadOptions, size: int, workbook: Any)
             position["row"] = row
             yield row, values
 
+    repeats = _Repeats(header.cells[:width], header.row, path, info.repeated_headers, header.parts)
     chunks = _chunked(
-        counted(), columns, keep, width, options.chunk_rows, lambda: position["row"], report=report
-    )
+        counted(), columns, keep, width, options.chunk_rows, lambda: position["row"],
+        report=report, repeats=repeats,
+    )  # fmt: skip
     return SourceFile(info, _require_data(chunks, path), workbook)
 
 
@@ -1306,6 +1506,92 @@ def _numbered(header: _Header, path: Path) -> Iterator[tuple[int, Sequence[str]]
         yield last, values
 
 
+_DIGIT_OR_AT = re.compile(r"[\d@]")
+#: Words of column names. A row below the header whose cells are mostly made of them
+#: (``Mobile``, ``First Name``, ``E-mail address``) is another export's header.
+_COLUMN_WORDS = frozenset({
+    "phone", "mobile", "cell", "tel", "telephone", "email", "e-mail", "mail", "name", "first",
+    "last", "surname", "given", "family", "full", "middle", "company", "city", "state", "zip",
+    "postal", "code", "country", "address", "street", "title", "notes", "note", "source",
+    "status", "owner", "website", "number", "no", "lead", "job", "work", "home", "fax",
+    "region", "province", "county", "organization", "organisation", "account", "contact", "id",
+    "date", "created", "industry",
+})  # fmt: skip
+_WORD_SPLIT = re.compile(r"[\s_./#]+")
+
+
+def _is_column_name(cell: str) -> bool:
+    """Whether a (folded) cell is made of column-name words only."""
+    words = [word for word in _WORD_SPLIT.split(cell) if word]
+    return bool(words) and all(word in _COLUMN_WORDS for word in words)
+
+
+class _Repeats:
+    """Finds rows that repeat the header below it, and reads the rows after one by it.
+
+    Two exports pasted one under the other leave the second one's header among the
+    rows. A row whose filled cells are the header's names is dropped (its row number
+    goes to ``dropped``); when they come in another order, the rows after it are read
+    in that order, until the next such row. A row that looks like a header of other
+    columns stops the run: the rows under it cannot be read by the first header.
+    """
+
+    def __init__(self, names: Sequence[str], header_row: int, path: Path, dropped: list[int],
+                 parts: Sequence[Sequence[str]] = ()) -> None:  # fmt: skip
+        self.names = [name.strip().casefold() for name in names]
+        #: The rows of a two-row header, as they would be pasted again below.
+        self.parts = [[cell.strip().casefold() for cell in part if cell.strip()]
+                      for part in parts]  # fmt: skip
+        self.known = {name for name in self.names if name}
+        self.header_row = header_row
+        self.path = path
+        self.dropped = dropped
+        #: For each column of the header, where the rows give it now; None: in place.
+        self.order: list[int] | None = None
+        self.width = len(self.names)
+
+    def is_header(self, row: int, cells: Sequence[str]) -> bool:
+        """Whether a row without digits repeats the header (and then take its order)."""
+        folded = [strip_invisible(cell).strip().casefold() for cell in cells]
+        filled = [cell for cell in folded if cell]
+        if not filled:
+            return False
+        if filled in self.parts:  # a two-row header pasted again, in the same order
+            self.dropped.append(row)
+            self.order = None
+            return True
+        matches = sum(cell in self.known for cell in filled)
+        if matches * 2 <= len(filled) or (matches < 2 and len(self.known) > 1):
+            named = sum(_is_column_name(cell) for cell in filled)
+            # Another header fills most of the width with names; a lead without a
+            # phone that holds a word or two such as "Home" does not.
+            if named >= 2 and named * 2 > len(filled) and len(filled) * 2 > self.width:
+                raise self._other_columns(row, filled)
+            return False
+        if sorted(filled) != sorted(self.known) or len(filled) != len(set(filled)):
+            raise self._other_columns(row, filled)
+        self.dropped.append(row)
+        where = {cell: at for at, cell in enumerate(folded) if cell}
+        order = [where.get(name, -1) for name in self.names]
+        self.order = None if order == list(range(self.width)) else order
+        return True
+
+    def reorder(self, cells: list[str]) -> list[str]:
+        """The cells of a row under a repeated header, in the first header's order."""
+        assert self.order is not None
+        size = len(cells)
+        moved = [cells[at] if 0 <= at < size else "" for at in self.order]
+        return moved + cells[max(self.order) + 1 :]
+
+    def _other_columns(self, row: int, filled: list[str]) -> InputFileError:
+        return InputFileError(
+            f"{self.path}: row {row} looks like a header ({_shown(filled, 4)}) with other "
+            f"columns than the header in row {self.header_row}, so the rows under it cannot "
+            "be read by that header (two exports pasted one under the other?). Import each "
+            "part as its own file, or make their columns the same"
+        )
+
+
 def _chunked(
     rows: Iterator[tuple[int, Sequence[str]]],
     columns: tuple[str, ...],
@@ -1315,6 +1601,7 @@ def _chunked(
     position: Callable[[], int],
     *,
     report: bool = False,
+    repeats: _Repeats | None = None,
 ) -> Iterator[Chunk]:
     all_kept = keep == list(range(span))
     while True:
@@ -1322,6 +1609,7 @@ def _chunked(
         index: list[int] = []
         extras: dict[int, list[str]] = {}
         blank = 0
+        dropped = 0  # repeated headers
         # Rows that may hold an invisible character (all of them are outside ASCII, and
         # str.isascii costs nothing) or, in a report, a formula mark.
         odd: list[int] = []
@@ -1332,6 +1620,14 @@ def _chunked(
             if not joined.strip():
                 blank += 1
                 continue
+            if repeats is not None:
+                # A header has no digit and no @; nearly every row of leads has a phone.
+                if _DIGIT_OR_AT.search(joined) is None and repeats.is_header(row, cells):
+                    dropped += 1
+                    continue
+                if repeats.order is not None:
+                    cells = repeats.reorder(cells)
+                    joined = "".join(cells)
             width = len(cells)
             if width != span:
                 if width > span:
@@ -1347,6 +1643,8 @@ def _chunked(
             data.append(cells if all_kept else [cells[i] for i in keep])
             index.append(row)
         if not data and not blank:
+            if dropped:
+                continue  # a block of repeated headers only: the rows go on after it
             return
         # One search for the whole chunk; the rows are looked at one by one only after.
         if (odd and (report or HAS_INVISIBLE.search("".join(odd_text)))) or extras:

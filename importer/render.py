@@ -42,6 +42,10 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
             f"Do-not-call lists: {skipped} line(s) could not be read and were left out "
             "(--suppress-skip-bad-lines): numbers on them were not checked"
         )
+    repeated = summary.source.get("repeated_headers") or []
+    if repeated:
+        shown = ", ".join(str(row) for row in repeated[:5]) + (", ..." if len(repeated) > 5 else "")
+        lines.append(f"  header repeated below, dropped: {len(repeated)} (row {shown})")
     zones = summary.time_zone_sources
     if any(zones.values()):
         lines.append(

@@ -42,6 +42,7 @@ from pandera.errors import SchemaErrors
 
 from .countries import normalize_region
 from .dedupe import person_key
+from .encodings import misdecoded
 from .issues import Issue, Severity
 from .localzones import same_clock, why_no_phone_zone, zone_for_phone, zone_for_postal_code
 from .mapping import (
@@ -72,6 +73,8 @@ from .timezones import normalize_timezone
 __all__ = [
     "EXTENSION_COLUMN",
     "LENIENT_FIELDS",
+    "NAME_FIELDS",
+    "NAME_GARBLED",
     "PhoneBook",
     "PhoneKey",
     "ValidatedChunk",
@@ -88,6 +91,8 @@ _TEXT_FIELDS = ("firstName", "lastName", "leadSource", "notes")
 #: Column of the validated frame holding the extension cut off the phone number.
 EXTENSION_COLUMN = "phoneExtension"
 _NO_REGION = "phone_no_region"
+#: The warning of a name that looks mis-decoded upstream.
+NAME_GARBLED = "name_garbled"
 
 
 @dataclass
@@ -375,10 +380,12 @@ def validate_chunk(
         issues = [issue for issue in issues if issue.row not in marks]
     error_rows = {issue.row for issue in issues if issue.severity == "error"}
     sources = _infer_time_zones(parsed, error_rows | marks.keys(), region, infer_time_zone, issues)
-    issues.sort(key=lambda issue: (issue.row, _field_order(issue.field)))
     leads = _finish(
         parsed, {(issue.field, issue.row) for issue in issues if issue.field != "phone"}
     )
+    # After _finish: the name is still sent. A marked row is never sent: nothing to fix.
+    issues.extend(issue for issue in _garbled_names(parsed) if issue.row not in marks)
+    issues.sort(key=lambda issue: (issue.row, _field_order(issue.field)))
     rejected = pd.Series(leads.index.isin(list(error_rows)), index=leads.index)
     kinds = [p.kind if type(p) is Phone else "" for p in parsed["phone"].tolist()]
     return ValidatedChunk(
@@ -432,6 +439,35 @@ def _read_marks(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, Mark]]:
                 marks.setdefault(row, mark)
         frame = frame.drop(columns=[name])
     return frame, marks
+
+
+#: The fields whose text is checked for mis-decoding (:func:`_garbled_names`).
+NAME_FIELDS = ("firstName", "lastName")
+
+
+def _garbled_names(parsed: pd.DataFrame) -> list[Issue]:
+    """A ``name_garbled`` warning for each name that looks mis-decoded upstream.
+
+    UTF-8 read as cp1252 or latin-1 by some program before the file was saved turns
+    ``José`` into ``JosÃ©`` (:func:`importer.encodings.misdecoded`). The name is sent as
+    the file has it, since the fix is a guess; the warning says what it probably was.
+    """
+    found: list[Issue] = []
+    for name in NAME_FIELDS:
+        if name not in parsed:
+            continue
+        for row, text in zip(parsed.index.tolist(), parsed[name].tolist(), strict=True):
+            if type(text) is not str or text.isascii():
+                continue
+            fixed = misdecoded(text)
+            if fixed is not None:
+                found.append(Issue(
+                    int(row), name, NAME_GARBLED,
+                    f"{_quote(text)} looks like {_quote(fixed)} read in the wrong encoding "
+                    "somewhere before this file was saved; correct the name in the file",
+                    "warning",
+                ))  # fmt: skip
+    return found
 
 
 def _people(projected: pd.DataFrame, leads: pd.DataFrame) -> list[int]:

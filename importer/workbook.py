@@ -297,6 +297,9 @@ def source_lines(source: Mapping[str, Any]) -> list[tuple[str, str]]:
         if skipped:
             text += f" ({_row_ranges(skipped)} above it skipped; --header-row N picks another)"
         lines.append(("Header", text))
+    repeated = list(source.get("repeated_headers") or [])
+    if repeated:
+        lines.append(("Header repeated", f"{_row_ranges(repeated)}: dropped, not leads"))
     return lines
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -592,3 +593,31 @@ def test_masked_numbers_are_rejected_and_numbers_people_write_are_sent(
     # Nothing masked is in the leads a run would send.
     leads = (out / "leads.jsonl").read_text(encoding="utf-8")
     assert "274" not in leads and "9999" not in leads and "6666" not in leads
+
+
+def test_two_exports_pasted_with_their_columns_swapped_keep_each_name_in_place(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    source = tmp_path / "pasted.csv"
+    source.write_text(
+        "phone,first_name,last_name\n+14155550123,Ana,Lee\n+14155550124,Bo,Chan\n"
+        "last_name,first_name,phone\nDiaz,Cy,+14155550125\nEng,Di,+14155550126\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "generic", "--dry-run", "--out", out)
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    accepted = read_report(out / "accepted.csv")
+    assert [(row["first_name"], row["last_name"], row["source_row"]) for row in accepted] == [
+        ("Ana", "Lee", "2"), ("Bo", "Chan", "3"), ("Cy", "Diaz", "5"), ("Di", "Eng", "6"),
+    ]  # fmt: skip
+    assert not (out / "rejected.csv").exists() or not read_report(out / "rejected.csv")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["total"] == 4
+    assert summary["source"]["repeated_headers"] == [4]
+    assert "header repeated below, dropped: 1 (row 4)" in result.stdout + result.stderr
+    from openpyxl import load_workbook
+
+    facts = {row[0]: row[1] for row in load_workbook(out / "report.xlsx")["Summary"].iter_rows(
+        values_only=True) if row[0]}  # fmt: skip
+    assert facts["Header repeated"] == "row 4: dropped, not leads"

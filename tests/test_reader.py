@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from importer import reader
 from importer.cells import NO_CACHED_VALUE, is_cell_error
 from importer.errors import EmptyFileError, EncodingError, InputFileError, UnsupportedFileError
 from importer.reader import (
@@ -548,13 +550,19 @@ def test_cp1252_is_not_taken_for_mac_roman(tmp_path: Path, names: list[str]) -> 
         assert [row[1] for row in next(source.chunks()).rows] == names
 
 
-def test_a_few_mac_roman_letters_in_a_cp1252_file_make_a_notice(tmp_path: Path) -> None:
+def test_a_name_no_encoding_reads_right_makes_a_notice_that_suggests_none(
+    tmp_path: Path,
+) -> None:
+    # Ana\x8e is Anaé in Mac Roman, but Mac Roman garbles Renée and Zoë: no encoding
+    # reads every name, so the notice names the odd one and suggests no --encoding.
     path = tmp_path / "leads.csv"
     body = "phone,name\n+14155550123,Renée\n+14155550124,Zoë\n+14155550125,Ana\x8e\n"
     path.write_bytes(body.encode("latin-1"))
     with open_source(path) as source:
         assert source.info.encoding == "cp1252"
-        assert "--encoding mac_roman" in source.info.notices[0]
+        (notice,) = source.info.notices
+        assert "'AnaŽ'" in notice
+        assert "--encoding" not in notice
 
 
 # --- error cells ------------------------------------------------------------------
@@ -581,3 +589,333 @@ def test_error_cells_and_formulas_without_a_result_are_not_empty(tmp_path: Path)
     ]
     assert all(is_cell_error(cell) for cell in ("#N/A", "#value!", NO_CACHED_VALUE))
     assert not is_cell_error("#1 fan")
+
+
+# --- legacy encodings told apart by their names -------------------------------------
+
+#: Names of each language the legacy encodings are for, with the encodings a file of
+#: them is saved in and the encoding the reader must take (or one that reads the same).
+LEGACY = [
+    ("shift_jis", ["太郎", "山田", "花子", "佐藤", "健一", "鈴木", "美咲", "高橋"]),
+    ("cp932", ["太郎", "山田", "花子", "佐藤", "健一", "鈴木", "美咲", "高橋"]),
+    ("euc_jp", ["太郎", "山田", "花子", "佐藤", "健一", "鈴木", "美咲", "高橋"]),
+    ("gb18030", ["王伟", "李娜", "张敏", "刘洋", "陈静", "杨磊", "黄丽", "赵强"]),
+    ("gbk", ["王伟", "李娜", "张敏", "刘洋", "陈静", "杨磊", "黄丽", "赵强"]),
+    ("big5", ["陳志明", "林春嬌", "黃美玲", "張家豪", "李淑芬", "王建國"]),
+    ("euc_kr", ["김민준", "이서연", "박지훈", "최수아", "정우진", "강하은"]),
+    ("iso8859_2", ["Łukasz Wiśniewski", "Zofia Wójcik", "Jiří Dvořák", "Paweł Łąka"]),
+    ("cp1250", ["Łukasz Wiśniewski", "Zofia Wójcik", "Jiří Dvořák", "Šárka Žáková"]),
+    ("cp1250", ["Jiří Dvořák", "Tomáš Černý", "Věra Růžičková"]),
+    ("iso8859_2", ["Łukasz", "Małgorzata", "Wojciech Łuczak"]),
+    ("cp1251", ["Иван Петров", "Мария Смирнова", "Ольга Кузнецова"]),
+    ("cp1251", ["Богдан Гірник", "Олена Шевченко", "Євген Гнатюк"]),
+    ("cp1252", ["José", "Müller", "Zoë", "François", "Crème brûlée", "Cœur"]),
+    ("cp1252", ["Crème", "Weiß", "Øystein", "Škoda", "Jürgen", "Ñúñez", "Çelik", "Søren"]),
+    ("cp1250", ["Jurić", "Babić", "Kovačević", "Kamiński"]),
+    ("cp1250", ["Kučera"]),
+    ("mac_roman", ["José", "Müller", "Ángel", "Björk"]),
+]
+
+
+@pytest.mark.parametrize(("saved", "names"), LEGACY, ids=[f"{e}-{n[0]}" for e, n in LEGACY])
+def test_legacy_encodings_are_told_apart_by_their_names(
+    tmp_path: Path, saved: str, names: list[str]
+) -> None:
+    path = tmp_path / "leads.csv"
+    lines = ["phone,name", *(f"+1415555{n:04d},{name}" for n, name in enumerate(names))]
+    path.write_bytes("\r\n".join(lines).encode(saved) + b"\r\n")
+    with open_source(path) as source:
+        assert [row[1] for row in next(source.chunks()).rows] == names
+        encoding = source.info.encoding
+        notices = source.info.notices
+    assert encoding is not None
+    # What a notice says about the encoding never garbles the names: any encoding it
+    # names reads them right.
+    for notice in notices:
+        for suggested in re.findall(r"--encoding (\S+)", notice):
+            assert "\r\n".join(lines).encode(saved).decode(suggested).split("\r\n") == lines
+
+
+def test_the_reader_takes_an_encoding_from_a_sample_of_the_file(tmp_path: Path) -> None:
+    # A large Shift-JIS file: the encoding comes from its first non-ASCII lines, and
+    # every row is read.
+    lines = ["phone,name", *(f"+8131234{n:04d},山田 太郎" for n in range(40_000))]
+    path = tmp_path / "big.csv"
+    path.write_bytes("\n".join(lines).encode("cp932"))
+    assert path.stat().st_size > 2 * reader.DETECT_SAMPLE_BYTES
+    with open_source(path) as source:
+        assert source.info.encoding == "cp932"
+        assert sum(len(chunk) for chunk in source.chunks()) == 40_000
+
+
+@pytest.mark.parametrize(
+    ("saved", "name"),
+    [("gb18030", "王伟"), ("euc_kr", "김민준"), ("euc_jp", "山田")],
+)
+def test_an_encoding_that_cannot_be_told_stops_and_names_the_likely_ones(
+    tmp_path: Path, saved: str, name: str
+) -> None:
+    # One short name in an EUC-family encoding reads as valid text in the others too.
+    path = tmp_path / "leads.csv"
+    path.write_bytes(f"phone,name\n+14155550123,{name}\n".encode(saved))
+    with pytest.raises(EncodingError) as caught:
+        open_source(path)
+    message = str(caught.value)
+    assert "cannot be told for sure" in message
+    named = re.findall(r"--encoding (\w+)", message)
+    assert len(named) >= 2
+    assert any(f"phone,name\n+14155550123,{name}\n".encode(saved).decode(n).endswith(
+        f",{name}\n") for n in named)  # fmt: skip
+    with open_source(path, ReadOptions(encoding=saved)) as source:
+        assert next(source.chunks()).rows == [["+14155550123", name]]
+
+
+def test_a_mac_roman_notice_suggests_no_encoding_that_garbles_the_names(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    text = "phone,first_name,last_name\r+14155550123,José,Müller\r+14155550124,Ángel,Björk\r"
+    path.write_bytes(text.encode("mac_roman"))
+    with open_source(path) as source:
+        notices = source.info.notices
+    assert notices
+    assert not any("--encoding cp1252" in notice for notice in notices)
+
+
+# --- quotes left open ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ('+14155550123,Ana,"likes cats\n+14155550124,Bo,ok\n+14155550125,Cy,fine\n', 2),
+        ('+14155550123,Ana,ok\n+14155550124,"Bo,note\n+14155550125,Cy,"fine"\n+14155550126,Di,x\n',
+         3),
+    ],
+    ids=["never-closed", "closed-later"],
+)  # fmt: skip
+def test_a_quote_left_open_stops_naming_the_line_it_opened_in(
+    tmp_path: Path, body: str, line: int
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone,name,notes\n" + body)
+    with pytest.raises(InputFileError) as caught, open_source(path) as source:
+        list(source.chunks())
+    message = str(caught.value)
+    assert f"line {line}: a quote opens in this line" in message
+    assert "+14155550125" in message or "+14155550124" in message
+
+
+def test_a_note_with_line_breaks_is_one_cell(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        'phone,name,notes\n+14155550123,Ana,"call after 5,\nnot on Fridays\n12 Main St, Apt 4"\n'
+        "+14155550124,Bo,ok\n"
+    )
+    frame = read_all(path)
+    assert frame.index.tolist() == [2, 3]
+    assert frame["notes"].iloc[0] == "call after 5,\nnot on Fridays\n12 Main St, Apt 4"
+
+
+# --- headers repeated below ----------------------------------------------------------
+
+
+def test_a_repeated_header_is_dropped_and_not_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "phone,first_name,last_name\n+14155550123,Ana,Lee\n\n"
+        "phone,first_name,last_name\n+14155550124,Bo,Chan\n"
+    )
+    with open_source(path) as source:
+        chunks = list(source.chunks())
+        dropped = source.info.repeated_headers
+    rows = [row for chunk in chunks for row in chunk.rows]
+    numbers = [number for chunk in chunks for number in chunk.numbers]
+    assert rows == [["+14155550123", "Ana", "Lee"], ["+14155550124", "Bo", "Chan"]]
+    assert numbers == [2, 5]
+    assert dropped == [4]
+
+
+def test_rows_under_a_repeated_header_in_another_order_are_read_by_it(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "Phone,First Name,Last Name,Email\n+14155550123,Ana,Lee,ana@example.com\n"
+        "Last Name,First Name,Email,Phone\nChan,Bo,bo@example.com,+14155550124\n"
+        "Diaz,Cy,,+14155550125\n"
+        "Phone,First Name,Last Name,Email\n+14155550126,Di,Eng,di@example.com\n"
+    )
+    frame = read_all(path)
+    assert frame.index.tolist() == [2, 4, 5, 7]
+    assert frame["First Name"].tolist() == ["Ana", "Bo", "Cy", "Di"]
+    assert frame["Last Name"].tolist() == ["Lee", "Chan", "Diaz", "Eng"]
+    assert frame["Phone"].tolist() == ["+14155550123", "+14155550124", "+14155550125",
+                                       "+14155550126"]  # fmt: skip
+    assert frame["Email"].tolist() == ["ana@example.com", "bo@example.com", "", "di@example.com"]
+
+
+@pytest.mark.parametrize(
+    "second",
+    ["Mobile,Given Name,Surname\n", "Phone,First Name,Company\n"],
+    ids=["other-names", "one-column-differs"],
+)
+def test_a_header_of_other_columns_below_stops_naming_its_row(tmp_path: Path, second: str) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "Phone,First Name,Last Name\n+14155550123,Ana,Lee\n" + second + "+14155550124,Bo,Acme\n"
+    )
+    with pytest.raises(InputFileError, match="row 3 looks like a header") as caught:
+        read_all(path)
+    assert "row 1" in str(caught.value)
+
+
+def test_a_lead_without_digits_is_not_taken_for_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("Phone,First Name,Company\n+14155550123,Ana,Acme\n,Bo,Tel Aviv Company\n")
+    frame = read_all(path)
+    assert frame["Company"].tolist() == ["Acme", "Tel Aviv Company"]
+
+
+# --- two-row headers and numbers as column names ------------------------------------
+
+DATA_ROW = "+14155550123,Ana,Lee,Acme,+14155550199,acme.example\n+14155550124,Bo,Chan,Initech,,\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        (
+            "Contact,,,Company,,\nPhone,First Name,Last Name,Company Name,Phone,Website\n"
+            + DATA_ROW,
+            ("Phone", "First Name", "Last Name", "Company Name", "Company Phone", "Website"),
+        ),
+        (
+            "Contact,Contact,Contact,Company,Company,Company\n"
+            "Phone,First Name,Last Name,Name,Phone,Website\n" + DATA_ROW,
+            ("Phone", "First Name", "Last Name", "Name", "Company Phone", "Website"),
+        ),
+        (
+            "Contact,Contact,Contact,Company,Company,Company\n"
+            "Phone,First Name,Last Name,Company Name,Company Phone,Website\n" + DATA_ROW,
+            ("Phone", "First Name", "Last Name", "Company Name", "Company Phone", "Website"),
+        ),
+        (
+            "Contact,,Person,Company,,Web\n"
+            "Phone,First Name,Last Name,Company Name,Company Phone,Website\n" + DATA_ROW,
+            ("Phone", "First Name", "Last Name", "Company Name", "Company Phone", "Website"),
+        ),
+    ],
+    ids=["group-spans-clash", "group-filled-clash", "group-filled", "group-more-than-half"],
+)
+def test_a_group_row_over_the_field_row_is_one_header(
+    tmp_path: Path, text: str, columns: tuple[str, ...]
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(text)
+    with open_source(path) as source:
+        assert source.info.columns == columns
+        assert source.info.header_row == 2
+        assert source.info.skipped_rows == (1,)
+        chunk = next(source.chunks())
+    assert chunk.numbers == [3, 4]
+    assert chunk.rows[0][:3] == ["+14155550123", "Ana", "Lee"]
+
+
+def test_a_header_with_empty_cells_over_a_lead_without_a_phone_stays_the_header(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone,name,,,city\n,Ana,Lee,Acme,Paris\n+14155550124,Bo,Chan,Initech,Rome\n")
+    with open_source(path) as source:
+        assert source.info.columns == ("phone", "name", "column_3", "column_4", "city")
+        assert next(source.chunks()).numbers == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [("Name,Phone,2024,2025", "Ana,+14155550123,10,20"),
+     ("Phone,2023,2024,2025", "+14155550123,1,2,3")],
+)  # fmt: skip
+def test_a_header_of_years_is_taken_when_the_rows_below_are_leads(
+    tmp_path: Path, header: str, row: str
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(f"{header}\n{row}\n")
+    with open_source(path) as source:
+        assert source.info.columns == tuple(header.split(","))
+        assert source.info.header_row == 1
+        assert next(source.chunks()).rows == [row.split(",")]
+
+
+def test_a_row_of_numbers_above_the_header_is_still_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("1,2,3\nphone,name,city\n+14155550123,Ana,Paris\n")
+    with open_source(path) as source:
+        assert source.info.columns == ("phone", "name", "city")
+        assert source.info.skipped_rows == (1,)
+
+
+def test_lone_signs_in_notes_do_not_make_a_western_file_cyrillic(tmp_path: Path) -> None:
+    # £ and € are Cyrillic letters in cp1251: lone characters, which tell no encoding apart.
+    path = tmp_path / "leads.csv"
+    text = "phone,name,notes\n+14155550123,Ana Lee,owes £50\n+14155550124,Bo Chan,paid €20; 25°C\n"
+    path.write_bytes(text.encode("cp1252"))
+    with open_source(path) as source:
+        assert source.info.encoding == "cp1252"
+        assert [row[2] for row in next(source.chunks()).rows] == ["owes £50", "paid €20; 25°C"]
+
+
+def test_names_that_read_as_well_in_another_code_page_are_read_as_cp1252_with_a_notice(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_bytes("phone,name\n+14155550123,Crème\n+14155550124,José\n".encode("cp1252"))
+    with open_source(path) as source:
+        assert source.info.encoding == "cp1252"
+        (notice,) = source.info.notices
+    assert "'Crčme'" in notice and "--encoding" not in notice
+
+
+def test_a_merged_group_row_over_the_field_row_in_a_workbook(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Contact", None, None, "Company", None])
+    sheet.merge_cells("A1:C1")
+    sheet.merge_cells("D1:E1")
+    sheet.append(["Name", "Phone", "Email", "Name", "Phone"])
+    sheet.append(["Ana Lee", 14155550123, "ana@example.com", "Acme", 14155550199])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    with open_source(path) as source:
+        assert source.info.columns == ("Name", "Phone", "Email", "Company Name", "Company Phone")
+        assert source.info.header_row == 2
+        assert next(source.chunks()).numbers == [3]
+
+
+def test_rows_after_a_repeated_header_keep_their_numbers_across_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "phone,name\n+14155550123,Ana\nname,phone\nBo,+14155550124\n\nCy,+14155550125\n"
+    )
+    with open_source(path, ReadOptions(chunk_rows=1)) as source:
+        chunks = list(source.chunks())
+        assert source.info.repeated_headers == [3]
+    assert [n for chunk in chunks for n in chunk.numbers] == [2, 4, 6]
+    assert [row for chunk in chunks for row in chunk.rows] == [
+        ["+14155550123", "Ana"], ["+14155550124", "Bo"], ["+14155550125", "Cy"],
+    ]  # fmt: skip
+    assert sum(chunk.blank_rows for chunk in chunks) == 1
+
+
+def test_a_two_row_header_pasted_again_below_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    header = "Contact,,,Company,,\nPhone,First Name,Last Name,Company Name,Phone,Website\n"
+    path.write_text(header + DATA_ROW + header + DATA_ROW)
+    with open_source(path) as source:
+        numbers = [n for chunk in source.chunks() for n in chunk.numbers]
+        assert source.info.repeated_headers == [5, 6]
+    assert numbers == [3, 4, 7, 8]
+
+
+def test_a_lead_without_a_phone_holding_label_words_is_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text("phone,name,label,type,city\n+14155550123,Ana,Home,Work,Paris\n,,Home,Work,\n")
+    assert read_all(path).index.tolist() == [2, 3]

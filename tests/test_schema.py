@@ -302,3 +302,33 @@ def test_a_phone_whose_exchange_zone_is_not_known_gets_none_and_says_why() -> No
         "postal_code:) or its time zone"
     )
     assert "timeZone" not in lead_payload(result.leads.loc[2].to_dict())
+
+
+@pytest.mark.parametrize(
+    ("garbled", "meant"),
+    [
+        ("JosÃ©", "José"),
+        ("Å\u201aukasz", "łukasz"),
+        ("MÃ¼ller", "Müller"),
+        ("Oâ€™Brien", "O\u2019Brien"),
+        ("FranÃ§ois", "François"),
+    ],
+)
+def test_a_name_mis_decoded_upstream_is_sent_with_a_warning_naming_what_it_was(
+    garbled: str, meant: str
+) -> None:
+    frame = _projected(phone=["+12125552671", "+12125552672"], firstName=[garbled, "José"],
+                       lastName=["Lee", "Łukasiewicz"])  # fmt: skip
+    result = validate_chunk(frame)
+    (warning,) = result.issues
+    assert (warning.row, warning.field, warning.code) == (2, "firstName", "name_garbled")
+    assert warning.severity == "warning"
+    assert f"'{garbled}' looks like '{meant}' read in the wrong encoding" in warning.message
+    assert not result.rejected.any()
+    assert lead_payload(result.leads.loc[2].to_dict())["firstName"] == garbled
+
+
+@pytest.mark.parametrize("name", ["Ãlvaro", "Â", "Ångström", "Ðorđe", "São Paulo", "Ñuñez"])
+def test_names_that_only_look_odd_get_no_garbled_warning(name: str) -> None:
+    result = validate_chunk(_projected(phone=["+12125552671"], lastName=[name]))
+    assert result.issues == []
