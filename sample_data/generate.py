@@ -1511,6 +1511,9 @@ def fail_closed_sheet() -> Sheet:
     f("+1 415 555 0171", "Bob", "Stone", email="bob.stone@example.com", expect=dup("bob"))
     # A formula saved without its result is no number.
     f("#NO_VALUE!", "Xan", expect=["phone_cell_error"])
+    # A name mis-decoded before the file was saved is sent as written, with a warning.
+    f("+1 212 555 0172", "Jos\u00c3\u00a9", email="jose.example@example.com",
+      expect="+12125550172", warnings=["looks like 'Jos\u00e9' read in the wrong encoding"])
     return Sheet(FAIL_CLOSED_HEADER, rows)
 
 
