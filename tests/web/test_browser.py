@@ -83,6 +83,9 @@ def test_the_whole_flow_with_a_fix_in_place_and_a_bulk_fix(
     # The counts strip follows the row at once, without a reload.
     expect(page.get_by_test_id("count-rejected")).to_have_text("3")
     expect(page.get_by_test_id("count-valid")).to_have_text(str(int(valid) + 1))
+    # htmx keeps the swapped row's old class while it settles: wait for the new one, so
+    # the first rejected row is not the one just fixed.
+    expect(page.locator(f"#row-{number}")).to_have_class("status-valid")
     skip = page.locator("tr.status-rejected").first.get_by_role("button", name="Skip row")
     skip.click()
     expect(page.get_by_test_id("count-skipped")).to_have_text("1")
