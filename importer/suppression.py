@@ -713,16 +713,22 @@ def _add(
             "mobile, home...), or keep one number a line",
         )  # fmt: skip
         return
+    _put(part, line, entry, text, entries, tally)
+
+
+def _put(part: _Part, line: int, entry: str, shown: str, entries: _Entries, tally: _Tally) -> bool:
+    """Add one entry's numbers and prefixes to the list; False when it cannot be read."""
     try:
         numbers, prefixes = entries.read(entry)
     except _Bad as bad:
-        tally.bad_line(f"{part.name}, line {line}", text, bad.why)
-        return
+        tally.bad_line(f"{part.name}, line {line}", shown, bad.why)
+        return False
     for number in numbers:
         part.numbers.append(number)
         part.lines.append(line)
     for prefix in prefixes:
         part.prefixes.setdefault(prefix, line)
+    return True
 
 
 def _read_table(
@@ -771,16 +777,8 @@ def _add_cells(
         if not cell:
             continue
         entry = prefix + cell if prefix and len(_PUNCTUATION.sub("", cell)) == 7 else cell
-        try:
-            numbers, prefixes = entries.read(entry)
-        except _Bad as bad:
-            tally.bad_line(f"{part.name}, line {line}", cell, bad.why)
-            return
-        for number in numbers:
-            part.numbers.append(number)
-            part.lines.append(line)
-        for start in prefixes:
-            part.prefixes.setdefault(start, line)
+        if not _put(part, line, entry, cell, entries, tally):
+            return  # one bad cell is one bad line, counted once
 
 
 def _names_phone(header: str) -> bool:
