@@ -91,8 +91,14 @@ a North American number gets a zone only where the tool knows its clock:
   Ontario but its north-west (807), and British Columbia's 604. The rest spans clocks,
   and a new area code the facts do not place gives none: 16 of 56.
 
-The first North American number costs the ZIP table's second, and a pass over the
-geocoder's data (about 0.4 s); then each exchange is worked out once.
+That pass over the ZIP table and the geocoder's data takes over a second and some 150 MB,
+in every process that validates rows, so it is made once, when the packages' data
+changes: :func:`north_american_zones` works it out, and the tool ships its result,
+``north_american_zones.json`` (36 KB: the area codes that keep one clock, and for each
+other one why and the exchanges whose zone the sources agree on). A test checks the
+file against the installed packages. The first North American number reads that file
+(a few milliseconds); then each exchange is worked out once. An area code the file does
+not know (newer than the data) gives no zone.
 
 A list of zones gives a zone only when all of them keep the same UTC offset at every
 moment of the coming year: each zone's offset at the first call and every change over
@@ -105,12 +111,14 @@ the UK's zones: Europe/Dublin), else the first by name.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -120,8 +128,11 @@ from .normalize import phone_type
 from .timezones import normalize_timezone
 
 __all__ = [
+    "NORTH_AMERICAN_ZONES",
+    "north_american_zones",
     "same_clock",
     "why_no_phone_zone",
+    "write_north_american_zones",
     "zone_for_phone",
     "zone_for_postal_code",
 ]
@@ -439,9 +450,106 @@ _CANADA_AREA_SPANS = {area: why for why, areas in _CANADA_SPANS.items() for area
 _PLACE = re.compile(r"(.+), ([A-Z]{2})")
 
 
+#: The file, beside this module, that holds what the sources say of each North American
+#: area code (:func:`north_american_zones`).
+NORTH_AMERICAN_ZONES = "north_american_zones.json"
+
+
 @cache
 def _exchange_zone(head: str, zone: str | None) -> tuple[str | None, str]:
     """A North American exchange's zone (``head``: 1, area code, exchange), and why not.
+
+    Read from :data:`NORTH_AMERICAN_ZONES`: ``zone`` (phonenumbers' for the exchange)
+    stands in an area code that keeps one clock, and in one that spans clocks only for an
+    exchange whose zone the sources agree on. An area code the file does not know (newer
+    than this version's data) gives none.
+    """
+    area, exchange = head[1:4], head[4:7]
+    one_clock, spans = _north_american_zones()
+    if area in one_clock:
+        return zone, ""
+    span = spans.get(area)
+    if span is None:
+        if zone is None:
+            return None, ""
+        return None, (
+            f"area code {area} is newer than this version's time-zone data; the zone of its "
+            f"exchange {area}-{exchange} is not known"
+        )
+    why, known = span
+    found = known.get(exchange)
+    if zone is not None and found is not None and same_clock(found, zone):
+        return zone, ""
+    return None, f"area code {area} {why}; the zone of its exchange {area}-{exchange} is not known"
+
+
+@cache
+def _north_american_zones() -> tuple[frozenset[str], dict[str, tuple[str, dict[str, str]]]]:
+    """The area codes that keep one clock, and those that span clocks (why, known exchanges)."""
+    text = resources.files(__package__).joinpath(NORTH_AMERICAN_ZONES).read_text("utf-8")
+    doc = json.loads(text)
+    spans = {
+        area: (
+            span["why"],
+            {exchange: zone for zone, exchanges in span["zones"].items()
+             for exchange in exchanges.split()},
+        )
+        for area, span in doc["spans"].items()
+    }  # fmt: skip
+    return frozenset(doc["one_clock"].split()), spans
+
+
+def north_american_zones() -> dict[str, Any]:
+    """What the sources say of each North American area code: the file the tool ships.
+
+    Worked out from phonenumbers' zone and place data and the zipcodes package (a pass
+    over all of them: seconds, and some 150 MB), so the tool ships the result and a test
+    checks it against the installed packages. ``one_clock``: the area codes known to keep
+    one clock; ``spans``: for each other area code, why (``spans Central time and Eastern
+    time``) and the exchanges whose zone two sources agree on, by zone.
+    """
+    areas = set(_area_prefixes()) | set(_zip_data().area_zones) | set(_area_places())
+    areas |= set(_CANADA_ZONES) | set(_CANADA_AREA_SPANS)
+    areas |= {prefix[1:] for prefix in _geocodes() if prefix[:1] == "1" and len(prefix) == 4}
+    one_clock: list[str] = []
+    spans: dict[str, Any] = {}
+    for area in sorted(areas):
+        why = _area_spans(area)
+        if not why:
+            one_clock.append(area)
+            continue
+        by_zone: dict[str, list[str]] = {}
+        for exchange in range(200, 1000):
+            head = f"1{area}{exchange}"
+            zone = _head_zone(head)
+            found = _exchange_zone_from_sources(head, zone)[0] if zone is not None else None
+            if found is not None:
+                by_zone.setdefault(found, []).append(str(exchange))
+        spans[area] = {
+            "why": why,
+            "zones": {zone: " ".join(found) for zone, found in sorted(by_zone.items())},
+        }
+    return {"one_clock": " ".join(one_clock), "spans": spans}
+
+
+def write_north_american_zones() -> None:
+    """Write :data:`NORTH_AMERICAN_ZONES` again from the installed packages' data."""
+    path = resources.files(__package__).joinpath(NORTH_AMERICAN_ZONES)
+    text = json.dumps(north_american_zones(), indent=1, sort_keys=True) + "\n"
+    Path(str(path)).write_text(text, encoding="utf-8")
+
+
+def _head_zone(head: str) -> str | None:
+    """The zone phonenumbers' prefix data gives a North American exchange, if one."""
+    data, longest = _phone_prefixes()
+    for end in range(min(len(head), longest.get("1", 0)), 0, -1):
+        if head[:end] in data:
+            return _prefix_zones(head[:end], "1")[0]
+    return None
+
+
+def _exchange_zone_from_sources(head: str, zone: str | None) -> tuple[str | None, str]:
+    """A North American exchange's zone as the sources give it, and why not.
 
     ``zone`` is the zone phonenumbers' prefix data gives, if any. It stands when the area code
     keeps one clock; in an area code that spans clocks, only when the place phonenumbers'

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 from functools import cache
+from importlib import resources
 from zoneinfo import available_timezones
 
 import phonenumbers
@@ -580,3 +581,30 @@ def test_a_new_area_code_named_by_its_place_takes_that_place_s_clock() -> None:
     # 728 is new to the ZIP data; the geocoder names it "Palm Beach, FL", on Eastern time.
     assert localzones._area_name("728") == "Palm Beach, FL"
     assert zone_for_phone("+17282001234") == "America/New_York"
+
+
+def test_the_shipped_north_american_zones_are_what_the_installed_data_says() -> None:
+    # The tool ships the result of a pass over phonenumbers' and zipcodes' data; with
+    # other versions of them, write it again: localzones.write_north_american_zones().
+    shipped = (
+        resources.files("importer").joinpath(localzones.NORTH_AMERICAN_ZONES).read_text("utf-8")
+    )
+    assert json.loads(shipped) == localzones.north_american_zones()
+
+
+def test_a_north_american_number_loads_neither_the_zip_data_nor_the_geocoder() -> None:
+    # Both take some 150 MB in every process that validates rows; the shipped file is 36 KB.
+    code = (
+        "import sys, json; from importer.localzones import zone_for_phone, why_no_phone_zone; "
+        "zones = [zone_for_phone('+18504321234'), zone_for_phone('+18504311234')]; "
+        "why = why_no_phone_zone('+18504311234'); "
+        "loaded = sorted(m for m in sys.modules if m.startswith(('zipcodes', "
+        "'phonenumbers.geodata'))); print(json.dumps([zones, why, loaded]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    zones, why, loaded = json.loads(out)
+    assert zones == ["America/Chicago", None]
+    assert why.startswith("area code 850 spans Central time and Eastern time")
+    assert loaded == []
