@@ -2,12 +2,17 @@
 
 One SQLite file (WAL mode) in the state directory records every real import:
 
-- ``runs``: one per import, identified by a key made of the file's content hash,
-  the mapping's content, the validation settings (region, lenient), the campaign
-  and the base URL. Running the same command on the same file finds its run again.
+- ``runs``: one per import, identified by a key made of what decides who the leads
+  are and where they go: the file's content hash, the mapping's content, the
+  validation settings (region, lenient, ...), the campaign and the base URL. Running
+  the same command on the same file finds its run again, even when the do-not-call
+  lists changed in between (they are not part of the key: a resume applies the lists
+  of the day to the rows still queued, see :meth:`Ledger.suppress_queued`).
 - ``rows``: the valid rows of a run, with their original cells and the lead
   they send, and their state: ``queued`` (not sent), ``sending`` (in a batch whose
-  answer has not been recorded), ``accepted``, ``rejected`` or ``duplicate``.
+  answer has not been recorded), ``accepted``, ``rejected``, ``duplicate`` or
+  ``suppressed`` (on a do-not-call list: never sent; ``listed_on_resume`` tells a row
+  found on a list only when the run was resumed from one found when it was checked).
 - ``batches``: every POST, written as ``sending`` (with its payload hash) and
   committed *before* the request goes out, then updated with the server's
   answer (kept whole) as soon as it arrives.
@@ -87,6 +92,7 @@ CREATE TABLE IF NOT EXISTS rows (
     error_code TEXT,
     time_zone TEXT NOT NULL DEFAULT '',
     zone_source TEXT NOT NULL DEFAULT '',
+    listed_on_resume INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (run_id, source_row)
 );
 CREATE INDEX IF NOT EXISTS rows_by_state ON rows (run_id, state, source_row);
@@ -104,7 +110,12 @@ CREATE TABLE IF NOT EXISTS batches (
 """
 
 #: Columns of ``rows`` added since the first version, added to older ledgers when opened.
-_ADDED_ROW_COLUMNS = ("time_zone", "zone_source")
+_ADDED_ROW_COLUMNS = {
+    "time_zone": "TEXT NOT NULL DEFAULT ''",
+    "zone_source": "TEXT NOT NULL DEFAULT ''",
+    # 1: suppressed by a list that changed after the run was checked (see suppress_queued).
+    "listed_on_resume": "INTEGER NOT NULL DEFAULT 0",
+}
 _ROW_COLUMNS = (
     "run_id, source_row, phone, lead, cells, warnings, state, uncertain, batch_id, lead_id, "
     "campaign_lead_id, error, error_code, time_zone, zone_source"
@@ -272,9 +283,9 @@ class Ledger:
     def _add_columns(self) -> None:
         """Give a ledger written by an earlier version the columns this one writes."""
         have = {row[1] for row in self._db.execute("PRAGMA table_info(rows)")}
-        for name in _ADDED_ROW_COLUMNS:
+        for name, declaration in _ADDED_ROW_COLUMNS.items():
             if name not in have:
-                self._db.execute(f"ALTER TABLE rows ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
+                self._db.execute(f"ALTER TABLE rows ADD COLUMN {name} {declaration}")
 
     def close(self) -> None:
         """Close the file."""
@@ -328,6 +339,10 @@ class Ledger:
         run = self.run(int(cursor.lastrowid or 0))
         assert run is not None
         return run
+
+    def rekey(self, run_id: int, key: str) -> None:
+        """Give a run the key this version computes (an earlier version keyed it otherwise)."""
+        self._write("UPDATE runs SET key = ?, updated_at = ? WHERE id = ?", (key, _now(), run_id))
 
     def resume_run(self, run_id: int) -> None:
         """Count one more attempt at a run."""
@@ -413,6 +428,31 @@ class Ledger:
             sql += f" AND state IN ({', '.join('?' * len(states))})"
             params.extend(states)
         return int(self._db.execute(sql, params).fetchone()[0])
+
+    def listed_when_checked(self, run_id: int) -> set[str]:
+        """The phones of a run's rows suppressed when the file was checked (not on a resume)."""
+        found = self._db.execute(
+            "SELECT DISTINCT phone FROM rows WHERE run_id = ? AND state = ? "
+            "AND listed_on_resume = 0",
+            (run_id, SUPPRESSED),
+        )
+        return {phone for (phone,) in found.fetchall()}
+
+    def suppress_queued(self, run_id: int, listed: dict[int, str]) -> int:
+        """Suppress queued rows a list holds on a resume; return how many.
+
+        ``listed`` gives, by source row, why (recorded as the row's error); rows no longer
+        queued (acknowledged, or suppressed already) are left as they are.
+        """
+        with self._transaction() as db:
+            done = 0
+            for source_row, why in listed.items():
+                done += db.execute(
+                    "UPDATE rows SET state = ?, error = ?, listed_on_resume = 1 "
+                    "WHERE run_id = ? AND source_row = ? AND state = ?",
+                    (SUPPRESSED, why, run_id, source_row, QUEUED),
+                ).rowcount
+        return done
 
     def recover(self, run_id: int) -> int:
         """Requeue rows whose batch never got an answer, as uncertain; return how many."""

@@ -43,10 +43,14 @@ from .errors import (
 )
 from .events import run_context
 from .ledger import (
+    ACCEPTED,
+    DUPLICATE,
     LEDGER_FILE,
     QUEUED,
+    SUPPRESSED,
     CampaignLock,
     Ledger,
+    LedgerRow,
     RunRecord,
     ValidRow,
     default_state_dir,
@@ -336,6 +340,12 @@ def _send_run(run: _Run, sender: BatchSender) -> Summary:
     ):
         record, resumed = _open_run(run, ledger, sender)
         run.run_id = record.id
+        if resumed:
+            # The file is checked again against the lists as they were when the run was
+            # checked, so that its in-file duplicates are decided as they were then (a
+            # listed number is never kept as the first of its duplicates); this try's
+            # lists are applied to the rows still to send before sending (_apply_lists).
+            run.screen = _ListedWhenChecked(ledger.listed_when_checked(record.id))
         with run_context(record.id):  # every event of this run carries its id
             checked = _validate(run, writer, None if resumed else (ledger, record.id))
             if checked.rest is None:
@@ -379,9 +389,9 @@ def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord
         parts["source_row_numbers"] = "yes"
     if not _infers(run):
         parts["infer_time_zone"] = "no"
-    for at, listed in enumerate(run.suppression.infos):  # a list refreshed: another run
-        stat = listed.path.stat()
-        parts[f"suppress{at}"] = f"{listed.path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
+    # The do-not-call lists are not part of the key: they only keep leads from being sent,
+    # and registries change daily, so a retry meets new lists; a resume applies them to
+    # the rows still to send (see _apply_lists).
     rejected_types = options.reject_phone_types | run.mapping.reject_phone_types
     if rejected_types:
         parts["reject_phone_types"] = " ".join(sorted(rejected_types))
@@ -391,6 +401,16 @@ def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord
         ).hexdigest()
     key = run_key(**parts)
     found = ledger.find_run(key)
+    if found is None and run.suppression.infos:
+        # Earlier versions keyed a run with lists by each list's path, size and time:
+        # such a run is found again while its lists are unchanged, and keyed anew.
+        legacy = dict(parts)
+        for at, listed in enumerate(run.suppression.infos):
+            stat = listed.path.stat()
+            legacy[f"suppress{at}"] = f"{listed.path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
+        found = ledger.find_run(run_key(**legacy))
+        if found is not None:
+            ledger.rekey(found.id, key)
     if found is not None and options.fresh:
         ledger.supersede(found.id)
         run.notice(f"starting over: run #{found.id} of this file is set aside (--fresh)")
@@ -415,6 +435,7 @@ def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord
 def _send(run: _Run, sender: BatchSender, ledger: Ledger, run_id: int, resumed: bool) -> None:
     """Send every queued row of the run; say why any are left."""
     recovered = ledger.recover(run_id)
+    listed = _apply_lists(run, ledger, run_id) if resumed else []
     waiting = ledger.count(run_id, QUEUED)
     done = ledger.count(run_id) - waiting
     if resumed:
@@ -423,6 +444,8 @@ def _send(run: _Run, sender: BatchSender, ledger: Ledger, run_id: int, resumed: 
             f"resuming run #{run_id}: {done} leads were already answered for, "
             f"{waiting} left to send{again}"
         )
+    for text in listed:
+        run.notice(text)
     if not waiting:
         return
 
@@ -451,10 +474,84 @@ def _send(run: _Run, sender: BatchSender, ledger: Ledger, run_id: int, resumed: 
         )
 
 
+def _apply_lists(run: _Run, ledger: Ledger, run_id: int) -> list[str]:
+    """On a resume, apply this try's lists to the run's rows; return what to tell the user.
+
+    A row still to send that a list now holds is suppressed: never sent. A row sent in
+    an earlier try cannot be taken back: it keeps its outcome, and accepted.csv's
+    warnings say it is on a list now, so that it can be removed from the campaign.
+    """
+    if not run.suppression:
+        return []
+    newly: dict[int, str] = {}
+    unsure: list[int] = []
+    sent: list[int] = []
+    for rows in ledger.rows(run_id):
+        hits = run.suppression.find([row.valid.phone for row in rows])
+        for at, where in hits.items():
+            row = rows[at]
+            number = row.valid.source_row
+            if row.state == QUEUED:
+                newly[number] = where
+                if row.uncertain:  # its batch got no answer: the server may have created it
+                    unsure.append(number)
+                    newly[number] += (
+                        "; a batch holding this lead got no answer, so the campaign may have "
+                        "it: look it up there, and remove it"
+                    )
+            elif row.state in (ACCEPTED, DUPLICATE):
+                run.listed_after_sending[number] = where
+                sent.append(number)
+    out: list[str] = []
+    if newly:
+        ledger.suppress_queued(run_id, newly)
+        text = (
+            f"{len(newly)} leads left to send by run #{run_id} are on a do-not-call list now "
+            "and are not sent (see suppressed.csv)"
+        )
+        if unsure:
+            text += (
+                f"; {len(unsure)} of them ({_rows_named(unsure)}) may be in the campaign "
+                "already, as their batch got no answer: look them up there, and remove them"
+            )
+        out.append(text)
+    if sent:
+        out.append(
+            f"{len(sent)} leads sent to the campaign by run #{run_id} in an earlier try are on "
+            f"a do-not-call list now ({_rows_named(sent)}): they cannot be unsent; "
+            "remove them from the campaign (accepted.csv's warnings name the list and line)"
+        )
+    return out
+
+
+def _rows_named(numbers: list[int]) -> str:
+    """ "rows 3, 7, 9": the first ten source rows given."""
+    shown = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
+    return f"row{'s' if len(numbers) > 1 else ''} {shown}"
+
+
 def _report_ledger(run: _Run, writer: ReportWriter, ledger: Ledger, run_id: int) -> None:
     """Report every valid row of the run where the ledger says it stands."""
+    # The leads' zones are counted from the ledger: on a resume, rows suppressed by a
+    # list of this try were counted as leads when the file was checked again.
+    run.zone_sources = Counter()
     for rows in ledger.rows(run_id):
+        for row in rows:
+            if row.state != SUPPRESSED:
+                run.zone_sources[row.valid.zone_source or "none"] += 1
+        if run.listed_after_sending:
+            rows = [_warn_listed(run, row) for row in rows]
         run.record(writer, ledger_rows(rows))
+
+
+def _warn_listed(run: _Run, row: LedgerRow) -> LedgerRow:
+    """An accepted row a list holds now, with a warning that says so; other rows as they are."""
+    where = run.listed_after_sending.get(row.valid.source_row)
+    if where is None or row.state != ACCEPTED:
+        return row
+    said = f"on a do-not-call list since it was sent ({where}): remove this lead from the campaign"
+    warnings = "; ".join(text for text in (row.valid.warnings, said) if text)
+    return replace(row, valid=replace(row.valid, warnings=warnings))
 
 
 def _stop_before_sending(
@@ -539,8 +636,8 @@ def _validate(run: _Run, writer: ReportWriter, queue: tuple[Ledger, int] | None)
             valid_at = [i for i in range(len(numbers)) if i not in rejected and i not in marked]
             # Before duplicates: a listed number is never "kept" as the first of its own.
             listed: dict[int, str] = {}
-            if run.suppression:
-                found = run.suppression.find([phones[i] for i in valid_at])
+            if run.screen:
+                found = run.screen.find([phones[i] for i in valid_at])
                 listed = {valid_at[k]: where for k, where in found.items()}
                 valid_at = [i for i in valid_at if i not in listed]
             listed_first = len(listed)
@@ -638,9 +735,9 @@ def _settle_duplicates(
             verdicts.leads[i] = again.leads[k]
         said = [again.warnings[k]] if k in again.warnings else []
         verdicts.warnings[i] = "; ".join([*said, shared_warning(taken, holder, phone)])
-    if run.suppression:
+    if run.screen:
         moved_at = [i for i in at if i not in listed]
-        hits = run.suppression.find([verdicts.phones[i] for i in moved_at])
+        hits = run.screen.find([verdicts.phones[i] for i in moved_at])
         listed.update({moved_at[k]: where for k, where in hits.items()})
     return notes
 
@@ -685,6 +782,33 @@ def _workers(options: ImportOptions, size_bytes: int) -> int:
     return min(os.cpu_count() or 1, MAX_WORKERS)
 
 
+class _Screen(Protocol):
+    """Which phones of a chunk are listed, and where."""
+
+    def __bool__(self) -> bool:
+        """True when it can list any phone."""
+
+    def find(self, phones: Sequence[str]) -> dict[int, str]:
+        """For the phones given, ``{position: where}`` of those listed."""
+
+
+class _ListedWhenChecked:
+    """The phones a run's lists held when its file was checked, as the ledger recorded them."""
+
+    def __init__(self, phones: set[str]) -> None:
+        self.phones = phones
+
+    def __bool__(self) -> bool:
+        return bool(self.phones)
+
+    def find(self, phones: Sequence[str]) -> dict[int, str]:
+        """For the phones given, ``{position: where}`` of those suppressed when checked."""
+        return {
+            at: "listed when the run was checked" for at, phone in enumerate(phones)
+            if phone in self.phones
+        }  # fmt: skip
+
+
 class _Run:
     """One import while it runs: what it reads, and what it has counted so far."""
 
@@ -719,6 +843,11 @@ class _Run:
         )
         for text in self.suppression.notices():
             self.notice(text)
+        #: What the file's rows are checked against: the lists, or on a resume the phones
+        #: the run's lists held when it was checked.
+        self.screen: _Screen = self.suppression
+        #: On a resume: rows sent in an earlier try that a list holds now, and where.
+        self.listed_after_sending: dict[int, str] = {}
         self.stage_seconds: dict[str, float] = {}
         self.stop_message: str | None = None
         self.interrupted = False

@@ -18,6 +18,7 @@ from .helpers import (
     SPRING,
     CliResult,
     UseServer,
+    assert_every_row_once,
     leads_file,
     posts,
     read_report,
@@ -217,3 +218,61 @@ def test_a_ledger_of_an_earlier_version_gains_the_new_columns(tmp_path: Path) ->
     assert [(r.valid.source_row, r.valid.time_zone, r.valid.zone_source) for r in rows] == [
         (2, "", ""), (3, "America/Chicago", "phone")
     ]  # fmt: skip
+
+
+def _dnc(path: Path, phones: list[str]) -> Path:
+    """A do-not-call list holding these E.164 numbers, written as people write them."""
+    path.write_text("".join(f"+1 {p[2:5]} {p[5:8]} {p[8:]}\n" for p in phones), encoding="utf-8")
+    return path
+
+
+def test_a_list_changed_before_the_resume_is_applied_to_the_rows_left_to_send(
+    run_cli: Run, api: SandboxServer, tmp_path: Path
+) -> None:
+    set_credits(api, 0.045)  # four leads
+    phones = us_numbers(10)
+    outsider = us_numbers(1, start=500)
+    dnc = _dnc(tmp_path / "dnc.txt", outsider)
+    source = leads_file(tmp_path / "leads.csv", phones)
+    args = [source, "-m", "generic", "-c", SPRING, "--batch-size", "2", "--suppress", dnc]
+    stopped = run_cli(*args, "--out", tmp_path / "one")
+    assert stopped.exit_code == ExitStatus.INCOMPLETE, stopped.stderr
+    first = {row["phone_e164"]: row for row in read_report(tmp_path / "one" / "accepted.csv")}
+    assert list(first) == phones[:4]
+    posts_before = posts(api)
+
+    # The registry updates overnight: a lead already sent and a lead left to send are
+    # listed now (the list's size and time change too).
+    sent_listed, pending_listed = phones[1], phones[6]
+    _dnc(dnc, [*outsider, sent_listed, pending_listed])
+    set_credits(api, 100)
+    resumed = run_cli(*args, "--out", tmp_path / "two")
+    assert resumed.exit_code == ExitStatus.SUCCESS, resumed.stderr
+    assert "resuming run #1" in resumed.stderr
+    assert posts(api) - posts_before == 3  # the five unlisted leads left, two per batch
+    # Each lead reached the server once, and the newly listed one never.
+    assert sorted(stored_phones(api, SPRING)) == sorted(p for p in phones if p != pending_listed)
+    out = tmp_path / "two"
+    reports = assert_every_row_once(out, 10)
+    assert [row["phone_e164"] for row in reports["suppressed"]] == [pending_listed]
+    assert "dnc.txt, line 3" in reports["suppressed"][0]["suppressed_by"]
+    accepted = {row["phone_e164"]: row for row in reports["accepted"]}
+    assert list(accepted) == [p for p in phones if p != pending_listed]
+    assert all(row["lead_id"] for row in accepted.values())
+    assert [accepted[p]["lead_id"] for p in phones[:4]] == [first[p]["lead_id"] for p in phones[:4]]
+    assert not reports["duplicates"]
+    # The lead sent before it was listed cannot be unsent: the person is told to remove it.
+    assert "do-not-call list since it was sent" in accepted[sent_listed]["warnings"]
+    assert "remove them from the campaign" in resumed.stderr
+    summary = read_summary(out)
+    assert (summary["accepted"], summary["suppressed"], summary["run_id"]) == (9, 1, 1)
+    # Leads by time zone source: the suppressed lead is no longer counted among them.
+    assert sum(read_summary(tmp_path / "one")["time_zone_sources"].values()) == 10
+    assert sum(summary["time_zone_sources"].values()) == 9
+
+    # Once more: nothing is sent, and the reports are the same.
+    again = run_cli(*args, "--out", tmp_path / "three")
+    assert again.exit_code == ExitStatus.SUCCESS, again.stderr
+    assert posts(api) - posts_before == 3
+    assert read_report(tmp_path / "three" / "accepted.csv") == reports["accepted"]
+    assert read_report(tmp_path / "three" / "suppressed.csv") == reports["suppressed"]
