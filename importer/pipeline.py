@@ -370,8 +370,8 @@ def _send_run(run: _Run, sender: BatchSender) -> Summary:
     return summary
 
 
-def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord, bool]:
-    """Find this command's earlier run to resume, or start one; say if it has rows."""
+def _run_keys(run: _Run, sender: BatchSender) -> tuple[str, list[str]]:
+    """The run's key, then the keys earlier versions gave the same run (to find it again)."""
     info, options = run.source.info, run.options
     parts = {
         "source": info.sha256,
@@ -389,9 +389,6 @@ def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord
         parts["source_row_numbers"] = "yes"
     if not _infers(run):
         parts["infer_time_zone"] = "no"
-    # The do-not-call lists are not part of the key: they only keep leads from being sent,
-    # and registries change daily, so a retry meets new lists; a resume applies them to
-    # the rows still to send (see _apply_lists).
     rejected_types = options.reject_phone_types | run.mapping.reject_phone_types
     if rejected_types:
         parts["reject_phone_types"] = " ".join(sorted(rejected_types))
@@ -399,16 +396,39 @@ def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord
         parts["skip_rows"] = hashlib.sha256(
             " ".join(map(str, sorted(options.skip_rows))).encode()
         ).hexdigest()
-    key = run_key(**parts)
-    found = ledger.find_run(key)
-    if found is None and run.suppression.infos:
-        # Earlier versions keyed a run with lists by each list's path, size and time:
-        # such a run is found again while its lists are unchanged, and keyed anew.
-        legacy = dict(parts)
+    before = dict(parts)  # the parts earlier versions keyed, lists aside
+    # Another sheet, encoding or delimiter reads other leads from the same bytes; runs
+    # that name none keep their identity (as with the header row).
+    for name, value in (("sheet", options.read.sheet), ("encoding", options.read.encoding),
+                        ("delimiter", options.read.delimiter)):  # fmt: skip
+        if value is not None:
+            parts[name] = value
+    # The do-not-call lists are not part of the key: they only keep leads from being sent,
+    # and registries change daily, so a retry meets new lists; a resume applies them to
+    # the rows still to send (see _apply_lists). Earlier versions keyed a run with lists
+    # by each list's path, size and time.
+    earlier = []
+    if run.suppression.infos:
+        with_lists = dict(before)
         for at, listed in enumerate(run.suppression.infos):
             stat = listed.path.stat()
-            legacy[f"suppress{at}"] = f"{listed.path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
-        found = ledger.find_run(run_key(**legacy))
+            with_lists[f"suppress{at}"] = (
+                f"{listed.path.resolve()} {stat.st_size} {stat.st_mtime_ns}"
+            )
+        earlier.append(run_key(**with_lists))
+    return run_key(**parts), earlier
+
+
+def _open_run(run: _Run, ledger: Ledger, sender: BatchSender) -> tuple[RunRecord, bool]:
+    """Find this command's earlier run to resume, or start one; say if it has rows."""
+    info, options = run.source.info, run.options
+    key, earlier = _run_keys(run, sender)
+    found = ledger.find_run(key)
+    for old in earlier:
+        if found is not None:
+            break
+        # A run an earlier version recorded is found again, and keyed anew.
+        found = ledger.find_run(old)
         if found is not None:
             ledger.rekey(found.id, key)
     if found is not None and options.fresh:

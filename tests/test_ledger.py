@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import requests
 
-from importer.errors import LockedError
-from importer.ledger import LEDGER_FILE, CampaignLock, default_state_dir
+from importer.client import Credentials
+from importer.errors import ImportIncomplete, LockedError
+from importer.ledger import LEDGER_FILE, CampaignLock, Ledger, default_state_dir
+from importer.pipeline import ImportOptions, run_import
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 
@@ -276,3 +280,62 @@ def test_a_list_changed_before_the_resume_is_applied_to_the_rows_left_to_send(
     assert posts(api) - posts_before == 3
     assert read_report(tmp_path / "three" / "accepted.csv") == reports["accepted"]
     assert read_report(tmp_path / "three" / "suppressed.csv") == reports["suppressed"]
+
+
+def test_a_resume_keeps_what_the_first_try_decided_and_suppresses_what_is_listed_now(
+    api: SandboxServer, tmp_path: Path
+) -> None:
+    set_credits(api, 0.025)  # one batch of two
+    phones = us_numbers(6)
+    # The last row repeats row 5's phone (phones[3]): an in-file duplicate.
+    source = leads_file(tmp_path / "leads.csv", phones, [[phones[3], "Again", "a@example.com"]])
+    options = ImportOptions(
+        path=source, mapping="generic", dry_run=False, campaign=SPRING, batch_size=2,
+        base_url=api.base_url, state_dir=tmp_path / "state", out_dir=tmp_path / "one",
+        credentials=Credentials(api.config.client_id, api.config.client_secret),
+        suppress=(_dnc(tmp_path / "monday.txt", [phones[5]]),),
+    )  # fmt: skip
+    with pytest.raises(ImportIncomplete) as stopped:
+        run_import(options)
+    assert (stopped.value.summary.accepted, stopped.value.summary.pending) == (2, 3)
+
+    # Tuesday's list, in another file: it holds a pending lead's number, and no longer
+    # the number suppressed on Monday.
+    set_credits(api, 100)
+    tuesday = _dnc(tmp_path / "tuesday.txt", [phones[3]])
+    summary = run_import(replace(options, suppress=(tuesday,), out_dir=tmp_path / "two"))
+    assert summary.run_id == stopped.value.summary.run_id
+    assert any(text.startswith("resuming run #") for text in summary.notices)
+    assert any("1 leads left to send" in text for text in summary.notices)
+    reports = assert_every_row_once(tmp_path / "two", 7)
+    suppressed = {row["phone_e164"]: row["suppressed_by"] for row in reports["suppressed"]}
+    # Suppressed once stays suppressed: a list dropped from the command sends nothing.
+    assert list(suppressed) == [phones[3], phones[5]]
+    assert suppressed[phones[3]].endswith("tuesday.txt, line 1")
+    assert "monday.txt, line 1" in suppressed[phones[5]]
+    # The duplicate of the newly listed row stays a duplicate, as first decided.
+    assert [row["first_name"] for row in reports["duplicates"]] == ["Again"]
+    assert sorted(stored_phones(api, SPRING)) == sorted([phones[0], phones[1], phones[2],
+                                                         phones[4]])  # fmt: skip
+    assert posts(api) == 3  # Monday's two (the second refused), then one of the two left
+
+
+def test_an_older_ledger_gains_the_columns_this_version_writes(tmp_path: Path) -> None:
+    path = tmp_path / LEDGER_FILE
+    with sqlite3.connect(path) as db:  # the rows table as the first version wrote it
+        db.execute(
+            "CREATE TABLE rows (run_id INTEGER NOT NULL, source_row INTEGER NOT NULL, "
+            "phone TEXT NOT NULL, lead TEXT NOT NULL, cells TEXT NOT NULL, "
+            "warnings TEXT NOT NULL, state TEXT NOT NULL, uncertain INTEGER NOT NULL DEFAULT 0, "
+            "batch_id INTEGER, lead_id TEXT, campaign_lead_id TEXT, error TEXT, error_code TEXT, "
+            "PRIMARY KEY (run_id, source_row))"
+        )
+        db.execute(
+            "INSERT INTO rows (run_id, source_row, phone, lead, cells, warnings, state, error) "
+            "VALUES (1, 2, '+12125550000', '{}', '[]', '', 'suppressed', 'dnc.txt, line 1')"
+        )
+    db.close()
+    with Ledger(path) as ledger:
+        # A row suppressed by an earlier version was suppressed when its file was checked.
+        assert ledger.listed_when_checked(1) == {"+12125550000"}
+        assert ledger.suppress_queued(1, {2: "other.txt, line 1"}) == 0
