@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -339,3 +340,36 @@ def test_an_older_ledger_gains_the_columns_this_version_writes(tmp_path: Path) -
         # A row suppressed by an earlier version was suppressed when its file was checked.
         assert ledger.listed_when_checked(1) == {"+12125550000"}
         assert ledger.suppress_queued(1, {2: "other.txt, line 1"}) == 0
+
+
+def test_the_drain_resumes_a_file_left_by_a_night_out_of_credits_after_the_list_changed(
+    run_cli: Run, api: SandboxServer, tmp_path: Path
+) -> None:
+    set_credits(api, 0.025)  # one batch of two
+    phones = us_numbers(6, start=300)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    lead_file = leads_file(inbox / "leads.csv", phones)
+    os.utime(lead_file, (1_700_000_000, 1_700_000_000))  # arrived long ago: settled
+    dnc = _dnc(tmp_path / "dnc.txt", us_numbers(1, start=900))
+    args = ["drain", inbox, "-m", "generic", "-c", SPRING, "--batch-size", "2", "--suppress", dnc]
+    first = run_cli(*args)
+    assert first.exit_code == ExitStatus.INCOMPLETE, first.stderr
+    assert lead_file.exists()  # left in the inbox with its pending rows
+
+    _dnc(dnc, [phones[0], phones[4]])  # one lead sent, one left to send
+    set_credits(api, 100)
+    second = run_cli(*args)
+    assert second.exit_code == ExitStatus.SUCCESS, second.stderr
+    assert not lead_file.exists()
+    assert "resuming run #1" in second.stderr
+    # The night's two posts (the second refused), then the three unlisted leads left.
+    assert posts(api) == 4
+    assert sorted(stored_phones(api, SPRING)) == sorted(p for p in phones if p != phones[4])
+    (out,) = [p.parent for p in (inbox / "reports").glob("drain-*/leads.csv/summary.json")
+              if json.loads(p.read_text())["pending"] == 0]  # fmt: skip
+    reports = assert_every_row_once(out, 6)
+    assert [row["phone_e164"] for row in reports["suppressed"]] == [phones[4]]
+    accepted = {row["phone_e164"]: row for row in reports["accepted"]}
+    assert len(accepted) == 5 and all(row["lead_id"] for row in accepted.values())
+    assert "remove this lead from the campaign" in accepted[phones[0]]["warnings"]
