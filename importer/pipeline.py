@@ -545,7 +545,7 @@ def _apply_lists(run: _Run, ledger: Ledger, run_id: int) -> list[str]:
 
 
 def _rows_named(numbers: list[int]) -> str:
-    """ "rows 3, 7, 9": the first ten source rows given."""
+    """Name the first ten source rows given, as in "rows 3, 7, 9"."""
     shown = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
     return f"row{'s' if len(numbers) > 1 else ''} {shown}"
 

@@ -366,7 +366,7 @@ def test_the_drain_resumes_a_file_left_by_a_night_out_of_credits_after_the_list_
     # The night's two posts (the second refused), then the three unlisted leads left.
     assert posts(api) == 4
     assert sorted(stored_phones(api, SPRING)) == sorted(p for p in phones if p != phones[4])
-    (out,) = [p.parent for p in (inbox / "reports").glob("drain-*/leads.csv/summary.json")
+    (out,) = [p.parent for p in (inbox / "reports").glob("drain-*/*/summary.json")
               if json.loads(p.read_text())["pending"] == 0]  # fmt: skip
     reports = assert_every_row_once(out, 6)
     assert [row["phone_e164"] for row in reports["suppressed"]] == [phones[4]]
