@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LedgerError, LockedError
+from .private import private_dir, private_file, private_writes
 
 __all__ = [
     "FINAL_STATES",
@@ -149,8 +150,9 @@ class ExclusiveLock:
         import fcntl
 
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = self.path.open("a+", encoding="utf-8")
+            private_dir(self.path.parent)
+            with private_writes():
+                handle = self.path.open("a+", encoding="utf-8")
         except OSError as exc:
             raise LedgerError(
                 f"cannot create the lock {self.path} ({exc.strerror}); check --state-dir"
@@ -258,12 +260,17 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-            self._add_columns()
+            private_dir(path.parent)
+            # SQLite makes the -wal, -shm and -journal files with the database's mode.
+            with private_writes():
+                self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.executescript(_SCHEMA)
+                self._add_columns()
+            for name in ("", "-wal", "-shm", "-journal"):  # made 0644 by an earlier version
+                if Path(f"{path}{name}").exists():
+                    private_file(Path(f"{path}{name}"))
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(
                 f"cannot use the ledger {path} ({exc}); check --state-dir and its permissions"
