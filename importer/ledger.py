@@ -367,6 +367,43 @@ class Ledger:
         found = self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
         return [self._record(row) for row in found.fetchall()]
 
+    def prune_runs(
+        self, before: datetime, *, dry_run: bool = False
+    ) -> tuple[list[RunRecord], list[RunRecord]]:
+        """Remove runs last changed before ``before``, with their rows and batches.
+
+        A run that still has rows to send (queued or in a batch without an answer) is
+        kept, however old: the next import of its file resumes it. Returns the runs
+        removed (or that would be, with ``dry_run``) and the old runs kept for that.
+        """
+        cutoff = before.astimezone(UTC).isoformat(timespec="seconds")
+        old = [
+            self._record(row)
+            for row in self._db.execute(
+                "SELECT * FROM runs WHERE updated_at < ? ORDER BY id", (cutoff,)
+            ).fetchall()
+        ]
+        pending = {
+            run_id
+            for (run_id,) in self._db.execute(
+                "SELECT DISTINCT run_id FROM rows WHERE run_id IN "
+                "(SELECT id FROM runs WHERE updated_at < ?) AND state IN (?, ?)",
+                (cutoff, QUEUED, SENDING),
+            )
+        }
+        removed = [run for run in old if run.id not in pending]
+        kept = [run for run in old if run.id in pending]
+        if removed and not dry_run:
+            # Deleted leads are overwritten in the file, not left in its free pages.
+            self._write("PRAGMA secure_delete = ON")
+            with self._transaction() as db:
+                for run in removed:
+                    for table in ("rows", "batches"):
+                        db.execute(f"DELETE FROM {table} WHERE run_id = ?", (run.id,))
+                    db.execute("DELETE FROM runs WHERE id = ?", (run.id,))
+            self._write("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed, kept
+
     def _record(self, row: tuple[Any, ...]) -> RunRecord:
         (run_id, key, status, source_path, _sha, _mapping, campaign_id, campaign_name,
          base_url, created, updated, attempts, summary) = row  # fmt: skip

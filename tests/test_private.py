@@ -134,3 +134,14 @@ def test_overlapping_private_writes_put_the_umask_back_once_all_are_done() -> No
     release.set()
     worker.join()
     assert os.umask(0o022) == 0o022
+
+
+def test_a_review_of_the_page_keeps_its_store_private(tmp_path: Path) -> None:
+    from importer.review import Review
+
+    source = leads_file(tmp_path / "leads.csv", us_numbers(3, start=9400))
+    review = Review.build(tmp_path / "review", source, "generic", region="US")
+    try:
+        assert modes(tmp_path / "review") == {}
+    finally:
+        review.close()
