@@ -297,7 +297,7 @@ def parse_age(value: object, what: str) -> int:
     text = str(value).strip().lower()
     unit = 7 if text.endswith("w") else 1
     digits = text[:-1] if text[-1:] in ("d", "w") else text
-    if isinstance(value, bool) or not digits.isdigit() or int(digits) < 1:
+    if isinstance(value, bool) or not digits.isascii() or not digits.isdigit() or int(digits) < 1:
         raise ConfigError(
             f"{what}: '{value}' is not an age; write a number of days such as 90d, or weeks "
             "such as 12w"

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from importer.config import parse_age, parse_retention
 from importer.errors import ConfigError
@@ -143,7 +145,7 @@ def test_ages_are_days_or_weeks(text: object, days: int) -> None:
     assert parse_age(text, "retention.ledger") == days
 
 
-@pytest.mark.parametrize("text", [0, "-3d", "90 days", "3m", "", True])
+@pytest.mark.parametrize("text", [0, "-3d", "90 days", "3m", "", True, "²d", "٣d"])
 def test_an_age_that_is_not_one_says_how_to_write_it(text: object) -> None:
     with pytest.raises(ConfigError, match="write a number of days such as 90d"):
         parse_age(text, "retention.ledger")
@@ -159,3 +161,13 @@ def test_the_library_prunes_only_the_kinds_it_is_given(state_dir: Path, inbox: P
                    reports_dir=inbox / "reports")  # fmt: skip
     assert result.counts() == {"archive": 0, "reports": 1, "ledger": 0, "kept_pending": 0}
     assert len(list((inbox / "archive").iterdir())) == 3
+
+
+@given(st.one_of(st.text(max_size=12), st.integers(), st.booleans()))
+def test_any_age_is_days_or_a_config_error(value: object) -> None:
+    try:
+        days = parse_age(value, "retention.archive")
+    except ConfigError as exc:
+        assert "retention.archive" in exc.message
+    else:
+        assert days >= 1
