@@ -67,6 +67,7 @@ __all__ = [
     "mapping_group",
     "mapping_suggest_command",
     "mappings_command",
+    "prune_command",
     "rate_limits_command",
     "run_import",
     "runs_group",
@@ -683,6 +684,69 @@ def runs_show_command(
     """
     settings = load_settings({"state_dir": state_dir}, config=config_path, profile=profile)
     _print_json(ledger_run(settings["state_dir"], run_id).__dict__)
+
+
+@cli.command("prune")
+@click.argument("inbox", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--archive", "archive_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The drain's archive [default: INBOX/archive].")  # fmt: skip
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The folder of report folders [default: INBOX/reports].")  # fmt: skip
+@click.option("--keep", "keep", multiple=True, metavar="KIND=AGE",
+              help="Keep archive, reports or ledger this long, e.g. ledger=180d "
+              "[default: the profile's retention].")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+@_state_dir_option
+@_json_option
+@_settings_options
+@_debug_option
+def prune_command(
+    inbox: Path | None,
+    archive_dir: Path | None,
+    out_dir: Path | None,
+    keep: tuple[str, ...],
+    dry_run: bool,
+    state_dir: Path | None,
+    as_json: bool,
+    config_path: Path | None,
+    profile: str | None,
+) -> None:
+    """Remove archived files, report folders and ledger runs older than their limits.
+
+    The limits are the profile's `retention` (archive, reports, ledger: 90d, 12w),
+    or --keep. Ledger runs with rows left to send are kept, however old. It says
+    what it removed; --dry-run only lists it.
+
+    \b
+    Examples:
+      whiteclad-import prune inbox --profile nightly
+      whiteclad-import prune inbox --keep archive=30d --keep ledger=180d --dry-run
+    """
+    from .config import parse_retention
+    from .retention import prune
+
+    settings = load_settings({"state_dir": state_dir}, config=config_path, profile=profile)
+    retention = dict(settings["retention"] or {})
+    pairs = [item.partition("=") for item in keep]
+    if any(not sep for _, sep, _ in pairs):
+        raise UsageError("--keep takes KIND=AGE, such as --keep ledger=180d")
+    retention.update(parse_retention({k: v for k, _, v in pairs}, "--keep"))
+    if not retention:
+        raise UsageError(
+            "nothing to prune: set retention (archive, reports, ledger) in the profile, "
+            "or give --keep KIND=AGE, such as --keep ledger=180d"
+        )
+    if inbox is not None:
+        archive_dir = archive_dir or inbox / "archive"
+        out_dir = out_dir or inbox / "reports"
+    result = prune(retention, state_dir=settings["state_dir"], archive_dir=archive_dir,
+                   reports_dir=out_dir, dry_run=dry_run)  # fmt: skip
+    if as_json:
+        _print_json({**result.__dict__, "counts": result.counts(), "retention_days": retention})
+    else:
+        from .render import prune_text
+
+        click.echo(prune_text(result))
 
 
 @cli.command("drain")

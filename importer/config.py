@@ -43,12 +43,15 @@ __all__ = [
     "ENV_PREFIX",
     "MASK",
     "PROFILE_ENV",
+    "RETENTION_KINDS",
     "SETTINGS",
     "Setting",
     "Settings",
     "check_settings",
     "find_config",
     "load_settings",
+    "parse_age",
+    "parse_retention",
 ]
 
 CONFIG_FILE = "whiteclad.yaml"
@@ -90,6 +93,8 @@ SETTINGS = (
     Setting("infer_time_zone", bool, True),
     Setting("suppress", tuple),
     Setting("suppress_skip_bad_lines", bool, False),
+    #: Days kept, per kind: ``archive``, ``reports``, ``ledger`` (see ``prune``).
+    Setting("retention", dict),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: Settings that the command line never sets.
@@ -152,6 +157,8 @@ class Settings:
                 shown = ", ".join(sorted(value)) or "-"
             elif isinstance(value, tuple):
                 shown = ", ".join(map(str, value)) or "-"
+            elif isinstance(value, dict):
+                shown = ", ".join(f"{kind}={days}d" for kind, days in value.items()) or "-"
             else:
                 shown = str(value)
             rows.append((setting.name, shown, self.sources.get(setting.name, "default")))
@@ -247,6 +254,8 @@ def _resolve(
             value = frozenset(value or ())
         elif setting.kind is tuple:
             value = tuple(Path(str(item)).expanduser() for item in value or ())
+        elif setting.kind is dict:
+            value = parse_retention(value or {}, f"{where}: retention")
         return value, where
     return setting.default, "default"
 
@@ -269,11 +278,43 @@ def _parse(setting: Setting, text: str, variable: str) -> Any:
             raise ConfigError(str(exc)) from exc
     if setting.kind is Path:
         return Path(text).expanduser()
+    if setting.kind is dict:  # written "archive=90d,ledger=180d" in a variable
+        pairs = [part.partition("=") for part in text.split(",") if part.strip()]
+        return parse_retention({k.strip(): v.strip() for k, _, v in pairs}, variable)
     try:
         return setting.kind(text)
     except ValueError as exc:
         kind = "a whole number" if setting.kind is int else "a number"
         raise ConfigError(f"{variable}='{text}' is not {kind}; fix or unset it") from exc
+
+
+#: What ``retention`` can limit, in the order ``prune`` reports them.
+RETENTION_KINDS = ("archive", "reports", "ledger")
+
+
+def parse_age(value: object, what: str) -> int:
+    """Read an age in days: a whole number, or text such as ``90d`` or ``12w``."""
+    text = str(value).strip().lower()
+    unit = 7 if text.endswith("w") else 1
+    digits = text[:-1] if text[-1:] in ("d", "w") else text
+    if isinstance(value, bool) or not digits.isascii() or not digits.isdigit() or int(digits) < 1:
+        raise ConfigError(
+            f"{what}: '{value}' is not an age; write a number of days such as 90d, or weeks "
+            "such as 12w"
+        )
+    return int(digits) * unit
+
+
+def parse_retention(value: Mapping[str, Any], where: str) -> dict[str, int]:
+    """Read ``retention`` (kind: age) into days per kind; ConfigError names what is wrong."""
+    unknown = sorted(set(value) - set(RETENTION_KINDS))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown kind {', '.join(unknown)}; use {', '.join(RETENTION_KINDS)}"
+        )
+    return {
+        kind: parse_age(value[kind], f"{where}.{kind}") for kind in RETENTION_KINDS if kind in value
+    }
 
 
 @lru_cache(maxsize=1)

@@ -61,6 +61,7 @@ from .events import emit, run_context
 from .ledger import ExclusiveLock, run_key
 from .options import CLI_MAPPING, MappingOption, import_options, required_mapping
 from .pipeline import ImportOptions, Progress, Summary, run_import
+from .private import private_dir, private_file, privately
 from .reader import ReadOptions
 from .status import ExitStatus
 
@@ -202,6 +203,7 @@ class Deliveries:
                 "CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, sha256 TEXT, "
                 "name TEXT, inbox TEXT, delivered_at TEXT)"
             )
+            private_file(path)  # made 0644 by an earlier version
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot use {path} ({exc}); check --state-dir") from exc
 
@@ -258,6 +260,7 @@ def ready_files(inbox: Path, settle_seconds: float, now: float | None = None) ->
     return ready, waiting
 
 
+@privately  # reports, notes, archive and failed folders are born 0700/0600
 def drain_inbox(
     options: DrainOptions,
     stop_requested: Callable[[], bool] | None = None,
@@ -435,8 +438,9 @@ def _unique(path: Path) -> Path:
 
 
 def _move(path: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.move(path, _unique(folder / path.name)))
+    private_dir(folder)
+    moved = Path(shutil.move(path, _unique(folder / path.name)))
+    return private_file(moved)  # a renamed file keeps its inode, and so the vendor's mode
 
 
 def _today() -> str:

@@ -41,6 +41,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from .private import private_dir, private_file, private_writes
+
 __all__ = [
     "FORMATS",
     "LOGGER",
@@ -109,8 +111,10 @@ def log_handler(
     """A handler writing events to ``log_file`` (appended) or ``stream``, in ``log_format``."""
     handler: logging.Handler
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_file, encoding="utf-8")
+        private_dir(log_file.parent)
+        with private_writes():
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+        private_file(log_file)  # appended to: it may predate the tool's private modes
     else:
         handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())

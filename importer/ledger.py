@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LedgerError, LockedError
+from .private import private_dir, private_file, private_writes
 
 __all__ = [
     "FINAL_STATES",
@@ -160,8 +161,9 @@ class ExclusiveLock:
         import fcntl
 
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = self.path.open("a+", encoding="utf-8")
+            private_dir(self.path.parent)
+            with private_writes():
+                handle = self.path.open("a+", encoding="utf-8")
         except OSError as exc:
             raise LedgerError(
                 f"cannot create the lock {self.path} ({exc.strerror}); check --state-dir"
@@ -269,12 +271,17 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-            self._add_columns()
+            private_dir(path.parent)
+            # SQLite makes the -wal, -shm and -journal files with the database's mode.
+            with private_writes():
+                self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
+                self._db.executescript(_SCHEMA)
+                self._add_columns()
+            for name in ("", "-wal", "-shm", "-journal"):  # made 0644 by an earlier version
+                if Path(f"{path}{name}").exists():
+                    private_file(Path(f"{path}{name}"))
         except (OSError, sqlite3.Error) as exc:
             raise LedgerError(
                 f"cannot use the ledger {path} ({exc}); check --state-dir and its permissions"
@@ -374,6 +381,43 @@ class Ledger:
         """Return the most recent runs, newest first."""
         found = self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
         return [self._record(row) for row in found.fetchall()]
+
+    def prune_runs(
+        self, before: datetime, *, dry_run: bool = False
+    ) -> tuple[list[RunRecord], list[RunRecord]]:
+        """Remove runs last changed before ``before``, with their rows and batches.
+
+        A run that still has rows to send (queued or in a batch without an answer) is
+        kept, however old: the next import of its file resumes it. Returns the runs
+        removed (or that would be, with ``dry_run``) and the old runs kept for that.
+        """
+        cutoff = before.astimezone(UTC).isoformat(timespec="seconds")
+        old = [
+            self._record(row)
+            for row in self._db.execute(
+                "SELECT * FROM runs WHERE updated_at < ? ORDER BY id", (cutoff,)
+            ).fetchall()
+        ]
+        pending = {
+            run_id
+            for (run_id,) in self._db.execute(
+                "SELECT DISTINCT run_id FROM rows WHERE run_id IN "
+                "(SELECT id FROM runs WHERE updated_at < ?) AND state IN (?, ?)",
+                (cutoff, QUEUED, SENDING),
+            )
+        }
+        removed = [run for run in old if run.id not in pending]
+        kept = [run for run in old if run.id in pending]
+        if removed and not dry_run:
+            # Deleted leads are overwritten in the file, not left in its free pages.
+            self._write("PRAGMA secure_delete = ON")
+            with self._transaction() as db:
+                for run in removed:
+                    for table in ("rows", "batches"):
+                        db.execute(f"DELETE FROM {table} WHERE run_id = ?", (run.id,))
+                    db.execute("DELETE FROM runs WHERE id = ?", (run.id,))
+            self._write("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed, kept
 
     def _record(self, row: tuple[Any, ...]) -> RunRecord:
         (run_id, key, status, source_path, _sha, _mapping, campaign_id, campaign_name,

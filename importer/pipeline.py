@@ -59,6 +59,7 @@ from .ledger import (
 from .mapping import Mapping, Source, bind_mapping, check_region, load_mapping
 from .marks import LIST_CODE
 from .phonepolicy import PhonePolicy
+from .private import privately
 from .reader import Chunk, ReadOptions, SourceFile, open_source
 from .reports import OUTCOMES, ReportRows, ReportWriter, empty_rows
 from .sending import NOT_SENT_STOPPED, BatchSender
@@ -233,6 +234,7 @@ MAX_WORKERS = 2
 NOT_CHECKED = "not checked: the import was stopped before this row was validated"
 
 
+@privately  # reports, ledger and caches are born 0600 in folders 0700
 def run_import(
     options: ImportOptions,
     progress: Progress | None = None,

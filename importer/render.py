@@ -10,6 +10,7 @@ from .client import Campaign
 from .ledger import RunRecord
 from .marks import LIST_CODE
 from .pipeline import Summary
+from .retention import PruneResult
 
 __all__ = [
     "ProgressBar",
@@ -158,3 +159,25 @@ def run_table(runs: list[RunRecord]) -> str:
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows
     )
+
+
+def prune_text(result: PruneResult) -> str:
+    """What a prune removed (or would remove), with counts, paths and the runs it kept."""
+    verb = "would remove" if result.dry_run else "removed"
+    counts = result.counts()
+    lines = [
+        f"{verb}: {counts['archive']} archived file(s), {counts['reports']} report folder(s), "
+        f"{counts['ledger']} ledger run(s)"
+    ]
+    lines += [f"  archive  {path}" for path in result.archive]
+    lines += [f"  reports  {path}" for path in result.reports]
+    lines += [f"  ledger   run #{run['id']} {run['file']} ({run['updated_at']})"
+              for run in result.ledger_runs]  # fmt: skip
+    if result.kept_pending:
+        lines.append(
+            f"kept: {counts['kept_pending']} old ledger run(s) with rows left to send; "
+            "import their files again to finish them"
+        )
+        lines += [f"  ledger   run #{run['id']} {run['file']} ({run['updated_at']})"
+                  for run in result.kept_pending]  # fmt: skip
+    return "\n".join(lines)

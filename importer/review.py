@@ -67,6 +67,7 @@ from .mapping import (
 from .normalize import Phone, normalize_phone
 from .phonepolicy import PhonePolicy
 from .pipeline import MAX_WORKERS, PARALLEL_MIN_BYTES
+from .private import private_writes
 from .reader import (
     DEFAULT_CHUNK_ROWS,
     DEFAULT_MAX_FILE_SIZE,
@@ -1441,8 +1442,9 @@ class Review:
 
 def _connect(path: Path) -> sqlite3.Connection:
     # One connection for every request thread; the review's lock keeps them in turn.
-    connection = sqlite3.connect(path, check_same_thread=False, timeout=_BUSY_MS / 1000)
-    connection.execute("PRAGMA journal_mode = WAL")
+    with private_writes():  # the -wal and -shm files are born with the database's mode
+        connection = sqlite3.connect(path, check_same_thread=False, timeout=_BUSY_MS / 1000)
+        connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA cache_size = -65536")
     with contextlib.suppress(OSError):

@@ -64,6 +64,7 @@ import phonenumbers
 
 from .errors import ListError
 from .normalize import Phone, normalize_phone
+from .private import privately
 from .suggest import name_score
 
 __all__ = [
@@ -250,6 +251,7 @@ class Suppression:
         return out
 
 
+@privately  # the cache holds the lists' numbers
 def load_lists(
     paths: Sequence[Path], region: str | None, state_dir: Path, skip_bad_lines: bool = False
 ) -> Suppression:

@@ -82,6 +82,7 @@ def test_the_secret_is_in_no_output_and_no_file(
         ("config", "check", "--config", config, "--profile", "inline", "--json"),
         ("status", "--config", config, "--profile", "inline", "--debug"),
         (leads, "-m", "generic", "--dry-run", "--out", "r5", "--write-leads"),
+        ("prune", inbox, "--keep", "ledger=1d", "--keep", "reports=1d", "--dry-run", "--json"),
     ]  # fmt: skip
     seen = []
     for args in runs:

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from ..config import Settings, load_settings
 from ..errors import UsageError
+from ..private import privately
 from ..sandbox.server import ServerError, ServerThread
 from .app import WebConfig, WebState, create_app, web_state_of
 from .security import SESSION_DAYS, is_loopback_host
@@ -41,6 +42,7 @@ def sample_folder() -> Path | None:
     return folder if folder.is_dir() else None
 
 
+@privately  # uploads, reviews and reports of the page are born 0600 in folders 0700
 def serve_ui(
     *,
     host: str = "127.0.0.1",
