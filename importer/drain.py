@@ -548,7 +548,9 @@ def _drain_file(
     """Import one file (or the rest of a grown one) and file it away; None when it changed
     while it was read."""
     text = path.suffix.lower() in TEXT_SUFFIXES
-    snapshots = options.state_dir / "drain-files" / run_dir.name
+    # One folder per inbox, the same at every drain: the ledger names a file by its copy.
+    digest = hashlib.sha256(str(options.inbox.resolve()).encode()).hexdigest()[:16]
+    snapshots = options.state_dir / "drain-files" / digest
     try:
         taken = _take(path, snapshots / path.name if text else None)
         if taken is None:
@@ -557,7 +559,8 @@ def _drain_file(
             return None
         return _import_taken(path, taken, options, run_dir, deliveries, progress)
     finally:
-        shutil.rmtree(snapshots, ignore_errors=True)
+        for copy in (snapshots / path.name, snapshots / "rest" / path.name):
+            copy.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -869,6 +872,7 @@ def notify(url: str, summary: DrainSummary, timeout: float = 10.0) -> bool:
 
     totals = summary.totals()
     failed = [f.name for f in summary.files if f.outcome in ("failed", "left")]
+    failed += [line.split(":")[0] + " (stalled upload)" for line in summary.stalled]
     text = (
         f"whiteclad-import drain of {summary.inbox}: exit {summary.exit_status}, "
         f"{len(summary.files)} file(s), {totals['accepted']} accepted, {totals['rejected']} "
