@@ -246,3 +246,25 @@ def test_a_workbook_is_complete_only_when_it_opens(tmp_path: Path) -> None:
     cut = tmp_path / "cut.xlsx"
     cut.write_bytes(whole.read_bytes()[:-30])  # the central directory is not written yet
     assert record_state(cut) == "the workbook does not open as a whole yet (its end is missing)"
+
+
+def test_the_rest_keeps_its_row_numbers_after_a_title_row_and_a_quoted_line_end(
+    inbox: Path, state_dir: Path, server: SandboxServer
+) -> None:
+    phones = us_numbers(6, start=9900)
+    path = inbox / "titled.csv"
+    first = "Leads of the week\n" + HEADER + f'{phones[0]},"Ann\nthe first",a@x.com\n'
+    first += "".join(line(p, i) for i, p in enumerate(phones[1:3], start=1))
+    path.write_text(first, encoding="utf-8")
+    before = drain(inbox, state_dir, server)
+    assert before.files[0].counts["accepted"] == 3
+    first_rows = read_report(Path(str(before.files[0].reports)) / "accepted.csv")
+    assert [row["source_row"] for row in first_rows] == ["3", "4", "5"]
+    archived = Path(str(before.files[0].moved_to))
+    with archived.open("a", encoding="utf-8") as handle:  # the writer goes on, in the archive
+        handle.write("".join(line(p, i) for i, p in enumerate(phones[3:], start=3)))
+    after = drain(inbox, state_dir, server)
+    assert after.files[0].counts["accepted"] == 3
+    (reports,) = [Path(str(f.reports)) for f in after.files]
+    assert [row["source_row"] for row in read_report(reports / "accepted.csv")] == ["6", "7", "8"]
+    assert sorted(stored_phones(server, SPRING)) == sorted(phones)
