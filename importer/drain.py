@@ -40,6 +40,7 @@ import hashlib
 import json
 import logging
 import mmap
+import os
 import re
 import shutil
 import sqlite3
@@ -234,7 +235,7 @@ class Deliveries:
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS imported (scope TEXT, prefix_sha256 TEXT, "
                 "length INTEGER, name TEXT, header_row INTEGER, location TEXT, "
-                "imported_at REAL, PRIMARY KEY (scope, prefix_sha256, length))"
+                "imported_at REAL, done INTEGER, PRIMARY KEY (scope, prefix_sha256, length))"
             )
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot use {path} ({exc}); check --state-dir") from exc
@@ -254,13 +255,14 @@ class Deliveries:
                 (key, sha256, name, str(inbox), _now()),
             )
 
-    def record_part(self, scope: str, part: ImportedPart) -> None:
-        """Remember that the first ``part.length`` bytes of a text delivery were imported."""
+    def record_part(self, scope: str, part: ImportedPart, *, done: bool = True) -> None:
+        """Remember that the first ``part.length`` bytes of a text delivery were imported
+        (``done``), or that their import was left with rows to send."""
         with self._db:
             self._db.execute(
-                "INSERT OR REPLACE INTO imported VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO imported VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (scope, part.prefix_sha256, part.length, part.name, part.header_row,
-                 part.location, time.time()),
+                 part.location, time.time(), int(done)),
             )  # fmt: skip
 
     def move_part(self, scope: str, part: ImportedPart, location: str) -> None:
@@ -272,12 +274,13 @@ class Deliveries:
                 (location, scope, part.prefix_sha256, part.length),
             )
 
-    def parts(self, scope: str, shorter_than: int) -> list[ImportedPart]:
-        """The imported deliveries shorter than a size, longest first."""
+    def parts(self, scope: str, shorter_than: int, *, done: bool = True) -> list[ImportedPart]:
+        """The deliveries shorter than a size imported (or left with rows to send), longest
+        first."""
         rows = self._db.execute(
             "SELECT name, length, prefix_sha256, header_row, location FROM imported "
-            "WHERE scope = ? AND length < ? ORDER BY length DESC",
-            (scope, shorter_than),
+            "WHERE scope = ? AND length < ? AND done = ? ORDER BY length DESC",
+            (scope, shorter_than, int(done)),
         ).fetchall()
         return [ImportedPart(*row) for row in rows]
 
@@ -285,7 +288,7 @@ class Deliveries:
         """The locations of deliveries imported since a time, and the length imported of each."""
         rows = self._db.execute(
             "SELECT location, MAX(length) FROM imported WHERE scope = ? AND imported_at >= ? "
-            "GROUP BY location",
+            "AND done = 1 GROUP BY location",
             (scope, since),
         ).fetchall()
         return {str(location): int(length) for location, length in rows}
@@ -629,6 +632,14 @@ def _import_taken(
         emit("duplicate_delivery", note, file=path.name, sha256=sha256, moved_to=str(moved))
         return FileOutcome(path.name, "duplicate_delivery", ExitStatus.SUCCESS, sha256,
                            moved_to=str(moved), message=note)  # fmt: skip
+    unfinished = _earlier_part(taken, scope, deliveries, done=False) if taken.copy else None
+    if unfinished is not None and in_inbox:
+        # Left with rows to send, then grown: its run is finished first, from the same
+        # bytes (so the ledger resumes it); the rows after them are the next drain's.
+        taken = _cut(taken, unfinished)
+        sha256 = taken.sha256
+        key = run_key(sha256=sha256, campaign=template.campaign or "",
+                      base_url=template.base_url or "")  # fmt: skip
     earlier = _earlier_part(taken, scope, deliveries) if taken.copy is not None else None
     source = taken.copy or path
     read = template.read
@@ -647,6 +658,11 @@ def _import_taken(
         result = run_import(replace(template, path=source, out_dir=report_dir, read=read),
                             progress)  # fmt: skip
     except ImportIncomplete as exc:
+        if taken.copy is not None:  # a grown file resumes this run before its new rows
+            found = exc.summary.source if isinstance(exc.summary, Summary) else {}
+            header_row = earlier.header_row if earlier else int(found.get("header_row") or 1)
+            unsent = ImportedPart(path.name, taken.size, sha256, header_row, str(path))
+            deliveries.record_part(scope, unsent, done=False)
         return _left(path, sha256, exc.exit_status, exc.message, exc.summary, report_dir)
     except (InputFileError, MappingColumnError) as exc:
         return _failed(path, sha256, options, report_dir, exc.exit_status, exc.message)
@@ -691,15 +707,24 @@ def _import_taken(
     return outcome
 
 
-def _earlier_part(taken: _Taken, scope: str, deliveries: Deliveries) -> ImportedPart | None:
-    """The longest imported delivery this file starts with, if any."""
+def _earlier_part(
+    taken: _Taken, scope: str, deliveries: Deliveries, *, done: bool = True
+) -> ImportedPart | None:
+    """The longest imported (or unfinished) delivery this file starts with, if any."""
     assert taken.copy is not None
     with taken.copy.open("rb") as handle:
-        for part in deliveries.parts(scope, taken.size):
+        for part in deliveries.parts(scope, taken.size, done=done):
             handle.seek(0)
             if _sha256_of(handle, part.length) == part.prefix_sha256:
                 return part
     return None
+
+
+def _cut(taken: _Taken, part: ImportedPart) -> _Taken:
+    """The file as it was when ``part`` was read: its copy cut to that length."""
+    assert taken.copy is not None
+    os.truncate(taken.copy, part.length)
+    return _Taken(part.length, taken.mtime_ns, part.prefix_sha256, taken.copy)
 
 
 def _rest_of(copy: Path, earlier: ImportedPart) -> Path:

@@ -7,6 +7,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,14 @@ from importer.pipeline import ImportOptions
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus
 
-from .helpers import SPRING, UseServer, read_report, stored_phones, us_numbers
+from .helpers import (
+    SPRING,
+    UseServer,
+    read_report,
+    set_credits,
+    stored_phones,
+    us_numbers,
+)
 
 SETTLE = 0.3
 HEADER = "phone,first_name,email\n"
@@ -268,3 +276,32 @@ def test_the_rest_keeps_its_row_numbers_after_a_title_row_and_a_quoted_line_end(
     (reports,) = [Path(str(f.reports)) for f in after.files]
     assert [row["source_row"] for row in read_report(reports / "accepted.csv")] == ["6", "7", "8"]
     assert sorted(stored_phones(server, SPRING)) == sorted(phones)
+
+
+def test_a_file_left_with_rows_to_send_then_grown_resumes_its_run_then_imports_the_rest(
+    inbox: Path, state_dir: Path, server: SandboxServer
+) -> None:
+    phones = us_numbers(15, start=9950)
+    path = inbox / "credits.csv"
+    path.write_text(HEADER + "".join(line(p, i) for i, p in enumerate(phones[:10])), "utf-8")
+    set_credits(server, 5 * server.config.cost_per_lead)  # the first batch of 5 only
+    small = replace(options(inbox, state_dir, server), template=replace(
+        options(inbox, state_dir, server).template, batch_size=5))  # fmt: skip
+    time.sleep(SETTLE + 0.2)
+    left = drain_inbox(small)
+    assert [(f.outcome, f.counts["accepted"], f.counts["pending"]) for f in left.files] == [
+        ("left", 5, 5)
+    ]
+    with path.open("a", encoding="utf-8") as handle:  # the sender adds rows meanwhile
+        handle.write("".join(line(p, i) for i, p in enumerate(phones[10:], start=10)))
+    set_credits(server, 1000)
+    time.sleep(SETTLE + 0.2)
+    resumed = drain_inbox(small)
+    assert [f.outcome for f in resumed.files] == ["imported_so_far"]
+    time.sleep(SETTLE + 0.2)
+    rest = drain_inbox(small)
+    assert [(f.outcome, f.counts["accepted"]) for f in rest.files] == [("imported", 5)]
+    sent = stored_phones(server, SPRING)
+    assert sorted(sent) == sorted(phones) and len(sent) == 15
+    accepted = rows_in_reports([resumed, rest])
+    assert sorted(accepted, key=int) == [str(n) for n in range(2, 17)]
