@@ -1,8 +1,9 @@
 """Drop-folder mode: import every file that arrived in an inbox, then file each one away.
 
 :func:`drain_inbox` takes the supported files of the inbox (CSV, TSV, TXT, XLSX,
-XLSM, XLS, ODS; not hidden files, not sub-folders), oldest first, and imports each
-one with the same settings. What happens to a file depends on how its import ended:
+XLSM, XLS, ODS; not hidden files, not upload names such as ``*.part``, not
+sub-folders), oldest first, and imports each one with the same settings. What
+happens to a file depends on how its import ended:
 
 =====================================  ============  ======================================
 import ended                           exit status   the file
@@ -16,11 +17,23 @@ rows left to send (API down, credits)  3             left in the inbox; the drai
                                                      the next drain resumes it from the ledger
 the settings are wrong (credentials,   2 (or 4)      left in the inbox; the drain stops
 campaign, mapping file, lock held)
+grew while it was imported             0 or 1        left in the inbox: its new rows are the
+                                                     next drain's (``imported_so_far``)
+changed otherwise while imported       2             moved to ``failed/`` with what was sent
 still being written                    -             left for the next drain
+cut off for longer than the stall      2             left; named in ``stalled``: a person
+limit                                                must look
 =====================================  ============  ======================================
 
 A file is still being written when it was modified less than ``settle_seconds``
-ago, or when its size or time changed while it was read. Content already
+ago, when its size or time changed while it was read, or when its last record is
+cut off (:func:`record_state`). A text file is imported from a copy of the bytes
+that were hashed, and is checked again (size, time, sha256) before it is archived.
+The first bytes of each text file imported are remembered (their length and
+sha256): a longer file starting with the same bytes, in the inbox or in the
+archive, is the same delivery grown, and only its records after those bytes are
+imported, under the same header and with their own row numbers (the records
+imported before become blank lines, which the reader skips). Content already
 imported into the same campaign at the same API (by its sha256, whatever the
 file's name) is not imported again. The drain's exit status is the highest of its
 files' (0 when the inbox is empty). One drain per inbox at a time: a second one
@@ -644,15 +657,16 @@ def _import_taken(
     source = taken.copy or path
     read = template.read
     if earlier is not None:
-        source = _rest_of(taken.copy or path, earlier)
+        try:
+            source = _rest_of(taken.copy or path, earlier)
+        except InputFileError as exc:
+            return _failed(path, sha256, options, None, exc.exit_status, exc.message)
         read = replace(read, header_row=earlier.header_row)
     elif not in_inbox:
-        message = (f"{path} changed after it was imported, and it does not start with the "
-                   "rows imported: nothing of it was sent again; compare it with its "
+        message = (f"{path.name} changed in the archive after it was imported, and it does not "
+                   "start with the rows imported: nothing of it was sent; compare it with its "
                    "reports and import the new rows by hand if they are wanted")  # fmt: skip
-        emit("file_failed", message, logging.ERROR, file=path.name, moved_to=str(path))
-        return FileOutcome(path.name, "failed", ExitStatus.CANNOT_START, sha256, {},
-                           str(path), None, message)  # fmt: skip
+        return _failed(path, sha256, options, None, ExitStatus.CANNOT_START, message)
     report_dir = _unique(run_dir / path.name)
     try:
         result = run_import(replace(template, path=source, out_dir=report_dir, read=read),

@@ -305,3 +305,35 @@ def test_a_file_left_with_rows_to_send_then_grown_resumes_its_run_then_imports_t
     assert sorted(sent) == sorted(phones) and len(sent) == 15
     accepted = rows_in_reports([resumed, rest])
     assert sorted(accepted, key=int) == [str(n) for n in range(2, 17)]
+
+
+def test_an_archived_file_rewritten_longer_goes_to_failed_and_nothing_is_sent(
+    inbox: Path, state_dir: Path, server: SandboxServer
+) -> None:
+    phones = us_numbers(4, start=9980)
+    (inbox / "done.csv").write_text(HEADER + line(phones[0], 0), encoding="utf-8")
+    before = drain(inbox, state_dir, server)
+    archived = Path(str(before.files[0].moved_to))
+    other = HEADER.replace("email", "e-mail") + "".join(line(p, i) for i, p in enumerate(phones))
+    archived.write_text(other, encoding="utf-8")
+    after = drain(inbox, state_dir, server)
+    assert [f.outcome for f in after.files] == ["failed"]
+    assert "does not start with the rows imported" in str(after.files[0].message)
+    assert not archived.exists() and (inbox / "failed" / "done.csv").exists()
+    assert stored_phones(server, SPRING) == [phones[0]]
+    assert drain(inbox, state_dir, server).files == []  # reported once
+
+
+def test_a_utf16_file_that_grew_goes_to_failed_instead_of_being_guessed(
+    inbox: Path, state_dir: Path, server: SandboxServer
+) -> None:
+    phones = us_numbers(2, start=9990)
+    path = inbox / "wide.csv"
+    path.write_text(HEADER + line(phones[0], 0), encoding="utf-16")
+    assert drain(inbox, state_dir, server).files[0].outcome == "imported"
+    archived = next((inbox / "archive").glob("*/wide.csv"))
+    archived.write_text(HEADER + line(phones[0], 0) + line(phones[1], 1), encoding="utf-16")
+    after = drain(inbox, state_dir, server)
+    assert [f.outcome for f in after.files] == ["failed"]
+    assert "UTF-16" in str(after.files[0].message)
+    assert stored_phones(server, SPRING) == [phones[0]]
