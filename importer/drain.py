@@ -116,6 +116,10 @@ ARCHIVE_WATCH_SECONDS = 7 * 24 * 3600.0
 #: A quoted field (from a field's start to its closing quote, or to the end of the data)
 #: or a line end; the line ends inside a quoted field are part of the field.
 _TOKENS = re.compile(rb'(?:(?<=[,;\t|\r\n])|^)"(?:[^"]|"")*+(?:(?P<close>")|\Z)|\r\n|\n|\r')
+#: A quoted field, searched from its quote: a file without quotes is checked at the speed
+#: of a search.
+_QUOTED = re.compile(rb'"(?:[^"]|"")*+(?:(?P<close>")|\Z)')
+_FIELD_ENDS = frozenset({b",", b";", b"\t", b"|", b"\r", b"\n"})
 
 
 @dataclass(frozen=True)
@@ -398,9 +402,23 @@ def _text_state(data: bytes | mmap.mmap) -> str | None:
         return None if data[-2:] in (b"\n\x00", b"\x00\n") else "its last line has no line end"
     if data[-1:] not in (b"\n", b"\r"):
         return "its last line has no line end"
-    if _scan(data, 0, len(data))[1]:
+    if _ends_in_quotes(data):
         return "it ends inside a quoted field"
     return None
+
+
+def _ends_in_quotes(data: bytes | mmap.mmap) -> bool:
+    """Whether the data ends inside a quoted field (a quote in a field's middle is a letter)."""
+    position = 0
+    while (match := _QUOTED.search(data, position)) is not None:
+        start = match.start()
+        if start and data[start - 1 : start] not in _FIELD_ENDS:
+            position = start + 1  # a quote inside a field: searched past, like the reader
+            continue
+        if match.group("close") is None:
+            return True
+        position = match.end()
+    return False
 
 
 def _scan(data: bytes | mmap.mmap, start: int, end: int, stop_after: int = -1) -> tuple[
@@ -464,6 +482,10 @@ def _drain(
         emit("run_started", f"drain of {options.inbox}: {len(ready)} file(s) ready, "
              f"{len(summary.not_ready)} still being written", inbox=str(options.inbox),
              ready=len(ready), not_ready=len(summary.not_ready))  # fmt: skip
+        for line in summary.incomplete:
+            emit("file_skipped", line, file=line.split(":")[0])
+        for line in summary.stalled:
+            emit("file_stalled", line, logging.ERROR, file=line.split(":")[0])
         for path in waiting:
             emit("file_skipped", f"{path.name}: modified in the last "
                  f"{options.settle_seconds:g} s, left for the next drain",
@@ -516,14 +538,12 @@ def _complete_files(ready: list[Path], options: DrainOptions, summary: DrainSumm
             line = (f"{path.name}: {why}: still being uploaded, left for the next drain "
                     f"(a stalled upload after {limit:g} s)")  # fmt: skip
             summary.incomplete.append(line)
-            emit("file_skipped", line, file=path.name)
             continue
         line = (f"{path.name}: {why}, and it has not changed for {age:.0f} s: a stalled "
                 "upload; ask the sender to upload it again whole (write under a .part name, "
                 "then rename), or remove it")  # fmt: skip
         summary.stalled.append(line)
         summary.exit_status = max(summary.exit_status, ExitStatus.CANNOT_START)
-        emit("file_stalled", line, logging.ERROR, file=path.name)
     return complete
 
 
