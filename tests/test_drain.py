@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import threading
 import time
@@ -11,6 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import importer.drain as drain_module
 from importer.drain import DrainOptions, DrainSummary, drain_inbox, ready_files, record_state
@@ -337,3 +341,23 @@ def test_a_utf16_file_that_grew_goes_to_failed_instead_of_being_guessed(
     assert [f.outcome for f in after.files] == ["failed"]
     assert "UTF-16" in str(after.files[0].message)
     assert stored_phones(server, SPRING) == [phones[0]]
+
+
+_CELLS = st.text(alphabet=st.sampled_from(list('ab ,"\n;')), max_size=6)
+
+
+@given(st.lists(st.lists(_CELLS, min_size=1, max_size=4), min_size=1, max_size=6), st.data())
+@settings(max_examples=200, deadline=None)
+def test_a_cut_file_ends_in_quotes_exactly_when_the_csv_reader_says_so(
+    rows: list[list[str]], data: st.DataObject
+) -> None:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    text = buffer.getvalue()
+    cut = text[: data.draw(st.integers(min_value=1, max_value=len(text)), label="cut")]
+    try:
+        list(csv.reader(io.StringIO(cut, newline=""), strict=True))
+        open_quote = False
+    except csv.Error:
+        open_quote = True
+    assert drain_module._ends_in_quotes(cut.encode()) == open_quote
