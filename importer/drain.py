@@ -665,15 +665,16 @@ def _import_taken(
         emit("duplicate_delivery", note, file=path.name, sha256=sha256, moved_to=str(moved))
         return FileOutcome(path.name, "duplicate_delivery", ExitStatus.SUCCESS, sha256,
                            moved_to=str(moved), message=note)  # fmt: skip
+    earlier = _earlier_part(taken, scope, deliveries) if taken.copy is not None else None
     unfinished = _earlier_part(taken, scope, deliveries, done=False) if taken.copy else None
-    if unfinished is not None and in_inbox:
+    if unfinished is not None and (earlier is None or unfinished.length > earlier.length):
         # Left with rows to send, then grown: its run is finished first, from the same
         # bytes (so the ledger resumes it); the rows after them are the next drain's.
         taken = _cut(taken, unfinished)
         sha256 = taken.sha256
         key = run_key(sha256=sha256, campaign=template.campaign or "",
                       base_url=template.base_url or "")  # fmt: skip
-    earlier = _earlier_part(taken, scope, deliveries) if taken.copy is not None else None
+        earlier = _earlier_part(taken, scope, deliveries)
     source = taken.copy or path
     read = template.read
     if earlier is not None:
