@@ -1,8 +1,9 @@
 """Drop-folder mode: import every file that arrived in an inbox, then file each one away.
 
 :func:`drain_inbox` takes the supported files of the inbox (CSV, TSV, TXT, XLSX,
-XLSM, XLS, ODS; not hidden files, not sub-folders), oldest first, and imports each
-one with the same settings. What happens to a file depends on how its import ended:
+XLSM, XLS, ODS; not hidden files, not upload names such as ``*.part``, not
+sub-folders), oldest first, and imports each one with the same settings. What
+happens to a file depends on how its import ended:
 
 =====================================  ============  ======================================
 import ended                           exit status   the file
@@ -16,11 +17,23 @@ rows left to send (API down, credits)  3             left in the inbox; the drai
                                                      the next drain resumes it from the ledger
 the settings are wrong (credentials,   2 (or 4)      left in the inbox; the drain stops
 campaign, mapping file, lock held)
+grew while it was imported             0 or 1        left in the inbox: its new rows are the
+                                                     next drain's (``imported_so_far``)
+changed otherwise while imported       2             moved to ``failed/`` with what was sent
 still being written                    -             left for the next drain
+cut off for longer than the stall      2             left; named in ``stalled``: a person
+limit                                                must look
 =====================================  ============  ======================================
 
 A file is still being written when it was modified less than ``settle_seconds``
-ago, or when its size or time changed while it was read. Content already
+ago, when its size or time changed while it was read, or when its last record is
+cut off (:func:`record_state`). A text file is imported from a copy of the bytes
+that were hashed, and is checked again (size, time, sha256) before it is archived.
+The first bytes of each text file imported are remembered (their length and
+sha256): a longer file starting with the same bytes, in the inbox or in the
+archive, is the same delivery grown, and only its records after those bytes are
+imported, under the same header and with their own row numbers (the records
+imported before become blank lines, which the reader skips). Content already
 imported into the same campaign at the same API (by its sha256, whatever the
 file's name) is not imported again. The drain's exit status is the highest of its
 files' (0 when the inbox is empty). One drain per inbox at a time: a second one
@@ -39,9 +52,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
+import os
+import re
 import shutil
 import sqlite3
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -70,15 +87,20 @@ __all__ = [
     "DELIVERIES_FILE",
     "DRAIN_SUMMARY",
     "SUPPORTED_SUFFIXES",
+    "UPLOAD_SUFFIXES",
     "Deliveries",
     "DrainOptions",
     "DrainSummary",
     "FileOutcome",
+    "ImportedPart",
     "drain_inbox",
     "drain_lock",
     "drain_options",
     "notify",
     "ready_files",
+    "record_state",
+    "stalled_after",
+    "upload_name",
     "watch",
 ]
 
@@ -86,6 +108,19 @@ SUPPORTED_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls"
 DRAIN_SUMMARY = "drain-summary.json"
 DELIVERIES_FILE = "deliveries.sqlite3"
 COUNTS = ("total", "accepted", "rejected", "duplicates", "pending")
+#: Names uploaders and browsers give a file while it is being written: never taken.
+UPLOAD_SUFFIXES = frozenset({".part", ".filepart", ".tmp", ".crdownload"})
+TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
+ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".ods"})
+#: An imported file in the archive is watched this long for a writer still appending to it.
+ARCHIVE_WATCH_SECONDS = 7 * 24 * 3600.0
+#: A quoted field (from a field's start to its closing quote, or to the end of the data)
+#: or a line end; the line ends inside a quoted field are part of the field.
+_TOKENS = re.compile(rb'(?:(?<=[,;\t|\r\n])|^)"(?:[^"]|"")*+(?:(?P<close>")|\Z)|\r\n|\n|\r')
+#: A quoted field, searched from its quote: a file without quotes is checked at the speed
+#: of a search.
+_QUOTED = re.compile(rb'"(?:[^"]|"")*+(?:(?P<close>")|\Z)')
+_FIELD_ENDS = frozenset({b",", b";", b"\t", b"|", b"\r", b"\n"})
 
 
 @dataclass(frozen=True)
@@ -100,6 +135,9 @@ class DrainOptions:
     failed: Path | None = None  # default: INBOX/failed
     out: Path | None = None  # default: INBOX/reports
     settle_seconds: float = 60.0
+    #: A file whose last record stays cut off this long is a stalled upload (see
+    #: :func:`stalled_after`); None: ten times the settle time, at least an hour.
+    stall_seconds: float | None = None
 
     @property
     def archive_dir(self) -> Path:
@@ -129,6 +167,9 @@ class FileOutcome:
     moved_to: str | None = None
     reports: str | None = None
     message: str | None = None
+    #: For the rest of a file that grew after it was imported: the bytes already imported,
+    #: whose rows were not read again.
+    continues_after_byte: int | None = None
 
 
 @dataclass
@@ -141,6 +182,10 @@ class DrainSummary:
     files: list[FileOutcome] = field(default_factory=list)
     #: Files left for the next drain because they were still being written.
     not_ready: list[str] = field(default_factory=list)
+    #: Files left because their last record is cut off (a writer paused mid-line), with why.
+    incomplete: list[str] = field(default_factory=list)
+    #: Files cut off for longer than the stall limit: an upload a person must look at.
+    stalled: list[str] = field(default_factory=list)
     exit_status: int = ExitStatus.SUCCESS
     summary_path: str | None = None
 
@@ -203,6 +248,13 @@ class Deliveries:
                 "CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, sha256 TEXT, "
                 "name TEXT, inbox TEXT, delivered_at TEXT)"
             )
+            # How many bytes of a text delivery were imported, and where the file is now:
+            # a longer file starting with the same bytes is that delivery, grown.
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS imported (scope TEXT, prefix_sha256 TEXT, "
+                "length INTEGER, name TEXT, header_row INTEGER, location TEXT, "
+                "imported_at REAL, done INTEGER, PRIMARY KEY (scope, prefix_sha256, length))"
+            )
             private_file(path)  # made 0644 by an earlier version
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot use {path} ({exc}); check --state-dir") from exc
@@ -222,9 +274,58 @@ class Deliveries:
                 (key, sha256, name, str(inbox), _now()),
             )
 
+    def record_part(self, scope: str, part: ImportedPart, *, done: bool = True) -> None:
+        """Remember that the first ``part.length`` bytes of a text delivery were imported
+        (``done``), or that their import was left with rows to send."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO imported VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (scope, part.prefix_sha256, part.length, part.name, part.header_row,
+                 part.location, time.time(), int(done)),
+            )  # fmt: skip
+
+    def move_part(self, scope: str, part: ImportedPart, location: str) -> None:
+        """Note where an imported delivery went (the archive)."""
+        with self._db:
+            self._db.execute(
+                "UPDATE imported SET location = ? WHERE scope = ? AND prefix_sha256 = ? "
+                "AND length = ?",
+                (location, scope, part.prefix_sha256, part.length),
+            )
+
+    def parts(self, scope: str, shorter_than: int, *, done: bool = True) -> list[ImportedPart]:
+        """The deliveries shorter than a size imported (or left with rows to send), longest
+        first."""
+        rows = self._db.execute(
+            "SELECT name, length, prefix_sha256, header_row, location FROM imported "
+            "WHERE scope = ? AND length < ? AND done = ? ORDER BY length DESC",
+            (scope, shorter_than, int(done)),
+        ).fetchall()
+        return [ImportedPart(*row) for row in rows]
+
+    def watched(self, scope: str, since: float) -> dict[str, int]:
+        """The locations of deliveries imported since a time, and the length imported of each."""
+        rows = self._db.execute(
+            "SELECT location, MAX(length) FROM imported WHERE scope = ? AND imported_at >= ? "
+            "AND done = 1 GROUP BY location",
+            (scope, since),
+        ).fetchall()
+        return {str(location): int(length) for location, length in rows}
+
     def close(self) -> None:
         """Close the file."""
         self._db.close()
+
+
+@dataclass(frozen=True)
+class ImportedPart:
+    """The first ``length`` bytes of a text delivery, imported (their sha256 and header row)."""
+
+    name: str
+    length: int
+    prefix_sha256: str
+    header_row: int
+    location: str
 
 
 def drain_lock(state_dir: Path, inbox: Path) -> ExclusiveLock:
@@ -237,16 +338,27 @@ def drain_lock(state_dir: Path, inbox: Path) -> ExclusiveLock:
     )
 
 
+def upload_name(name: str) -> bool:
+    """Whether a file's name says it is still being uploaded (or is hidden): never taken."""
+    lowered = name.lower()
+    return name.startswith((".", "~$")) or any(lowered.endswith(s) for s in UPLOAD_SUFFIXES)
+
+
 def ready_files(inbox: Path, settle_seconds: float, now: float | None = None) -> tuple[
     list[Path], list[Path]
 ]:  # fmt: skip
-    """The inbox's supported files, oldest first: (ready, still being written)."""
+    """The inbox's supported files, oldest first: (ready, still being written).
+
+    Upload names (``*.part``, ``*.filepart``, ``*.tmp``, ``*.crdownload``, ``~$*``) and
+    dot files are never taken. A ready file has been still for ``settle_seconds``; its
+    last record may still be cut off (see :func:`record_state`).
+    """
     if not inbox.is_dir():
         raise InputFileError(f"inbox {inbox} is not a folder; check the path")
     moment = time.time() if now is None else now
     found = []
     for path in inbox.iterdir():
-        if path.name.startswith((".", "~$")) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        if upload_name(path.name) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
         try:
             status = path.stat()
@@ -258,6 +370,78 @@ def ready_files(inbox: Path, settle_seconds: float, now: float | None = None) ->
     ready = [path for mtime, _, path in found if moment - mtime >= settle_seconds]
     waiting = [path for mtime, _, path in found if moment - mtime < settle_seconds]
     return ready, waiting
+
+
+def stalled_after(settle_seconds: float, stall_seconds: float | None = None) -> float:
+    """Seconds a cut-off file may stay so before it is a stalled upload for a person."""
+    return stall_seconds if stall_seconds is not None else max(3600.0, 10 * settle_seconds)
+
+
+def record_state(path: Path) -> str | None:
+    """Why the file's last record is not complete yet, or None when it is.
+
+    A text file must end with a line end, not inside a quoted field; a workbook that is
+    a zip (xlsx, xlsm, ods) must open (its central directory, written last, is there).
+    """
+    suffix = path.suffix.lower()
+    if suffix in ZIP_SUFFIXES:
+        try:
+            with zipfile.ZipFile(path):
+                return None
+        except (zipfile.BadZipFile, OSError):
+            return "the workbook does not open as a whole yet (its end is missing)"
+    if suffix not in TEXT_SUFFIXES:
+        return None  # an .xls has no end marker to check: the settle time alone decides
+    with path.open("rb") as handle:
+        if path.stat().st_size == 0:
+            return None  # an empty file is refused by the import, with its own words
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _text_state(data)
+
+
+def _text_state(data: bytes | mmap.mmap) -> str | None:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: line ends are two bytes
+        return None if data[-2:] in (b"\n\x00", b"\x00\n") else "its last line has no line end"
+    if data[-1:] not in (b"\n", b"\r"):
+        return "its last line has no line end"
+    if _ends_in_quotes(data):
+        return "it ends inside a quoted field"
+    return None
+
+
+def _ends_in_quotes(data: bytes | mmap.mmap) -> bool:
+    """Whether the data ends inside a quoted field (a quote in a field's middle is a letter)."""
+    position = 0
+    while (match := _QUOTED.search(data, position)) is not None:
+        start = match.start()
+        if start and data[start - 1 : start] not in _FIELD_ENDS:
+            position = start + 1  # a quote inside a field: searched past, like the reader
+            continue
+        if match.group("close") is None:
+            return True
+        position = match.end()
+    return False
+
+
+def _scan(data: bytes | mmap.mmap, start: int, end: int, stop_after: int = -1) -> tuple[
+    int, bool, int
+]:  # fmt: skip
+    """Records ended between start and end: (count, inside quotes at the end, offset).
+
+    With ``stop_after`` the scan stops at the end of that many records; the offset is
+    where it stopped.
+    """
+    count, offset = 0, start
+    for match in _TOKENS.finditer(data, start, end):
+        if match.group()[:1] == b'"':
+            if match.group("close") is None:
+                return count, True, end
+            continue
+        count += 1
+        offset = match.end()
+        if count == stop_after:
+            break
+    return count, False, offset
 
 
 @privately  # reports, notes, archive and failed folders are born 0700/0600
@@ -296,17 +480,23 @@ def _drain(
     summary = DrainSummary(str(options.inbox), started.isoformat(timespec="seconds"))
     with drain_lock(options.state_dir, options.inbox):
         ready, waiting = ready_files(options.inbox, options.settle_seconds)
-        summary.not_ready = [path.name for path in waiting]
+        ready = _complete_files(ready, options, summary)
+        summary.not_ready += [path.name for path in waiting]
         emit("run_started", f"drain of {options.inbox}: {len(ready)} file(s) ready, "
-             f"{len(waiting)} still being written", inbox=str(options.inbox),
-             ready=len(ready), not_ready=len(waiting))  # fmt: skip
+             f"{len(summary.not_ready)} still being written", inbox=str(options.inbox),
+             ready=len(ready), not_ready=len(summary.not_ready))  # fmt: skip
+        for line in summary.incomplete:
+            emit("file_skipped", line, file=line.split(":")[0])
+        for line in summary.stalled:
+            emit("file_stalled", line, logging.ERROR, file=line.split(":")[0])
         for path in waiting:
             emit("file_skipped", f"{path.name}: modified in the last "
                  f"{options.settle_seconds:g} s, left for the next drain",
                  file=path.name)  # fmt: skip
         deliveries = Deliveries(options.state_dir / DELIVERIES_FILE)
         try:
-            for path in ready:
+            grown = _grown_in_archive(options, deliveries, summary)
+            for path in grown + ready:
                 if stop():
                     break
                 if skip is not None and skip(path):
@@ -333,6 +523,60 @@ def _drain(
     return summary
 
 
+def _complete_files(ready: list[Path], options: DrainOptions, summary: DrainSummary) -> list[Path]:
+    """The settled files whose last record is complete; the others are noted in the summary."""
+    complete = []
+    limit = stalled_after(options.settle_seconds, options.stall_seconds)
+    for path in ready:
+        try:
+            why = record_state(path)
+            age = time.time() - path.stat().st_mtime
+        except OSError:
+            continue  # moved away meanwhile
+        if why is None:
+            complete.append(path)
+            continue
+        summary.not_ready.append(path.name)
+        if age < limit:
+            line = (f"{path.name}: {why}: still being uploaded, left for the next drain "
+                    f"(a stalled upload after {limit:g} s)")  # fmt: skip
+            summary.incomplete.append(line)
+            continue
+        line = (f"{path.name}: {why}, and it has not changed for {age:.0f} s: a stalled "
+                "upload; ask the sender to upload it again whole (write under a .part name, "
+                "then rename), or remove it")  # fmt: skip
+        summary.stalled.append(line)
+        summary.exit_status = max(summary.exit_status, ExitStatus.CANNOT_START)
+    return complete
+
+
+def _grown_in_archive(
+    options: DrainOptions, deliveries: Deliveries, summary: DrainSummary
+) -> list[Path]:
+    """Archived files a writer went on appending to: their rest is imported like a file."""
+    grown = []
+    since = time.time() - ARCHIVE_WATCH_SECONDS
+    for location, length in deliveries.watched(_scope(options.template), since).items():
+        path = Path(location)
+        if path.parent == options.inbox:
+            continue  # still in the inbox: found there
+        try:
+            status = path.stat()
+        except OSError:
+            continue  # pruned or moved by a person
+        if status.st_size <= length:
+            continue
+        if time.time() - status.st_mtime < options.settle_seconds or record_state(path):
+            summary.not_ready.append(str(path))
+            continue
+        grown.append(path)
+    return grown
+
+
+def _scope(template: ImportOptions) -> str:
+    return run_key(campaign=template.campaign or "", base_url=template.base_url or "")
+
+
 def _drain_file(
     path: Path,
     options: DrainOptions,
@@ -340,20 +584,83 @@ def _drain_file(
     deliveries: Deliveries,
     progress: Progress | None = None,
 ) -> FileOutcome | None:
-    """Import one file and move it; None when it changed while it was read."""
+    """Import one file (or the rest of a grown one) and file it away; None when it changed
+    while it was read."""
+    text = path.suffix.lower() in TEXT_SUFFIXES
+    # One folder per inbox, the same at every drain: the ledger names a file by its copy.
+    digest = hashlib.sha256(str(options.inbox.resolve()).encode()).hexdigest()[:16]
+    snapshots = options.state_dir / "drain-files" / digest
+    try:
+        taken = _take(path, snapshots / path.name if text else None)
+        if taken is None:
+            emit("file_skipped", f"{path.name}: changed while it was read, left for the next "
+                 "drain", file=path.name)  # fmt: skip
+            return None
+        return _import_taken(path, taken, options, run_dir, deliveries, progress)
+    finally:
+        for copy in (snapshots / path.name, snapshots / "rest" / path.name):
+            copy.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """A file as it was read: its size, time and sha256, and the copy that is imported."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+    copy: Path | None  # text files are imported from a copy, so the rows are those hashed
+
+
+def _take(path: Path, copy: Path | None) -> _Taken | None:
     before = path.stat()
-    sha256 = _sha256(path)
+    sha256 = _copy_hashing(path, copy)
     after = path.stat()
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
-        emit("file_skipped", f"{path.name}: changed while it was read, left for the next drain",
-             file=path.name)  # fmt: skip
         return None
+    return _Taken(after.st_size, after.st_mtime_ns, sha256, copy)
+
+
+def _copy_hashing(path: Path, copy: Path | None) -> str:
+    """The file's sha256, copying its bytes to ``copy`` on the way."""
+    digest = hashlib.sha256()
+    if copy is not None:
+        copy.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("rb") as handle, copy.open("wb") if copy else _Discard() as out:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+            out.write(block)
+    return digest.hexdigest()
+
+
+class _Discard:
+    def __enter__(self) -> _Discard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def write(self, block: bytes) -> None:
+        """Drop the block."""
+
+
+def _import_taken(
+    path: Path,
+    taken: _Taken,
+    options: DrainOptions,
+    run_dir: Path,
+    deliveries: Deliveries,
+    progress: Progress | None,
+) -> FileOutcome:
     template = options.template
+    sha256 = taken.sha256
+    scope = _scope(template)
     key = run_key(sha256=sha256, campaign=template.campaign or "", base_url=template.base_url or "")
     emit("file_started", f"{path.name}: importing", file=path.name, sha256=sha256,
-         size_bytes=after.st_size)  # fmt: skip
+         size_bytes=taken.size)  # fmt: skip
     first = deliveries.first(key)
-    if first is not None:
+    in_inbox = path.parent == options.inbox
+    if first is not None and in_inbox:
         note = (f"{path.name} has the same content as {first[0]}, imported on {first[1]}; "
                 "it was not imported again")  # fmt: skip
         moved = _move(path, options.archive_dir / _today())
@@ -361,10 +668,39 @@ def _drain_file(
         emit("duplicate_delivery", note, file=path.name, sha256=sha256, moved_to=str(moved))
         return FileOutcome(path.name, "duplicate_delivery", ExitStatus.SUCCESS, sha256,
                            moved_to=str(moved), message=note)  # fmt: skip
+    earlier = _earlier_part(taken, scope, deliveries) if taken.copy is not None else None
+    unfinished = _earlier_part(taken, scope, deliveries, done=False) if taken.copy else None
+    if unfinished is not None and (earlier is None or unfinished.length > earlier.length):
+        # Left with rows to send, then grown: its run is finished first, from the same
+        # bytes (so the ledger resumes it); the rows after them are the next drain's.
+        taken = _cut(taken, unfinished)
+        sha256 = taken.sha256
+        key = run_key(sha256=sha256, campaign=template.campaign or "",
+                      base_url=template.base_url or "")  # fmt: skip
+        earlier = _earlier_part(taken, scope, deliveries)
+    source = taken.copy or path
+    read = template.read
+    if earlier is not None:
+        try:
+            source = _rest_of(taken.copy or path, earlier)
+        except InputFileError as exc:
+            return _failed(path, sha256, options, None, exc.exit_status, exc.message)
+        read = replace(read, header_row=earlier.header_row)
+    elif not in_inbox:
+        message = (f"{path.name} changed in the archive after it was imported, and it does not "
+                   "start with the rows imported: nothing of it was sent; compare it with its "
+                   "reports and import the new rows by hand if they are wanted")  # fmt: skip
+        return _failed(path, sha256, options, None, ExitStatus.CANNOT_START, message)
     report_dir = _unique(run_dir / path.name)
     try:
-        result = run_import(replace(template, path=path, out_dir=report_dir), progress)
+        result = run_import(replace(template, path=source, out_dir=report_dir, read=read),
+                            progress)  # fmt: skip
     except ImportIncomplete as exc:
+        if taken.copy is not None:  # a grown file resumes this run before its new rows
+            found = exc.summary.source if isinstance(exc.summary, Summary) else {}
+            header_row = earlier.header_row if earlier else int(found.get("header_row") or 1)
+            unsent = ImportedPart(path.name, taken.size, sha256, header_row, str(path))
+            deliveries.record_part(scope, unsent, done=False)
         return _left(path, sha256, exc.exit_status, exc.message, exc.summary, report_dir)
     except (InputFileError, MappingColumnError) as exc:
         return _failed(path, sha256, options, report_dir, exc.exit_status, exc.message)
@@ -374,14 +710,108 @@ def _drain_file(
         message = f"unexpected {type(exc).__name__}: {exc} (a bug in whiteclad-import)"
         return _failed(path, sha256, options, report_dir, ExitStatus.INTERNAL_ERROR, message)
     deliveries.record(key, sha256, path.name, options.inbox)
-    moved = _move(path, options.archive_dir / _today())
     counts = _counts(result)
-    emit("file_archived", f"{path.name}: {counts['accepted']} accepted, {counts['rejected']} "
-         f"rejected, {counts['duplicates']} duplicates; archived to {moved}",
-         file=path.name, moved_to=str(moved), ledger_run_id=result.run_id,
-         **counts)  # fmt: skip
-    return FileOutcome(path.name, "imported", int(result.exit_status), sha256, counts,
-                       str(moved), result.out_dir)  # fmt: skip
+    part = None
+    if taken.copy is not None:
+        header_row = earlier.header_row if earlier else int(result.source.get("header_row") or 1)
+        part = ImportedPart(path.name, taken.size, sha256, header_row, str(path))
+        deliveries.record_part(scope, part)
+    after = earlier.length if earlier else None
+    changed = _changed_since(path, taken)
+    if changed is None:
+        moved = _move(path, options.archive_dir / _today()) if in_inbox else path
+        if part is not None:
+            deliveries.move_part(scope, part, str(moved))
+        emit("file_archived", f"{path.name}: {counts['accepted']} accepted, "
+             f"{counts['rejected']} rejected, {counts['duplicates']} duplicates; archived to "
+             f"{moved}", file=path.name, moved_to=str(moved), ledger_run_id=result.run_id,
+             **counts)  # fmt: skip
+        return FileOutcome(path.name, "imported", int(result.exit_status), sha256, counts,
+                           str(moved), result.out_dir, continues_after_byte=after)  # fmt: skip
+    if part is not None and changed == "grew":
+        message = (f"{path.name} grew while it was imported: the rows of its first "
+                   f"{taken.size} bytes were imported; the rest is imported by the next "
+                   "drain, without sending these again")  # fmt: skip
+        emit("file_grew", message, logging.WARNING, file=path.name, ledger_run_id=result.run_id,
+             **counts)  # fmt: skip
+        return FileOutcome(path.name, "imported_so_far", int(result.exit_status), sha256,
+                           counts, None, result.out_dir, message, after)  # fmt: skip
+    message = (f"{path.name} changed while it was imported (it is no longer the file whose "
+               "rows were sent, and it does not start with them): the rows in its reports "
+               "were sent; compare the file with them and import the new rows by hand if "
+               "they are wanted")  # fmt: skip
+    outcome = _failed(path, sha256, options, None, ExitStatus.CANNOT_START, message)
+    outcome.counts, outcome.reports = counts, result.out_dir
+    return outcome
+
+
+def _earlier_part(
+    taken: _Taken, scope: str, deliveries: Deliveries, *, done: bool = True
+) -> ImportedPart | None:
+    """The longest imported (or unfinished) delivery this file starts with, if any."""
+    assert taken.copy is not None
+    with taken.copy.open("rb") as handle:
+        for part in deliveries.parts(scope, taken.size, done=done):
+            handle.seek(0)
+            if _sha256_of(handle, part.length) == part.prefix_sha256:
+                return part
+    return None
+
+
+def _cut(taken: _Taken, part: ImportedPart) -> _Taken:
+    """The file as it was when ``part`` was read: its copy cut to that length."""
+    assert taken.copy is not None
+    os.truncate(taken.copy, part.length)
+    return _Taken(part.length, taken.mtime_ns, part.prefix_sha256, taken.copy)
+
+
+def _rest_of(copy: Path, earlier: ImportedPart) -> Path:
+    """A file of the header and the rows after the bytes imported before.
+
+    The rows already imported become blank lines, which the reader skips and counts
+    as blank: the rows that remain keep their row numbers in the reports.
+    """
+    data = copy.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputFileError(
+            f"{copy.name} grew after it was imported, and its rest cannot be "
+            "told apart in UTF-16; export the new rows as a file of their own"
+        )
+    header_end = _scan(data, 0, len(data), stop_after=earlier.header_row)[2]
+    records = _scan(data, header_end, earlier.length)[0] if earlier.length > header_end else 0
+    newline = b"\r\n" if data[max(0, header_end - 2) : header_end] == b"\r\n" else b"\n"
+    rest = copy.parent / "rest" / copy.name  # under the file's own name: the reports name it
+    rest.parent.mkdir(exist_ok=True)
+    rest.write_bytes(data[:header_end] + newline * records + data[earlier.length :])
+    return rest
+
+
+def _changed_since(path: Path, taken: _Taken) -> str | None:
+    """None when the file is as it was read; "grew" when it starts with those bytes; or
+    "changed"."""
+    try:
+        status = path.stat()
+    except OSError:
+        return "changed"
+    if (status.st_size, status.st_mtime_ns) == (taken.size, taken.mtime_ns):
+        return None if _sha256(path) == taken.sha256 else "changed"
+    if status.st_size > taken.size:
+        with path.open("rb") as handle:
+            if _sha256_of(handle, taken.size) == taken.sha256:
+                return "grew"
+    return "changed"
+
+
+def _sha256_of(handle: Any, length: int) -> str:
+    digest = hashlib.sha256()
+    left = length
+    while left > 0:
+        block = handle.read(min(1 << 20, left))
+        if not block:
+            break
+        digest.update(block)
+        left -= len(block)
+    return digest.hexdigest()
 
 
 def _left(
@@ -402,12 +832,17 @@ def _left(
 
 
 def _failed(
-    path: Path, sha256: str, options: DrainOptions, report_dir: Path, status: int, message: str
+    path: Path,
+    sha256: str,
+    options: DrainOptions,
+    report_dir: Path | None,
+    status: int,
+    message: str,
 ) -> FileOutcome:
     moved = _move(path, options.failed_dir)
     moved.with_name(moved.name + ".error.txt").write_text(message + "\n", encoding="utf-8")
     reports = None
-    if report_dir.exists():
+    if report_dir is not None and report_dir.exists():
         reports = str(shutil.move(report_dir, _unique(moved.with_name(moved.name + ".reports"))))
     emit("file_failed", f"{path.name}: {message.splitlines()[0]}; moved to {moved}", logging.ERROR,
          file=path.name, exit_status=status, moved_to=str(moved))  # fmt: skip
@@ -501,6 +936,7 @@ def notify(url: str, summary: DrainSummary, timeout: float = 10.0) -> bool:
 
     totals = summary.totals()
     failed = [f.name for f in summary.files if f.outcome in ("failed", "left")]
+    failed += [line.split(":")[0] + " (stalled upload)" for line in summary.stalled]
     text = (
         f"whiteclad-import drain of {summary.inbox}: exit {summary.exit_status}, "
         f"{len(summary.files)} file(s), {totals['accepted']} accepted, {totals['rejected']} "

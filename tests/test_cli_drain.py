@@ -313,15 +313,15 @@ def test_a_file_that_changes_while_it_is_read_is_left_for_later(
     import importer.drain as drain_module
 
     path = drop(inbox / "growing.csv", us_numbers(1, start=8700))
-    real_sha256 = drain_module._sha256
+    real_copy = drain_module._copy_hashing
 
-    def still_writing(target: Path) -> str:
-        digest = real_sha256(target)
+    def still_writing(target: Path, copy: Path | None) -> str:
+        digest = real_copy(target, copy)
         with target.open("a", encoding="utf-8") as handle:  # the exporter appends a row
             handle.write("+12125558701,late,\n")
         return digest
 
-    monkeypatch.setattr(drain_module, "_sha256", still_writing)
+    monkeypatch.setattr(drain_module, "_copy_hashing", still_writing)
     template = ImportOptions(path=inbox, mapping="generic", campaign=SPRING, dry_run=False,
                              base_url=sandbox.base_url, state_dir=state_dir)  # fmt: skip
     summary = drain_module.drain_inbox(DrainOptions(inbox, template, state_dir))
