@@ -12,8 +12,10 @@ the same content delivered before      0             moved to the archive, with 
 the file cannot be used (unreadable,   2             moved to ``failed/`` with its reports
 a mapped column missing)                             and a ``.error.txt`` beside it
 an unexpected error on this file       70            moved to ``failed/`` the same way
-rows left to send (API down, credits)  3             left in the inbox; the drain stops, and
-                                                     the next drain resumes it from the ledger
+rows left to send (credits,            3             left in the inbox; the drain stops, and
+credentials: the account's trouble)                  the next drain resumes it from the ledger
+passing API trouble (5xx, 429, no      75            left in the inbox; the drain goes on with
+answer) that outlasted the retries                   the next file; the next drain resumes it
 the settings are wrong (credentials,   2 (or 4)      left in the inbox; the drain stops
 campaign, mapping file, lock held)
 still being written                    -             left for the next drain
@@ -22,8 +24,10 @@ still being written                    -             left for the next drain
 A file is still being written when it was modified less than ``settle_seconds``
 ago, or when its size or time changed while it was read. Content already
 imported into the same campaign at the same API (by its sha256, whatever the
-file's name) is not imported again. The drain's exit status is the highest of its
-files' (0 when the inbox is empty). One drain per inbox at a time: a second one
+file's name) is not imported again. The drain's exit status is the most severe of
+its files' (0 when the inbox is empty): the highest, except that passing API trouble
+(75) ranks just above rows rejected (1), below every status that needs a person
+(see :func:`importer.status.severity`). One drain per inbox at a time: a second one
 exits at once with ``LockedError`` (exit 4).
 
 Each drain writes ``drain-summary.json`` (every file and its outcome counts) in its
@@ -62,7 +66,7 @@ from .ledger import ExclusiveLock, run_key
 from .options import CLI_MAPPING, MappingOption, import_options, required_mapping
 from .pipeline import ImportOptions, Progress, Summary, run_import
 from .reader import ReadOptions
-from .status import ExitStatus
+from .status import ExitStatus, most_severe
 
 __all__ = [
     "COUNTS",
@@ -315,9 +319,9 @@ def _drain(
                 summary.files.append(outcome)
                 if on_file is not None:
                     on_file(outcome)
-                summary.exit_status = max(summary.exit_status, outcome.exit_status)
-                if outcome.outcome == "left":
-                    break  # the settings or the API are at fault: the next files would fail too
+                summary.exit_status = most_severe(summary.exit_status, outcome.exit_status)
+                if outcome.outcome == "left" and not _passing(outcome):
+                    break  # the settings or the account are at fault: the next files would fail too
         finally:
             deliveries.close()
         summary.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -379,6 +383,11 @@ def _drain_file(
          **counts)  # fmt: skip
     return FileOutcome(path.name, "imported", int(result.exit_status), sha256, counts,
                        str(moved), result.out_dir)  # fmt: skip
+
+
+def _passing(outcome: FileOutcome) -> bool:
+    """Whether a file was left for passing API trouble, which the next file may not meet."""
+    return outcome.exit_status == ExitStatus.API_UNAVAILABLE
 
 
 def _left(

@@ -64,7 +64,7 @@ def ask(call: Callable[[], T]) -> T:
     try:
         return call()
     except ApiError as exc:
-        raise StartError(exc.message) from exc
+        raise StartError.from_api(exc) from exc
 
 
 @contextlib.contextmanager
