@@ -166,6 +166,8 @@ class Settings:
                 shown = "-"
             elif setting.secret:
                 shown = MASK
+            elif setting.kind is Duration:
+                shown = f"{value:g} s"
             elif isinstance(value, frozenset):
                 shown = ", ".join(sorted(value)) or "-"
             elif isinstance(value, tuple):
