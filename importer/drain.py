@@ -400,7 +400,8 @@ def _left(
 ) -> FileOutcome:
     counts = _counts(summary) if isinstance(summary, Summary) else {}
     ledger_run_id = summary.run_id if isinstance(summary, Summary) else None
-    emit("file_left", f"{path.name}: {message}; left in the inbox for the next drain",
+    then = " (the drain goes on)" if status == ExitStatus.API_UNAVAILABLE else ""
+    emit("file_left", f"{path.name}: {message}; left in the inbox for the next drain{then}",
          logging.ERROR, file=path.name, exit_status=status, ledger_run_id=ledger_run_id,
          **counts)  # fmt: skip
     reports = str(report_dir) if report_dir is not None and report_dir.exists() else None
