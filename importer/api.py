@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .client import RetryPolicy, resolve_base_url
-from .config import Settings, load_settings
+from .client import resolve_base_url
+from .config import Settings, load_settings, retry_given
 from .drain import DrainSummary, FileOutcome, drain_inbox, drain_options
 from .events import emit
 from .options import API_MAPPING, import_options
@@ -53,7 +53,9 @@ def import_file(
     workers: int | None = None,
     write_leads: bool = False,
     max_retries: int | None = None,
-    retry_backoff: float | None = None,
+    retry_backoff: float | str | None = None,
+    retry_max_backoff: float | str | None = None,
+    retry_patience: float | str | None = None,
     insecure_http: bool = False,
     suppress: Sequence[str | Path] | None = None,
     suppress_skip_bad_lines: bool | None = None,
@@ -67,8 +69,10 @@ def import_file(
     size, largest file); ``header_row``, when given, replaces ``read``'s: the header's
     row number as a spreadsheet shows it (1 = first); None takes the mapping's
     ``header_row``, else finds it. ``progress`` receives the progress of each stage
-    (see :class:`importer.pipeline.Progress`). ``max_retries`` and ``retry_backoff``
-    are those of the command line (3 and 1 s by default). ``suppress`` names do-not-call
+    (see :class:`importer.pipeline.Progress`). ``max_retries``, ``retry_backoff``,
+    ``retry_max_backoff`` and ``retry_patience`` are those of the command line (seconds,
+    or text like ``10m``; None takes the profile's, else 20 retries, 1 s doubling up to
+    60 s, for at most 5 minutes a request). ``suppress`` names do-not-call
     lists (the profile's ``suppress`` otherwise); a line of one that cannot be read raises
     ``ListError`` unless ``suppress_skip_bad_lines``. Raises ``ImportIncomplete``
     (carrying the summary) when the API stopped the run part-way; calling again with
@@ -77,7 +81,8 @@ def import_file(
     settings = _settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
          "rate_limit": rate_limit, "base_url": base_url, "state_dir": state_dir,
-         "suppress": suppress, "suppress_skip_bad_lines": suppress_skip_bad_lines},
+         "suppress": suppress, "suppress_skip_bad_lines": suppress_skip_bad_lines,
+         **retry_given(max_retries, retry_backoff, retry_max_backoff, retry_patience)},
         config, profile,
     )  # fmt: skip
     options = import_options(
@@ -87,7 +92,6 @@ def import_file(
         out_dir=None if out_dir is None else Path(out_dir),
         lenient=lenient,
         read=_read(read, header_row),
-        retry=_retry(max_retries, retry_backoff),
         fresh=fresh,
         workers=workers,
         write_leads=write_leads,
@@ -119,6 +123,10 @@ def drain_folder(
     insecure_http: bool = False,
     suppress: Sequence[str | Path] | None = None,
     suppress_skip_bad_lines: bool | None = None,
+    max_retries: int | None = None,
+    retry_backoff: float | str | None = None,
+    retry_max_backoff: float | str | None = None,
+    retry_patience: float | str | None = None,
     progress: Progress | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
     stop_requested: Callable[[], bool] | None = None,
@@ -129,14 +137,16 @@ def drain_folder(
 
     ``read``, ``header_row`` and ``progress`` apply to each file's import as in
     :func:`import_file`; ``on_file`` is called with each file's outcome as soon as the
-    file is filed away; ``stop_requested`` is asked between files. ``suppress`` and
-    ``suppress_skip_bad_lines`` are those of :func:`import_file`.
+    file is filed away; ``stop_requested`` is asked between files. ``suppress``,
+    ``suppress_skip_bad_lines`` and the retry settings are those of :func:`import_file`;
+    a file stopped by passing API trouble is left in the inbox and the next file is tried.
     """
     settings = _settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
          "rate_limit": rate_limit, "base_url": base_url, "state_dir": state_dir,
          "settle_seconds": settle_seconds, "suppress": suppress,
-         "suppress_skip_bad_lines": suppress_skip_bad_lines},
+         "suppress_skip_bad_lines": suppress_skip_bad_lines,
+         **retry_given(max_retries, retry_backoff, retry_max_backoff, retry_patience)},
         config, profile,
     )  # fmt: skip
     options = drain_options(
@@ -166,14 +176,6 @@ def _settings(given: dict[str, Any], config: str | Path | None, profile: str | N
 def _read(read: ReadOptions | None, header_row: int | None) -> ReadOptions:
     read = read or ReadOptions()
     return read if header_row is None else replace(read, header_row=header_row)
-
-
-def _retry(max_retries: int | None, retry_backoff: float | None) -> RetryPolicy:
-    default = RetryPolicy()
-    return RetryPolicy(
-        attempts=default.attempts if max_retries is None else max_retries + 1,
-        backoff=default.backoff if retry_backoff is None else retry_backoff,
-    )
 
 
 def _warn_insecure(base_url: str | None, insecure_http: bool) -> None:

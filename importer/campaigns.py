@@ -31,7 +31,7 @@ def resolve_campaign(client: ApiClient, ref: str) -> Campaign:
     except CampaignError:
         raise
     except ApiError as exc:
-        raise StartError(f"{exc.message}. Nothing was sent.") from exc
+        raise StartError.from_api(exc, f"{exc.message}. Nothing was sent.") from exc
 
 
 def _find_by_name(client: ApiClient, name: str) -> Campaign:

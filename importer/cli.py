@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import click
 
 from . import __version__
-from .config import load_settings
-from .connection import MAX_BATCH, RetryPolicy, resolve_base_url
+from .config import load_settings, retry_given
+from .connection import MAX_BATCH, resolve_base_url
 from .errors import ImporterError, ImportIncomplete, UsageError
 from .events import FORMATS, event_log
 from .phonepolicy import PHONE_TYPES
@@ -44,7 +44,7 @@ from .services import (
     ledger_run,
     recent_runs,
 )
-from .status import ExitStatus
+from .status import ExitStatus, most_severe
 
 if TYPE_CHECKING:
     from .client import ApiClient
@@ -393,18 +393,27 @@ def cli() -> None:
 )
 @click.option(
     "--max-retries",
-    type=click.IntRange(0, 20),
-    default=RetryPolicy.attempts - 1,
-    show_default=True,
-    help="Retries of a request after a 5xx, a timeout, a dropped connection or a 429.",
+    type=click.IntRange(0, 1000),
+    metavar="N",
+    help="Retries of a request after a 5xx, a timeout, a dropped connection or a 429 "
+    "[default: 20; bounded by --retry-patience].",
 )
 @click.option(
     "--retry-backoff",
-    type=click.FloatRange(min=0),
-    default=RetryPolicy.backoff,
-    show_default=True,
-    metavar="SECONDS",
-    help="First wait before a retry; it doubles with each retry (with jitter), up to 30 s.",
+    metavar="DURATION",
+    help="First wait before a retry, in seconds or like 2s; it doubles with each retry "
+    "(with jitter), up to --retry-max-backoff [default: 1s].",
+)
+@click.option(
+    "--retry-max-backoff",
+    metavar="DURATION",
+    help="Longest wait between two retries, e.g. 60s or 2m [default: 60s].",
+)
+@click.option(
+    "--retry-patience",
+    metavar="DURATION",
+    help="Longest time one request is retried, its tries and waits together, e.g. 10m; past "
+    "it the run stops with exit 75 and the rows not sent in pending.csv [default: 5m].",
 )
 @_no_progress_option
 @_max_size_option
@@ -438,8 +447,10 @@ def import_command(
     state_dir: Path | None,
     fresh: bool,
     rate_limit: int | None,
-    max_retries: int,
-    retry_backoff: float,
+    max_retries: int | None,
+    retry_backoff: str | None,
+    retry_max_backoff: str | None,
+    retry_patience: str | None,
     no_progress: bool,
     max_file_size: int,
     log_file: Path | None,
@@ -473,7 +484,8 @@ def import_command(
          "reject_phone_types": frozenset(reject_phone_types) or None,
          "infer_time_zone": False if no_infer_timezone else None,
          "suppress": suppress or None,
-         "suppress_skip_bad_lines": True if suppress_skip_bad_lines else None},
+         "suppress_skip_bad_lines": True if suppress_skip_bad_lines else None,
+         **retry_given(max_retries, retry_backoff, retry_max_backoff, retry_patience)},
         config=config_path, profile=profile,
     )  # fmt: skip
     read = ReadOptions(
@@ -492,7 +504,6 @@ def import_command(
             out_dir=out_dir,
             lenient=lenient,
             read=read,
-            retry=RetryPolicy(attempts=max_retries + 1, backoff=retry_backoff),
             fresh=fresh,
             workers=workers,
             write_leads=write_leads,
@@ -821,7 +832,8 @@ def drain_command(
 
     Files are taken oldest first; files still being written are left for the next
     run, content imported before is not imported again, and one drain per inbox
-    runs at a time (a second exits 4). The exit status is the highest of the files'.
+    runs at a time (a second exits 4). The exit status is the most severe of the files'
+    (the highest, but passing API trouble, 75, ranks just above rejected rows).
 
     \b
     Examples:
@@ -868,7 +880,7 @@ def drain_command(
             else iter([drain_inbox(options, stop, progress=progress)])
         )
         for summary in passes:
-            status = max(status, summary.exit_status)
+            status = most_severe(status, summary.exit_status)
             if summary.exit_status and settings["notify_url"]:
                 drain_notify(settings["notify_url"], summary)
             if summary.files or not watch:

@@ -10,7 +10,8 @@ marketing-ops user what to do. Answers whose shape the API document leaves open
 
 Retries: 429 waits for ``Retry-After``; 5xx answers, timeouts and connection
 errors are retried with exponential backoff and jitter, up to
-:attr:`RetryPolicy.attempts` tries; other 4xx answers are never retried. A POST
+:attr:`RetryPolicy.attempts` tries and :attr:`RetryPolicy.patience` seconds for one
+request; other 4xx answers are never retried. A POST
 whose answer never arrived may have been stored by the server:
 :attr:`CreateLeadsResult.resent` tells the caller so it can read "duplicate"
 answers about that same batch as "created by this import".
@@ -51,6 +52,7 @@ from .connection import (
     RetryPolicy,
     check_transport,
     is_loopback,
+    parse_duration,
     resolve_base_url,
 )
 from .errors import (
@@ -84,6 +86,7 @@ __all__ = [
     "RetryPolicy",
     "check_transport",
     "is_loopback",
+    "parse_duration",
     "resolve_base_url",
 ]
 
@@ -350,26 +353,26 @@ class ApiClient:
         url = self.base_url + path
         unknown_fate = False
         attempt = 0
+        spent = 0.0  # seconds this request has taken so far, tries and waits together
         while True:
             attempt += 1
+            began = time.monotonic()
             try:
                 body = self._once(method, url, payload, params)
                 return body, unknown_fate
-            except RateLimitError as exc:
-                wait = exc.retry_after if exc.retry_after is not None else self.retry.delay(attempt)
-                if attempt >= self.retry.attempts or wait > self.retry.max_retry_after:
-                    raise
-                _retrying(method, path, attempt, wait, exc)
-                self._sleep(wait)
-            except (ServerError, TransportError) as exc:
+            except (RateLimitError, ServerError, TransportError) as exc:
+                spent += time.monotonic() - began
                 # A dropped answer may hide a stored batch; a 5xx means it was not handled.
                 if isinstance(exc, TransportError) and exc.sent and method == "POST":
                     unknown_fate = True
-                if attempt >= self.retry.attempts:
+                retry_after = exc.retry_after if isinstance(exc, RateLimitError) else None
+                wait = self.retry.wait(attempt, spent, retry_after)
+                if wait is None:
+                    _say_gave_up(exc, attempt, spent)
                     raise
-                wait = self.retry.delay(attempt)
                 _retrying(method, path, attempt, wait, exc)
                 self._sleep(wait)
+                spent += wait
 
     def _once(
         self,
@@ -527,6 +530,16 @@ def _message(body: Any, text: str) -> str:
             if isinstance(body.get(key), str) and body[key]:
                 return str(body[key])[:300]
     return text.strip()[:200]
+
+
+def _say_gave_up(exc: ApiError, attempts: int, spent: float) -> None:
+    """Add to the error's message how long the request was retried (when it was)."""
+    if attempts > 1:
+        exc.message = (
+            f"{exc.message} (still failing after {attempts} tries over {spent:.1f} s: the "
+            "retry limits, max_retries and retry_patience, were reached)"
+        )
+        exc.args = (exc.message,)
 
 
 def _retrying(method: str, path: str, attempt: int, wait: float, exc: ApiError) -> None:

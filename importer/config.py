@@ -31,7 +31,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .connection import DEFAULT_BASE_URL, Credentials, check_transport, resolve_base_url
+from .connection import (
+    DEFAULT_BASE_URL,
+    Credentials,
+    RetryPolicy,
+    check_transport,
+    parse_duration,
+    resolve_base_url,
+)
 from .errors import ConfigError, ImporterError
 from .phonepolicy import check_phone_types
 from .resources import data_dir
@@ -45,6 +52,7 @@ __all__ = [
     "PROFILE_ENV",
     "RETENTION_KINDS",
     "SETTINGS",
+    "Duration",
     "Setting",
     "Settings",
     "check_settings",
@@ -52,6 +60,8 @@ __all__ = [
     "load_settings",
     "parse_age",
     "parse_retention",
+    "retry_given",
+    "retry_policy",
 ]
 
 CONFIG_FILE = "whiteclad.yaml"
@@ -60,6 +70,10 @@ PROFILE_ENV = "WHITECLAD_PROFILE"
 ENV_PREFIX = "WHITECLAD_"
 #: Shown instead of a secret's value.
 MASK = "********"
+
+
+class Duration(float):
+    """The kind of a setting in seconds, written as a number or like ``90s``, ``10m``, ``1h``."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,10 @@ SETTINGS = (
     Setting("suppress_skip_bad_lines", bool, False),
     #: Days kept, per kind: ``archive``, ``reports``, ``ledger`` (see ``prune``).
     Setting("retention", dict),
+    Setting("max_retries", int, RetryPolicy.attempts - 1),
+    Setting("retry_backoff", Duration, RetryPolicy.backoff),
+    Setting("retry_max_backoff", Duration, RetryPolicy.max_backoff),
+    Setting("retry_patience", Duration, RetryPolicy.patience),
 )
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 #: Settings that the command line never sets.
@@ -153,6 +171,8 @@ class Settings:
                 shown = "-"
             elif setting.secret:
                 shown = MASK
+            elif setting.kind is Duration:
+                shown = f"{value:g} s"
             elif isinstance(value, frozenset):
                 shown = ", ".join(sorted(value)) or "-"
             elif isinstance(value, tuple):
@@ -250,6 +270,8 @@ def _resolve(
             value = Path(value).expanduser()
         elif setting.kind is float:
             value = float(value)
+        elif setting.kind is Duration:
+            value = parse_duration(value, f"{where}: {setting.name}")
         elif setting.kind is frozenset:
             value = frozenset(value or ())
         elif setting.kind is tuple:
@@ -281,6 +303,8 @@ def _parse(setting: Setting, text: str, variable: str) -> Any:
     if setting.kind is dict:  # written "archive=90d,ledger=180d" in a variable
         pairs = [part.partition("=") for part in text.split(",") if part.strip()]
         return parse_retention({k.strip(): v.strip() for k, _, v in pairs}, variable)
+    if setting.kind is Duration:
+        return parse_duration(text, variable)
     try:
         return setting.kind(text)
     except ValueError as exc:
@@ -315,6 +339,46 @@ def parse_retention(value: Mapping[str, Any], where: str) -> dict[str, int]:
     return {
         kind: parse_age(value[kind], f"{where}.{kind}") for kind in RETENTION_KINDS if kind in value
     }
+
+
+def retry_given(
+    max_retries: int | None = None,
+    backoff: object = None,
+    max_backoff: object = None,
+    patience: object = None,
+) -> dict[str, Any]:
+    """The retry settings given on the command line or to the API, durations read (or None)."""
+
+    def seconds(value: object, option: str) -> float | None:
+        return None if value is None else parse_duration(value, option)
+
+    return {
+        "max_retries": max_retries,
+        "retry_backoff": seconds(backoff, "--retry-backoff"),
+        "retry_max_backoff": seconds(max_backoff, "--retry-max-backoff"),
+        "retry_patience": seconds(patience, "--retry-patience"),
+    }
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """The retry policy the settings ask for (each value from where the settings say)."""
+    if settings["max_retries"] is not None and settings["max_retries"] < 0:
+        raise ConfigError(
+            f"{settings.origin('max_retries')} is {settings['max_retries']}; use 0 or more"
+        )
+    default = RetryPolicy()
+
+    def value(name: str, fallback: float) -> float:
+        found = settings[name]
+        return fallback if found is None else float(found)
+
+    return RetryPolicy(
+        attempts=default.attempts if settings["max_retries"] is None
+        else int(settings["max_retries"]) + 1,
+        backoff=value("retry_backoff", default.backoff),
+        max_backoff=value("retry_max_backoff", default.max_backoff),
+        patience=value("retry_patience", default.patience),
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,7 @@ __all__ = [
     "RetryPolicy",
     "check_transport",
     "is_loopback",
+    "parse_duration",
     "resolve_base_url",
 ]
 
@@ -66,18 +67,68 @@ class Credentials:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how long to retry failed calls."""
+    """How often and how long to retry a request after passing trouble (5xx, 429, no answer).
 
-    attempts: int = 4
+    Each retry waits ``backoff`` seconds, doubling each time up to ``max_backoff``, with
+    jitter; a 429's Retry-After is waited for as the server asks. ``patience`` bounds the
+    time one request may take with its retries (tries and waits together): no retry
+    starts that would end its wait past it, and the last wait is cut to what is left.
+    The defaults ride out about five minutes of trouble per request.
+    """
+
+    attempts: int = 21
     backoff: float = 1.0
-    max_backoff: float = 30.0
-    #: Longest wait honoured for a 429's Retry-After before giving up.
-    max_retry_after: float = 120.0
+    max_backoff: float = 60.0
+    patience: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ConfigError(f"a request is tried at least once, not {self.attempts} times")
+        for name in ("backoff", "max_backoff", "patience"):
+            if not getattr(self, name) >= 0:  # also refuses NaN
+                raise ConfigError(f"retry {name} must be 0 seconds or more")
 
     def delay(self, attempt: int) -> float:
         """Return the wait before retry number ``attempt`` (1-based), with full jitter."""
-        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        ceiling = min(self.max_backoff, self.backoff * 2 ** min(attempt - 1, 64))
         return random.uniform(ceiling / 2, ceiling)
+
+    def wait(self, attempt: int, spent: float, retry_after: float | None = None) -> float | None:
+        """The wait before retrying after try ``attempt``, ``spent`` seconds in; None: give up.
+
+        A Retry-After the patience left cannot cover gives up at once: retrying
+        earlier than the server asks only meets another 429.
+        """
+        if attempt >= self.attempts:
+            return None
+        left = self.patience - spent
+        if retry_after is not None:
+            return retry_after if retry_after <= left else None
+        if left <= 0:
+            return None
+        return min(self.delay(attempt), left)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|min|h)?\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_duration(value: object, name: str = "duration") -> float:
+    """Seconds of a duration: a number of seconds, or text like ``90s``, ``10m``, ``1h``."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{name}: {value} is not a duration; write e.g. 30s, 10m or 1h")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        found = _DURATION.match(str(value))
+        if found is None:
+            raise ConfigError(
+                f"{name}: '{value}' is not a duration; write seconds, or e.g. 30s, 10m or 1h"
+            )
+        seconds = float(found.group(1)) * _UNIT_SECONDS[(found.group(2) or "s").lower()]
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ConfigError(f"{name}: {value} is not a duration of 0 seconds or more")
+    return seconds
 
 
 def resolve_base_url(option: str | None, env: dict[str, str] | None = None) -> str:

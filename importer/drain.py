@@ -13,8 +13,10 @@ the same content delivered before      0             moved to the archive, with 
 the file cannot be used (unreadable,   2             moved to ``failed/`` with its reports
 a mapped column missing)                             and a ``.error.txt`` beside it
 an unexpected error on this file       70            moved to ``failed/`` the same way
-rows left to send (API down, credits)  3             left in the inbox; the drain stops, and
-                                                     the next drain resumes it from the ledger
+rows left to send (credits,            3             left in the inbox; the drain stops, and
+credentials: the account's trouble)                  the next drain resumes it from the ledger
+passing API trouble (5xx, 429, no      75            left in the inbox; the drain goes on with
+answer) that outlasted the retries                   the next file; the next drain resumes it
 the settings are wrong (credentials,   2 (or 4)      left in the inbox; the drain stops
 campaign, mapping file, lock held)
 grew while it was imported             0 or 1        left in the inbox: its new rows are the
@@ -35,8 +37,10 @@ archive, is the same delivery grown, and only its records after those bytes are
 imported, under the same header and with their own row numbers (the records
 imported before become blank lines, which the reader skips). Content already
 imported into the same campaign at the same API (by its sha256, whatever the
-file's name) is not imported again. The drain's exit status is the highest of its
-files' (0 when the inbox is empty). One drain per inbox at a time: a second one
+file's name) is not imported again. The drain's exit status is the most severe of
+its files' (0 when the inbox is empty): the highest, except that passing API trouble
+(75) ranks just above rows rejected (1), below every status that needs a person
+(see :func:`importer.status.severity`). One drain per inbox at a time: a second one
 exits at once with ``LockedError`` (exit 4).
 
 Each drain writes ``drain-summary.json`` (every file and its outcome counts) in its
@@ -80,7 +84,7 @@ from .options import CLI_MAPPING, MappingOption, import_options, required_mappin
 from .pipeline import ImportOptions, Progress, Summary, run_import
 from .private import private_dir, private_file, privately
 from .reader import ReadOptions
-from .status import ExitStatus
+from .status import ExitStatus, most_severe
 
 __all__ = [
     "COUNTS",
@@ -508,9 +512,9 @@ def _drain(
                 summary.files.append(outcome)
                 if on_file is not None:
                     on_file(outcome)
-                summary.exit_status = max(summary.exit_status, outcome.exit_status)
-                if outcome.outcome == "left":
-                    break  # the settings or the API are at fault: the next files would fail too
+                summary.exit_status = most_severe(summary.exit_status, outcome.exit_status)
+                if outcome.outcome == "left" and not _passing(outcome):
+                    break  # the settings or the account are at fault: the next files would fail too
         finally:
             deliveries.close()
         summary.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -814,6 +818,11 @@ def _sha256_of(handle: Any, length: int) -> str:
     return digest.hexdigest()
 
 
+def _passing(outcome: FileOutcome) -> bool:
+    """Whether a file was left for passing API trouble, which the next file may not meet."""
+    return outcome.exit_status == ExitStatus.API_UNAVAILABLE
+
+
 def _left(
     path: Path,
     sha256: str,
@@ -824,7 +833,8 @@ def _left(
 ) -> FileOutcome:
     counts = _counts(summary) if isinstance(summary, Summary) else {}
     ledger_run_id = summary.run_id if isinstance(summary, Summary) else None
-    emit("file_left", f"{path.name}: {message}; left in the inbox for the next drain",
+    then = " (the drain goes on)" if status == ExitStatus.API_UNAVAILABLE else ""
+    emit("file_left", f"{path.name}: {message}; left in the inbox for the next drain{then}",
          logging.ERROR, file=path.name, exit_status=status, ledger_run_id=ledger_run_id,
          **counts)  # fmt: skip
     reports = str(report_dir) if report_dir is not None and report_dir.exists() else None

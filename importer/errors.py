@@ -21,6 +21,7 @@ catch this tree. The CLI maps each branch to an exit code in one place
     ├── ConfigError               missing credentials, bad base URL
     ├── CampaignError             --campaign matches no campaign, or several
     ├── StartError                the API check before sending failed; nothing was sent
+    │                             (exit API_UNAVAILABLE when the API's trouble was passing)
     ├── LedgerError               the ledger in the state directory cannot be used
     ├── LockedError               another import into the campaign holds the lock (exit BUSY)
     ├── ImportIncomplete          the run stopped part-way: the API stopped it (exit
@@ -32,13 +33,17 @@ catch this tree. The CLI maps each branch to an exit code in one place
         ├── PaymentRequiredError  402: out of credits
         ├── AuthorizationError    403: forbidden (IP allow-list, scopes)
         ├── NotFoundError         404: unknown campaign
-        ├── RateLimitError        429: too many requests (carries Retry-After)
-        ├── ServerError           5xx: the server failed
-        ├── TransportError        no answer: connection refused or dropped, timeout
+        ├── RateLimitError        429: too many requests (carries Retry-After)  ┐ passing
+        ├── ServerError           5xx: the server failed                     │ trouble:
+        ├── TransportError        no answer: connection refused or dropped,  │ exit
+        │                         timeout                                    ┘ API_UNAVAILABLE
         └── ResponseError         an answer the tool cannot read (not JSON, wrong shape)
 
 An ``ApiError`` that stops a run after rows were read leaves those rows in
-``pending.csv`` and makes the run end with ``ExitStatus.INCOMPLETE``.
+``pending.csv`` and makes the run end with ``ExitStatus.INCOMPLETE``, or with
+``ExitStatus.API_UNAVAILABLE`` when it is passing trouble (:attr:`ApiError.transient`:
+429, 5xx, no answer) that outlasted the retries: then nothing is wrong with the
+account, and the next run sends the rest.
 
 Validation problems of single rows are *not* exceptions: they are data
 (:class:`importer.issues.Issue`), collected while the rows are processed and
@@ -157,6 +162,9 @@ class ApiError(ImporterError):
     """The API refused a request or could not be reached."""
 
     exit_status = ExitStatus.INCOMPLETE
+    #: Passing trouble at the API (429, 5xx, no answer), retried before it is raised: not
+    #: the account's, the settings' or the file's, so a drain goes on with its next file.
+    transient = False
 
     def __init__(self, message: str, *, status: int | None = None, body: object = None) -> None:
         super().__init__(message)
@@ -187,6 +195,9 @@ class NotFoundError(ApiError):
 class RateLimitError(ApiError):
     """429: too many requests; ``retry_after`` says how long to wait, in seconds."""
 
+    exit_status = ExitStatus.API_UNAVAILABLE
+    transient = True
+
     def __init__(
         self, message: str, *, status: int | None = 429, body: object = None,
         retry_after: float | None = None,
@@ -198,9 +209,15 @@ class RateLimitError(ApiError):
 class ServerError(ApiError):
     """5xx: the server failed to handle the request."""
 
+    exit_status = ExitStatus.API_UNAVAILABLE
+    transient = True
+
 
 class TransportError(ApiError):
     """No answer: the connection failed, was dropped, or timed out."""
+
+    exit_status = ExitStatus.API_UNAVAILABLE
+    transient = True
 
     def __init__(self, message: str, *, sent: bool) -> None:
         super().__init__(message)
@@ -214,6 +231,20 @@ class ResponseError(ApiError):
 
 class StartError(ImporterError):
     """The API could not be used before anything was sent (credentials, campaign, network)."""
+
+    @classmethod
+    def from_api(cls, exc: ApiError, message: str | None = None) -> StartError:
+        """The error for an API failure before sending; passing trouble keeps its exit status."""
+        text = message or exc.message
+        error = cls(text)
+        if exc.transient:
+            error.exit_status = ExitStatus.API_UNAVAILABLE
+            error.message = (
+                f"{text} The API's trouble looks passing (nothing is wrong with the settings "
+                "or the file): run the same command again later; a scheduled run does"
+            )
+            error.args = (error.message,)
+        return error
 
 
 class ImportIncomplete(ImporterError):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .client import Credentials, RetryPolicy, resolve_base_url
-from .config import Settings
+from .config import Settings, retry_policy
 from .errors import ImporterError, UsageError
 from .mapping import builtin_mappings, check_region
 from .pipeline import ImportOptions
@@ -169,7 +169,7 @@ def import_options(
         batch_size=settings["batch_size"],
         base_url=base_url,
         credentials=credentials,
-        retry=retry or RetryPolicy(),
+        retry=retry or retry_policy(settings),
         rate_limit=settings["rate_limit"],
         insecure_http=insecure_http and not dry_run,
         state_dir=settings["state_dir"],

@@ -274,6 +274,8 @@ def run_import(
         incomplete = ImportIncomplete(summary.stopped_by, summary)
         if run.interrupted:
             incomplete.exit_status = ExitStatus.INTERRUPTED
+        elif run.stop_error is not None:
+            incomplete.exit_status = run.stop_error.exit_status  # passing trouble: its own
         raise incomplete
     return summary
 
@@ -483,6 +485,7 @@ def _send(run: _Run, sender: BatchSender, ledger: Ledger, run_id: int, resumed: 
     left = ledger.count(run_id, QUEUED)
     run.interrupted = result.interrupted
     if result.error is not None:
+        run.stop_error = result.error
         run.stop_message = _stop_message(result.error, left)
     elif result.interrupted:
         run.stop_message = (
@@ -872,6 +875,8 @@ class _Run:
         self.listed_after_sending: dict[int, str] = {}
         self.stage_seconds: dict[str, float] = {}
         self.stop_message: str | None = None
+        #: The API error that stopped the sending, if one did.
+        self.stop_error: ApiError | None = None
         self.interrupted = False
         self.run_id: int | None = None
         self.started = datetime.now(UTC)
@@ -1030,6 +1035,12 @@ def _stop_message(exc: ApiError, pending: int) -> str:
         return (
             f"{exc.message}: {pending} leads were not sent (see pending.csv); recharge the "
             "account, then run the same command again to send them"
+        )
+    if exc.transient:
+        return (
+            f"{exc.message}; {pending} leads were not sent (see pending.csv). This looks like "
+            "passing trouble at the API: run the same command again later to send them (a "
+            "scheduled run does)"
         )
     return (
         f"{exc.message}; {pending} leads were not sent (see pending.csv): once that is fixed, "

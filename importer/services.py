@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .config import Settings, check_settings
+from .config import Settings, check_settings, retry_policy
 from .connection import Credentials, is_loopback, resolve_base_url
 from .errors import ApiError, MappingError, StartError, UsageError
 
@@ -52,11 +52,13 @@ def insecure_http_warning(base_url: str, insecure_http: bool) -> str | None:
 
 
 def api_client(settings: Settings, *, insecure_http: bool = False) -> ApiClient:
-    """A client for the settings' base URL and credentials (ConfigError when missing)."""
+    """A client for the settings' address, credentials and retries (ConfigError when missing)."""
     from .client import ApiClient
 
     url = resolve_base_url(settings["base_url"])
-    return ApiClient(url, settings.credentials(), insecure_http=insecure_http)
+    return ApiClient(
+        url, settings.credentials(), retry=retry_policy(settings), insecure_http=insecure_http
+    )
 
 
 def ask(call: Callable[[], T]) -> T:
@@ -64,7 +66,7 @@ def ask(call: Callable[[], T]) -> T:
     try:
         return call()
     except ApiError as exc:
-        raise StartError(exc.message) from exc
+        raise StartError.from_api(exc) from exc
 
 
 @contextlib.contextmanager

@@ -6,6 +6,8 @@ from enum import IntEnum
 
 __all__ = [
     "ExitStatus",
+    "most_severe",
+    "severity",
 ]
 
 
@@ -23,7 +25,28 @@ class ExitStatus(IntEnum):
     INCOMPLETE = 3
     #: Another import into the same campaign holds the lock; nothing was done.
     BUSY = 4
+    #: Passing trouble at the API (5xx answers, 429s, no answer) outlasted the retry
+    #: patience: nothing is wrong with the settings, the file or the account. The rows not
+    #: sent are in pending.csv (or nothing was sent); the next run sends them. 75 is
+    #: EX_TEMPFAIL of sysexits.h: "try again later".
+    API_UNAVAILABLE = 75
     #: A defect in the tool itself (EX_SOFTWARE); the message asks for a bug report.
     INTERNAL_ERROR = 70
     #: Stopped by Ctrl-C (128 + SIGINT), as shells expect.
     INTERRUPTED = 130
+
+
+#: The exit statuses by how much they need a person, least first, where that is not
+#: their number: passing API trouble needs no one (the next run resumes), so it ranks
+#: above rejected rows (leads are late) and below every status that needs a fix.
+_RANK: dict[int, float] = {ExitStatus.API_UNAVAILABLE: 1.5}
+
+
+def severity(status: int) -> float:
+    """How much a status needs a person: its number, but passing API trouble ranks low."""
+    return _RANK.get(status, float(status))
+
+
+def most_severe(first: int, second: int) -> int:
+    """The status of the two that needs a person more (a drain reports its worst file's)."""
+    return max(first, second, key=severity)

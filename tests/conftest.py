@@ -11,7 +11,7 @@ import pytest
 from importer.cli import main
 from importer.sandbox import SandboxConfig, SandboxServer
 
-from .helpers import SAMPLES, TEST_DATA, CliResult
+from .helpers import SAMPLES, TEST_DATA, TEST_RETRY, CliResult
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +26,11 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     folder = tmp_path / "state"
     monkeypatch.setenv("WHITECLAD_STATE_DIR", str(folder))
+    # A night's patience (minutes of retries) would make every test of an unreachable
+    # or failing server wait minutes: tests retry three times, a few seconds in all,
+    # unless they set the retry settings themselves (tests of the defaults unset these).
+    for name, value in TEST_RETRY.items():
+        monkeypatch.setenv(name, value)
     return folder
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
+import pytest
 import requests
 
 from importer.dedupe import shared_note
@@ -121,3 +122,25 @@ def assert_every_row_once(out: Path, data_rows: int) -> dict[str, list[dict[str,
 
 #: The type of the ``use_server`` fixture: points the environment at a sandbox server.
 UseServer = Callable[[SandboxServer], SandboxServer]
+
+
+#: The retry settings every test runs with, unless it sets its own (see conftest.py).
+TEST_RETRY = {
+    "WHITECLAD_MAX_RETRIES": "3",
+    "WHITECLAD_RETRY_MAX_BACKOFF": "30s",
+    "WHITECLAD_RETRY_PATIENCE": "30s",
+}
+
+
+def night_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unset the tests' short retry settings: the run gets the defaults, or a profile's."""
+    for name in TEST_RETRY:
+        monkeypatch.delenv(name, raising=False)
+
+
+def start_outage(server: SandboxServer, status: int, **how: float) -> None:
+    """Make the sandbox answer API requests with ``status`` (seconds=, requests=, after_posts=)."""
+    root = server.base_url.split("/api/")[0]
+    requests.post(
+        f"{root}/_sandbox/outage", json={"status": status, **how}, timeout=5
+    ).raise_for_status()

@@ -189,7 +189,7 @@ def test_insecure_http_is_honoured(
     (left,) = refused.files
     assert left.outcome == "left" and "unencrypted" in (left.message or "")
     tried = drain_folder(inbox, "generic", campaign="c", base_url=url, settle_seconds=0,
-                         insecure_http=True)  # fmt: skip
+                         insecure_http=True, max_retries=0)  # fmt: skip
     (left,) = tried.files
     assert left.outcome == "left" and "unencrypted" not in (left.message or "")
 

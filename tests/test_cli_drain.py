@@ -18,7 +18,7 @@ from importer import DrainSummary, ImportIncomplete, drain_folder, import_file
 from importer.drain import DrainOptions, drain_lock, ready_files, watch
 from importer.pipeline import ImportOptions
 from importer.sandbox import SandboxConfig, SandboxServer
-from importer.status import ExitStatus
+from importer.status import ExitStatus, most_severe, severity
 
 from .helpers import (
     SPRING,
@@ -27,6 +27,7 @@ from .helpers import (
     assert_every_row_once,
     leads_file,
     read_report,
+    start_outage,
     stored_phones,
     us_numbers,
     write_csv,
@@ -152,6 +153,50 @@ def test_rows_left_unsent_keep_the_file_for_the_next_drain(
         summary = json.loads(summary_path.read_text())
         assert [(f["name"], f["outcome"]) for f in summary["files"]] == [("a.csv", "left")]
         assert summary["files"][0]["counts"]["pending"] == 2
+
+
+def test_a_file_stopped_by_passing_api_trouble_is_left_and_the_next_file_is_imported(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_server: UseServer
+) -> None:
+    monkeypatch.setenv("WHITECLAD_MAX_RETRIES", "2")
+    monkeypatch.setenv("WHITECLAD_RETRY_BACKOFF", "0.01")
+    with SandboxServer(SandboxConfig(rate_limit=0), port=0) as server:
+        use_server(server)
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        first, second = us_numbers(4, start=8300), us_numbers(2, start=8310)
+        drop(inbox / "a.csv", first)
+        drop(inbox / "b.csv", second)
+        os.utime(inbox / "b.csv", (OLD + 1, OLD + 1))
+        # Five 503s from a.csv's second batch on: its three tries fail, then b.csv's first
+        # two; b.csv's third try gets through.
+        start_outage(server, 503, requests=5, after_posts=1)
+        result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--batch-size", "2")
+        assert result.exit_code == ExitStatus.API_UNAVAILABLE, result.stderr
+        assert (inbox / "a.csv").exists() and not (inbox / "b.csv").exists()
+        (summary_path,) = (inbox / "reports").glob("drain-*/drain-summary.json")
+        summary = json.loads(summary_path.read_text())
+        files = {f["name"]: f for f in summary["files"]}
+        assert (files["a.csv"]["outcome"], files["a.csv"]["exit_status"]) == ("left", 75)
+        assert files["a.csv"]["counts"]["pending"] == 2
+        assert (files["b.csv"]["outcome"], files["b.csv"]["counts"]["accepted"]) == ("imported", 2)
+        assert sorted(stored_phones(server, SPRING)) == sorted(first[:2] + second)
+
+        # The next drain resumes a.csv: its two pending leads are sent, nothing twice.
+        time.sleep(1.1)  # the next drain's own report folder (named by the second)
+        again = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--batch-size", "2")
+        assert again.exit_code == ExitStatus.SUCCESS, again.stderr
+        assert not (inbox / "a.csv").exists()
+        assert sorted(stored_phones(server, SPRING)) == sorted(first + second)
+
+
+def test_passing_api_trouble_ranks_below_every_status_that_needs_a_person() -> None:
+    order = [ExitStatus.SUCCESS, ExitStatus.ROWS_REJECTED, ExitStatus.API_UNAVAILABLE,
+             ExitStatus.CANNOT_START, ExitStatus.INCOMPLETE, ExitStatus.BUSY,
+             ExitStatus.INTERNAL_ERROR]  # fmt: skip
+    assert sorted(order, key=severity) == order
+    assert most_severe(ExitStatus.API_UNAVAILABLE, ExitStatus.CANNOT_START) == 2
+    assert most_severe(ExitStatus.ROWS_REJECTED, ExitStatus.API_UNAVAILABLE) == 75
 
 
 class _Hook(BaseHTTPRequestHandler):

@@ -208,6 +208,9 @@ def test_every_exit_status_has_a_test() -> None:
         ExitStatus.CANNOT_START: test_cannot_start_exits_2_with_one_line,
         ExitStatus.INCOMPLETE: test_cli_send.test_out_of_credits_mid_run,
         ExitStatus.BUSY: test_ledger.test_second_import_into_the_same_campaign_is_refused,
+        ExitStatus.API_UNAVAILABLE: (
+            test_cli_send.test_passing_api_trouble_longer_than_the_patience_exits_75_with_pending_rows
+        ),
         ExitStatus.INTERNAL_ERROR: test_a_defect_exits_70_and_asks_for_a_report,
         ExitStatus.INTERRUPTED: test_ctrl_c_exits_130,
     }

@@ -27,6 +27,7 @@ from .helpers import (
     read_report,
     read_summary,
     set_credits,
+    start_outage,
     stats,
     stored_phones,
     us_numbers,
@@ -306,3 +307,61 @@ def test_information_commands_need_credentials(
     result = run_cli("status")
     assert result.exit_code == ExitStatus.CANNOT_START
     assert "WHITECLAD_CLIENT_ID" in result.stderr
+
+
+#: Retry settings on a small time scale: a few seconds of patience, short waits, and far
+#: more tries than the three the tests run with otherwise (and than the old default).
+QUICK_RETRIES = ("--max-retries", "200", "--retry-backoff", "0.02", "--retry-max-backoff",
+                 "0.1s")  # fmt: skip
+
+
+def test_a_burst_of_429s_shorter_than_the_patience_is_ridden_out(
+    run_cli: Run, api_env: SandboxServer, tmp_path: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(6))
+    out = tmp_path / "out"
+    # Every request is refused for a second and a half from the start: the campaign
+    # lookup before anything is sent is retried until the burst is over.
+    start_outage(api_env, 429, seconds=1.5)
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "2", "--out", out,
+                     *QUICK_RETRIES, "--retry-patience", "20s")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    assert len(assert_every_row_once(out, 6)["accepted"]) == 6
+    assert stats(api_env)["injectedThrottles"] > 4  # more than a few tries were needed
+    assert len(stored_phones(api_env, SPRING)) == 6
+
+
+def test_passing_api_trouble_longer_than_the_patience_exits_75_with_pending_rows(
+    run_cli: Run, api_env: SandboxServer, tmp_path: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(6))
+    out = tmp_path / "out"
+    # 503s for a minute from the second batch on; the patience is a fraction of a second.
+    start_outage(api_env, 503, seconds=60, after_posts=1)
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "2", "--out", out,
+                     *QUICK_RETRIES, "--retry-patience", "0.3")  # fmt: skip
+    assert result.exit_code == ExitStatus.API_UNAVAILABLE == 75
+    assert "4 leads were not sent" in result.stderr
+    assert "passing trouble at the API" in result.stderr
+    assert "retry_patience" in result.stderr
+    reports = assert_every_row_once(out, 6)
+    assert (len(reports["accepted"]), len(reports["pending"])) == (2, 4)
+
+    # Once the API is back, the same command sends the rest and only the rest.
+    start_outage(api_env, 503, requests=0)
+    again = run_cli(source, "-m", "generic", "-c", SPRING, "--batch-size", "2",
+                    "--out", tmp_path / "again")  # fmt: skip
+    assert again.exit_code == ExitStatus.SUCCESS, again.stderr
+    assert len(stored_phones(api_env, SPRING)) == 6
+
+
+def test_passing_trouble_before_anything_is_sent_exits_75(
+    run_cli: Run, api_env: SandboxServer, tmp_path: Path
+) -> None:
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2))
+    start_outage(api_env, 502, seconds=60)
+    result = run_cli(source, "-m", "generic", "-c", SPRING, "--out", tmp_path / "out",
+                     *QUICK_RETRIES, "--retry-patience", "0.2")  # fmt: skip
+    assert result.exit_code == ExitStatus.API_UNAVAILABLE
+    assert "Nothing was sent" in result.stderr and "run the same command again" in result.stderr
+    assert posts(api_env) == 0

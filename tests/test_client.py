@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 from requests.adapters import BaseAdapter
 from urllib3.response import HTTPResponse
 
@@ -17,6 +19,7 @@ from importer.client import (
     ApiClient,
     Credentials,
     RetryPolicy,
+    parse_duration,
     resolve_base_url,
 )
 from importer.errors import (
@@ -67,7 +70,7 @@ class FakeTransport(BaseAdapter):
 
 
 def make_client(
-    *handlers: Handler, attempts: int = 3
+    *handlers: Handler, attempts: int = 3, patience: float = 300.0
 ) -> tuple[ApiClient, FakeTransport, list[float]]:
     transport = FakeTransport(*handlers)
     session = requests.Session()
@@ -77,7 +80,7 @@ def make_client(
     client = ApiClient(
         BASE,
         Credentials("wc_client_test", "wc_secret_TOPSECRET"),
-        retry=RetryPolicy(attempts=attempts, backoff=0.01, max_backoff=0.02),
+        retry=RetryPolicy(attempts=attempts, backoff=0.01, max_backoff=0.02, patience=patience),
         session=session,
         sleep=waits.append,
     )
@@ -176,6 +179,79 @@ def test_rate_limit_gives_up_after_attempts() -> None:
     with pytest.raises(RateLimitError) as caught:
         client.status()
     assert caught.value.retry_after == 1.0
+
+
+def test_the_default_policy_rides_out_minutes_of_trouble() -> None:
+    policy = RetryPolicy()
+    assert (policy.attempts, policy.backoff, policy.max_backoff, policy.patience) == (
+        21, 1.0, 60.0, 300.0
+    )  # fmt: skip
+    # The longest waits: 1, 2, 4 ... 32 s, then 60 s each; the patience binds before the tries.
+    spent, attempt = 0.0, 1
+    while (wait := policy.wait(attempt, spent)) is not None:
+        assert wait <= 60.0
+        spent, attempt = spent + wait, attempt + 1
+    assert spent == pytest.approx(300.0) and attempt < policy.attempts
+
+
+def test_a_burst_longer_than_four_tries_is_ridden_out() -> None:
+    status = {"success": True, "data": {"clientId": "c", "credits": {"balance": 5}}}
+    burst = [answer(503, {"error": "down"})] * 6 + [answer(429, {"error": "slow down"})] * 6
+    client, transport, waits = make_client(*burst, answer(200, status), attempts=21)
+    assert client.status().balance == 5
+    assert len(transport.seen) == 13 and len(waits) == 12
+
+
+def test_the_patience_bounds_the_retries_of_one_request() -> None:
+    client, transport, waits = make_client(*[answer(503, {})] * 50, attempts=50, patience=0.05)
+    with pytest.raises(ServerError) as caught:
+        client.status()
+    assert 0 < sum(waits) <= 0.05 + 1e-9  # the last wait is cut to what is left
+    assert len(transport.seen) == len(waits) + 1 < 50
+    assert f"still failing after {len(transport.seen)} tries" in caught.value.message
+    assert "retry_patience" in caught.value.message
+
+
+def test_a_retry_after_is_honoured_within_the_patience_not_past_it() -> None:
+    status = {"success": True, "data": {"clientId": "c", "credits": {"balance": 5}}}
+    client, _, waits = make_client(
+        answer(429, {}, headers={"Retry-After": "200"}), answer(200, status), attempts=3
+    )
+    assert client.status().balance == 5 and waits == [200.0]  # over two minutes: waited
+    client, transport, waits = make_client(
+        answer(429, {}, headers={"Retry-After": "400"}), attempts=3
+    )
+    with pytest.raises(RateLimitError):
+        client.status()
+    assert waits == [] and len(transport.seen) == 1  # past the patience: given up at once
+
+
+def test_a_retry_policy_refuses_values_it_cannot_use() -> None:
+    with pytest.raises(ConfigError):
+        RetryPolicy(attempts=0)
+    with pytest.raises(ConfigError):
+        RetryPolicy(patience=float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90.0), ("90s", 90.0), ("10m", 600.0), ("1.5 min", 90.0), ("1h", 3600.0),
+     ("250ms", 0.25), (" 2M ", 120.0), (0.5, 0.5), (3, 3.0)],
+)  # fmt: skip
+def test_durations_are_read_in_seconds(text: object, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "ten", "-5", "5 days", "1e3", "inf", True])
+def test_a_duration_that_cannot_be_read_says_how_to_write_one(text: object) -> None:
+    with pytest.raises(ConfigError, match="not a duration"):
+        parse_duration(text, "retry_patience")
+
+
+@given(st.integers(0, 10**6), st.sampled_from(["", "s", "m", "min", "h", "ms"]))
+def test_a_duration_is_its_number_times_its_unit(number: int, unit: str) -> None:
+    factor = {"": 1, "s": 1, "m": 60, "min": 60, "h": 3600, "ms": 0.001}[unit]
+    assert parse_duration(f"{number}{unit}") == pytest.approx(number * factor)
 
 
 def test_a_dropped_post_is_resent_and_flagged() -> None:

@@ -6,8 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from importer.client import DEFAULT_BASE_URL
-from importer.config import MASK, Settings, check_settings, find_config, load_settings
+from importer.client import DEFAULT_BASE_URL, RetryPolicy
+from importer.config import (
+    MASK,
+    Settings,
+    check_settings,
+    find_config,
+    load_settings,
+    retry_given,
+    retry_policy,
+)
 from importer.errors import ConfigError
 
 CONFIG = """\
@@ -221,3 +229,47 @@ def test_infer_time_zone_is_read_as_true_or_false(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="WHITECLAD_INFER_TIME_ZONE='maybe' is not true or false"):
         load_settings({}, env={**env, "WHITECLAD_INFER_TIME_ZONE": "maybe"})
+
+
+RETRY_CONFIG = """\
+profiles:
+  patient:
+    max_retries: 40
+    retry_backoff: 2s
+    retry_max_backoff: 2m
+    retry_patience: 10m
+  quick:
+    retry_patience: 45
+  wrong:
+    retry_patience: ten minutes
+"""
+
+
+def test_the_retry_policy_comes_from_the_profile(tmp_path: Path) -> None:
+    write_config(tmp_path, RETRY_CONFIG)
+    policy = retry_policy(settings(tmp_path, profile="patient"))
+    assert policy == RetryPolicy(attempts=41, backoff=2.0, max_backoff=120.0, patience=600.0)
+    assert retry_policy(settings(tmp_path, profile="quick")) == RetryPolicy(patience=45.0)
+    assert retry_policy(settings(tmp_path)) == RetryPolicy()
+
+
+def test_the_command_line_and_the_environment_beat_the_profiles_retry_settings(
+    tmp_path: Path,
+) -> None:
+    write_config(tmp_path, RETRY_CONFIG)
+    found = settings(tmp_path, retry_given(max_retries=2, patience="30s"), profile="patient",
+                     env={"WHITECLAD_RETRY_BACKOFF": "0.5"})  # fmt: skip
+    assert retry_policy(found) == RetryPolicy(attempts=3, backoff=0.5, max_backoff=120.0,
+                                              patience=30.0)  # fmt: skip
+    assert found.sources["retry_patience"] == "command line"
+    assert found.sources["retry_backoff"] == "environment WHITECLAD_RETRY_BACKOFF"
+
+
+def test_a_retry_setting_that_cannot_be_read_says_where_it_is(tmp_path: Path) -> None:
+    path = write_config(tmp_path, RETRY_CONFIG)
+    with pytest.raises(ConfigError, match=f"profile 'wrong' in {path}: retry_patience: 'ten"):
+        settings(tmp_path, profile="wrong")
+    with pytest.raises(ConfigError, match="WHITECLAD_RETRY_PATIENCE: 'soon' is not a duration"):
+        settings(tmp_path, env={"WHITECLAD_RETRY_PATIENCE": "soon"})
+    with pytest.raises(ConfigError, match="--retry-patience: 'x' is not a duration"):
+        retry_given(patience="x")

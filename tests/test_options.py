@@ -21,7 +21,7 @@ from importer.options import (
 )
 from importer.reader import ReadOptions
 
-from .helpers import SAMPLES
+from .helpers import SAMPLES, night_retry
 
 PROFILE = """\
 default_profile: nightly
@@ -61,6 +61,7 @@ FILE = Path("leads.csv")
 
 def test_defaults_without_a_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    night_retry(monkeypatch)
     options = import_options(settings(mapping="generic"), FILE, dry_run=True)
     assert options.mapping == "generic"
     assert options.dry_run is True and options.credentials is None

@@ -37,6 +37,7 @@ from importer.sandbox import (
     create_app,
     sandbox_of,
 )
+from importer.sandbox.faults import Faults
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT_FILE = ROOT / "schemas" / "openapi.yaml"
@@ -952,3 +953,15 @@ def test_schema_errors_are_caught_by_the_check() -> None:
         validator("/components/schemas/StatusResponse").validate(
             {"success": True, "data": {"clientId": "x", "extra": 1}}
         )
+
+
+def test_an_outage_begins_after_the_posts_asked_and_ends_after_its_requests() -> None:
+    faults = Faults(SandboxConfig())
+    faults.start_outage(503, requests=2, after_posts=1)
+    assert faults.outage("GET /status") is None  # not begun: no post yet
+    assert faults.outage("POST /leads") is None  # the post it waits for gets through
+    assert [faults.outage("GET /status") for _ in range(3)] == [503, 503, None]
+    faults.start_outage(429, seconds=60)
+    assert faults.outage("POST /leads") == 429
+    faults.start_outage(429, seconds=0)
+    assert faults.outage("POST /leads") is None

@@ -107,6 +107,11 @@ JSON objects, without the API's ``success``/``data`` envelope:
   without ``campaignId``), oldest first, with every field sent.
 * ``GET /_sandbox/requests``: the request log, oldest first.
 * ``POST /_sandbox/credits`` ``{"balance": 12.5}``: set the credit balance.
+* ``POST /_sandbox/outage`` ``{"status": 429, "seconds": 20}``: answer every API
+  request with that status (429, 500, 502, 503 or 504; no Retry-After) for that long, or
+  for the next ``"requests"`` ones; ``"after_posts": N`` starts it once N more
+  ``POST /leads`` were answered. Counted as injected throttles or failures: a burst of
+  passing trouble.
 * ``POST /_sandbox/campaigns`` ``{"name": ..., "status": "active"}``: add a
   campaign (optional ``"id"``, ``"description"``); answers it, 201.
 * ``POST /_sandbox/reset``: forget every lead, request and rate-limit window,

@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -141,6 +141,17 @@ class _CreditsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     balance: float = Field(ge=0, allow_inf_nan=False)
+
+
+class _OutageBody(BaseModel):
+    """POST /_sandbox/outage: API requests get ``status`` for ``seconds`` or ``requests``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal[429, 500, 502, 503, 504] = 503
+    seconds: float | None = Field(default=None, ge=0, le=3600, allow_inf_nan=False)
+    requests: int | None = Field(default=None, ge=0)
+    after_posts: int = Field(default=0, ge=0)
 
 
 class _CampaignBody(BaseModel):
@@ -321,6 +332,15 @@ class _Gate:
                 f" Retry in {quota.retry_after(now)} s."
             )
             return _error_response(429, message), "rejected"
+        outage = self.sandbox.faults.outage(self._endpoint(scope))
+        if outage == 429:  # no Retry-After: the client backs off on its own clock
+            return _error_response(429, "Too many requests (an outage of the sandbox)."), (
+                "injected-throttle"
+            )
+        if outage is not None:
+            return _error_response(outage, "Service unavailable (an outage of the sandbox)."), (
+                "injected-failure"
+            )
         if self.sandbox.faults.throttle():
             context.extra_headers["Retry-After"] = "1"
             message = "Too many requests (throttled on purpose by the sandbox). Retry in 1 s."
@@ -556,6 +576,11 @@ def _sandbox_routes(sandbox: Sandbox) -> APIRouter:
     async def set_credits(body: _CreditsBody) -> Response:
         store.set_credits(body.balance)
         return JSONResponse({"balance": store.account()["credits"]})
+
+    @router.post("/outage")
+    async def outage(body: _OutageBody) -> Response:
+        sandbox.faults.start_outage(body.status, body.seconds, body.requests, body.after_posts)
+        return JSONResponse(body.model_dump())
 
     @router.post("/campaigns", status_code=201)
     async def add_campaign(body: _CampaignBody) -> Response:

@@ -6,6 +6,8 @@ import asyncio
 import logging
 import random
 import threading
+import time
+from dataclasses import dataclass
 
 from starlette.types import Message, Send
 
@@ -20,6 +22,17 @@ class ConnectionDropped(Exception):
     """Raised mid-answer to make the server break the connection on purpose."""
 
 
+@dataclass
+class _Outage:
+    """An outage asked for: its status, how long it lasts, when it begins."""
+
+    status: int
+    seconds: float | None
+    requests: int | None
+    after_posts: int
+    ends: float | None = None
+
+
 class Faults:
     """The faults one sandbox is set to inject, with its own seeded dice."""
 
@@ -30,6 +43,48 @@ class Faults:
         self.latency = config.latency
         self._random = random.Random(config.seed)
         self._lock = threading.Lock()
+        #: An outage asked for through POST /_sandbox/outage, until it is over.
+        self._outage: _Outage | None = None
+
+    def start_outage(
+        self,
+        status: int,
+        seconds: float | None = None,
+        requests: int | None = None,
+        after_posts: int = 0,
+    ) -> None:
+        """Answer API requests with ``status`` for ``seconds`` or the next ``requests`` ones.
+
+        With ``after_posts``, the outage begins once that many more ``POST /leads`` were
+        answered: a run is hit part-way, whatever its speed.
+        """
+        outage = _Outage(status, seconds, requests, after_posts)
+        if after_posts <= 0 and seconds is not None:
+            outage.ends = time.monotonic() + seconds
+        with self._lock:
+            self._outage = outage
+
+    def outage(self, endpoint: str) -> int | None:
+        """The status this request gets from the outage under way, or None."""
+        with self._lock:
+            outage = self._outage
+            if outage is None:
+                return None
+            if outage.after_posts > 0:
+                if endpoint == "POST /leads":
+                    outage.after_posts -= 1
+                    if outage.after_posts == 0 and outage.seconds is not None:
+                        outage.ends = time.monotonic() + outage.seconds
+                return None
+            over = (outage.ends is not None and time.monotonic() >= outage.ends) or (
+                outage.requests is not None and outage.requests <= 0
+            )
+            if over:
+                self._outage = None
+                return None
+            if outage.requests is not None:
+                outage.requests -= 1
+            return outage.status
 
     def roll(self, probability: float) -> bool:
         """Return True with the given probability."""
