@@ -15,6 +15,7 @@ from .retention import PruneResult
 __all__ = [
     "ProgressBar",
     "campaign_table",
+    "prune_text",
     "run_table",
     "summary_text",
 ]
