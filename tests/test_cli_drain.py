@@ -551,8 +551,15 @@ def test_never_means_never(
     os.utime(drift, (OLD, OLD))
     result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--notify-url", url,
                      "--notify-on", "never")  # fmt: skip
-    assert result.exit_code == ExitStatus.CANNOT_START
+    assert result.exit_code == ExitStatus.CANNOT_START, result.stderr
+    assert (inbox / "failed" / "drift.csv").exists()  # a failure, and nothing said
     assert received == []
+    again = write_csv(inbox / "again.csv", [["Phone Number", "first_name"], ["+12125550101", "x"]])
+    os.utime(again, (OLD, OLD))
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--notify-url", url)
+    assert result.exit_code == ExitStatus.CANNOT_START
+    (payload,) = received  # failures, the default
+    assert "again.csv (exit 2) was moved to" in payload["text"]
 
 
 def test_the_alert_names_the_account_the_host_every_count_and_what_to_do(
