@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import pytest
 
 from importer import DrainSummary, ImportIncomplete, drain_folder, import_file
-from importer.drain import DrainOptions, drain_lock, ready_files, watch
+from importer.drain import DrainOptions, drain_inbox, drain_lock, ready_files, watch
 from importer.pipeline import ImportOptions
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus, most_severe, severity
@@ -642,3 +642,27 @@ def test_every_event_carries_the_profile(
     assert result.exit_code == ExitStatus.SUCCESS, result.stderr
     lines = events(log)
     assert lines and all(line["profile"] == "acme" for line in lines)
+
+
+def test_three_accounts_drained_in_the_same_second_keep_their_ids_apart(
+    tmp_path: Path, state_dir: Path, sandbox: SandboxServer
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = tmp_path / "reports"  # one reports folder for all, as a shared set-up might have
+
+    def drain(profile: str) -> DrainSummary:
+        inbox = tmp_path / profile
+        inbox.mkdir()
+        template = ImportOptions(path=inbox, mapping="generic", campaign=SPRING, dry_run=False,
+                                 base_url=sandbox.base_url, state_dir=state_dir)  # fmt: skip
+        return drain_inbox(DrainOptions(inbox, template, state_dir, out=out, profile=profile))
+
+    with ThreadPoolExecutor(3) as pool:
+        summaries = list(pool.map(drain, ["acme", "globex", "initech"]))
+    ids = [summary.drain_id for summary in summaries]
+    assert len(set(ids)) == 3, ids
+    for profile, summary in zip(["acme", "globex", "initech"], summaries, strict=True):
+        assert f"-{profile}-" in str(summary.drain_id) and summary.profile == profile
+        written = json.loads(Path(str(summary.summary_path)).read_text())
+        assert written["profile"] == profile
