@@ -32,7 +32,7 @@ from . import __version__
 from .config import load_settings, retry_given
 from .connection import MAX_BATCH, resolve_base_url
 from .errors import ImporterError, ImportIncomplete, UsageError
-from .events import FORMATS, event_log
+from .events import FORMATS, bound_fields, event_log
 from .phonepolicy import PHONE_TYPES
 from .services import (
     api_client,
@@ -258,12 +258,15 @@ def _log_options(function: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _event_log(log_file: Path | None, log_format: str | None, always: bool) -> Iterator[None]:
-    """Send the library's events to the log file, or to stderr when asked or ``always``."""
+def _event_log(
+    log_file: Path | None, log_format: str | None, always: bool, profile: str | None = None
+) -> Iterator[None]:
+    """Send the library's events to the log file, or to stderr when asked or ``always``;
+    every event carries ``profile``."""
     if log_file is None and log_format is None and not always:
         yield
         return
-    with event_log(log_file, log_format or "text", sys.stderr):
+    with event_log(log_file, log_format or "text", sys.stderr), bound_fields(profile=profile):
         yield
 
 
@@ -515,7 +518,10 @@ def import_command(
             click.echo(f"Sandbox: {sandbox.base_url} (temporary data)", err=True)
         _warn_insecure(options.base_url, options.insecure_http)
         progress = ProgressBar(stderr, enabled=not no_progress and stderr.isatty())
-        with _event_log(log_file, log_format, always=False), graceful_stop(stderr) as stop:
+        with (
+            _event_log(log_file, log_format, always=False, profile=settings.profile),
+            graceful_stop(stderr) as stop,
+        ):
             summary = run_import(options, progress, stop)
     click.echo(end_of_run_text(summary), err=True)
     click.get_current_context().exit(exit_status(summary))
@@ -672,7 +678,7 @@ def runs_group(
     settings = load_settings({"state_dir": state_dir}, config=config_path, profile=profile)
     runs = recent_runs(settings["state_dir"], limit)
     if as_json:
-        _print_json([run.__dict__ for run in runs])
+        _print_json([{**run.__dict__, "latest_status": run.latest_status} for run in runs])
     else:
         from .render import run_table
 
@@ -694,7 +700,8 @@ def runs_show_command(
       whiteclad-import runs show 3
     """
     settings = load_settings({"state_dir": state_dir}, config=config_path, profile=profile)
-    _print_json(ledger_run(settings["state_dir"], run_id).__dict__)
+    run = ledger_run(settings["state_dir"], run_id)
+    _print_json({**run.__dict__, "latest_status": run.latest_status})
 
 
 @cli.command("prune")
@@ -779,8 +786,13 @@ def prune_command(
 @click.option("--poll", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               metavar="SECONDS", help="With --watch, how often to look at the inbox.")  # fmt: skip
 @click.option("--notify-url", metavar="URL",
-              help="POST the drain summary (Slack-compatible JSON) here when a drain ends with "
-              "rejected rows or a failure.")  # fmt: skip
+              help="POST the drain summary (Slack-compatible JSON) here when a drain needs a "
+              "person (see --notify-on).")  # fmt: skip
+@click.option("--notify-on", type=click.Choice(["failures", "always", "never"]),
+              help="When to POST to --notify-url [default: failures].")  # fmt: skip
+@click.option("--notify-rejected-over", metavar="N|P%",
+              help="More rejected rows than this (a count, or a share like 5%) make a drain "
+              "a failure [default: 10%].")  # fmt: skip
 @click.option("--region", metavar="CC", help="Default country for phones without a country code.")
 @click.option("--lenient", is_flag=True, help="Drop bad optional values instead of rejecting.")
 @_reject_phone_type_option
@@ -809,6 +821,8 @@ def drain_command(
     watch: bool,
     poll: float,
     notify_url: str | None,
+    notify_on: str | None,
+    notify_rejected_over: str | None,
     region: str | None,
     lenient: bool,
     reject_phone_types: tuple[str, ...],
@@ -841,7 +855,8 @@ def drain_command(
       whiteclad-import drain inbox --profile nightly --log-file drain.log --log-format json
       whiteclad-import drain inbox --profile nightly --watch --poll 60
     """
-    from .drain import drain_inbox, drain_options
+    from .config import parse_notify_on, parse_rejected_over
+    from .drain import drain_inbox, drain_options, notify_reasons, should_notify
     from .drain import notify as drain_notify
     from .drain import watch as drain_watch
     from .interrupt import graceful_stop
@@ -851,7 +866,8 @@ def drain_command(
     settings = load_settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
          "base_url": base_url, "state_dir": state_dir, "rate_limit": rate_limit,
-         "settle_seconds": settle_seconds, "notify_url": notify_url,
+         "settle_seconds": settle_seconds, "notify_url": notify_url, "notify_on": notify_on,
+         "notify_rejected_over": notify_rejected_over,
          "reject_phone_types": frozenset(reject_phone_types) or None,
          "infer_time_zone": False if no_infer_timezone else None,
          "suppress": suppress or None,
@@ -869,6 +885,8 @@ def drain_command(
         insecure_http=insecure_http,
     )
     _warn_insecure(options.template.base_url, options.template.insecure_http)
+    level = parse_notify_on(settings["notify_on"])
+    rejected_over = parse_rejected_over(settings["notify_rejected_over"])
     status = 0
     message = "Stopping after the file in hand (Ctrl-C again to stop at once)..."
     # The same bar as an import's, file by file, when a person watches a terminal.
@@ -881,8 +899,11 @@ def drain_command(
         )
         for summary in passes:
             status = most_severe(status, summary.exit_status)
-            if summary.exit_status and settings["notify_url"]:
-                drain_notify(settings["notify_url"], summary)
+            reasons = notify_reasons(summary, rejected_over)
+            # --watch drains every poll: an empty pass is not worth a message, even "always".
+            wanted = should_notify(level, reasons) and (summary.files or reasons or not watch)
+            if settings["notify_url"] and wanted:
+                drain_notify(settings["notify_url"], summary, reasons=reasons)
             if summary.files or not watch:
                 click.echo(f"Drain summary: {summary.summary_path}", err=True)
     click.get_current_context().exit(status)

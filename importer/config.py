@@ -48,6 +48,7 @@ __all__ = [
     "CONFIG_FILE",
     "CREDENTIALS",
     "ENV_PREFIX",
+    "FOLDER_SETTINGS",
     "MASK",
     "PROFILE_ENV",
     "RETENTION_KINDS",
@@ -57,8 +58,11 @@ __all__ = [
     "Settings",
     "check_settings",
     "find_config",
+    "folder_problem",
     "load_settings",
     "parse_age",
+    "parse_notify_on",
+    "parse_rejected_over",
     "parse_retention",
     "retry_given",
     "retry_policy",
@@ -103,6 +107,10 @@ SETTINGS = (
     Setting("state_dir", Path),
     Setting("settle_seconds", float, 60.0),
     Setting("notify_url", str, secret=True),
+    #: When the drain's notification is sent: ``failures``, ``always`` or ``never``.
+    Setting("notify_on", str, "failures"),
+    #: Rejected rows that make a drain a failure: a count (``20``) or a share (``5%``).
+    Setting("notify_rejected_over", str, "10%"),
     Setting("reject_phone_types", frozenset, frozenset()),
     Setting("infer_time_zone", bool, True),
     Setting("suppress", tuple),
@@ -312,6 +320,37 @@ def _parse(setting: Setting, text: str, variable: str) -> Any:
         raise ConfigError(f"{variable}='{text}' is not {kind}; fix or unset it") from exc
 
 
+#: When a drain's notification is sent (the ``notify_on`` setting).
+NOTIFY_LEVELS = ("failures", "always", "never")
+
+
+def parse_notify_on(value: object, where: str = "notify_on") -> str:
+    """Read ``notify_on``: ``failures`` (the default), ``always`` or ``never``."""
+    text = str(value or "failures").strip().lower()
+    if text not in NOTIFY_LEVELS:
+        raise ConfigError(
+            f"{where}='{value}' is not one of {', '.join(NOTIFY_LEVELS)}; "
+            "fix it (failures: only when a person must act)"
+        )
+    return text
+
+
+def parse_rejected_over(value: object, where: str = "notify_rejected_over") -> tuple[float, bool]:
+    """Read ``notify_rejected_over``: ``(20, False)`` for a count, ``(5.0, True)`` for ``5%``."""
+    text = str(value).strip()
+    share = text.endswith("%")
+    try:
+        number = float(text.removesuffix("%").strip())
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or (share and number > 100) or (not share and not number.is_integer()):
+        raise ConfigError(
+            f"{where}='{value}' is neither a count of rows (such as 20) nor a share of the "
+            "drain's rows (such as 5%); fix it"
+        )
+    return number, share
+
+
 #: What ``retention`` can limit, in the order ``prune`` reports them.
 RETENTION_KINDS = ("archive", "reports", "ledger")
 
@@ -446,18 +485,85 @@ def check_settings(settings: Settings) -> list[str]:
         ("base_url", lambda: check_transport(resolve_base_url(settings["base_url"]))),
         ("mapping", lambda: _check_mapping(settings["mapping"])),
         ("region", lambda: check_region(settings["region"], "region")),
+        ("notify_on", lambda: parse_notify_on(settings["notify_on"])),
+        ("notify_rejected_over", lambda: parse_rejected_over(settings["notify_rejected_over"])),
     ]
     for name, check in checks:
         try:
             check()
         except ImporterError as exc:
             problems.append(f"{name} ({settings.sources.get(name, 'default')}): {exc.message}")
+    for name, text in _check_lists(settings) + _check_folders(settings):
+        problems.append(f"{name} ({settings.sources.get(name, 'default')}): {text}")
     if not all(settings[name] for name in CREDENTIALS):
         try:
             settings.credentials()
         except ConfigError as exc:
             problems.append(exc.message)
     return problems
+
+
+#: The folders a profile can name, each checked by ``config check``, and whether it must
+#: exist already (True: an inbox is made by whoever delivers files) or is made by the tool
+#: on first use (False: then it need only be creatable). Settings not known are skipped, so
+#: a new folder setting is one line here.
+FOLDER_SETTINGS: tuple[tuple[str, bool], ...] = (
+    ("inbox", True),
+    ("state_dir", False),
+    ("archive", False),
+    ("failed", False),
+    ("out", False),
+)
+
+
+def _check_lists(settings: Settings) -> list[tuple[str, str]]:
+    """Each do-not-call list exists and can be read (its lines are read by an import)."""
+    problems = []
+    for path in settings["suppress"] or ():
+        if not path.exists():
+            problems.append(("suppress", f"the do-not-call list {path} does not exist; fix the "
+                             "path, or remove it from the lists"))  # fmt: skip
+        elif not path.is_file():
+            problems.append(("suppress", f"the do-not-call list {path} is not a file"))
+        elif not os.access(path, os.R_OK):
+            problems.append(("suppress", f"the do-not-call list {path} cannot be read; run: "
+                             f"chmod u+r {path} (as the user the imports run as)"))  # fmt: skip
+    return problems
+
+
+def _check_folders(settings: Settings) -> list[tuple[str, str]]:
+    """Each folder the settings name exists (or can be made) and can be written."""
+    problems = []
+    for name, must_exist in FOLDER_SETTINGS:
+        path = settings.values.get(name) if name in _BY_NAME else None
+        if path is not None:
+            problem = folder_problem(Path(path), must_exist=must_exist)
+            if problem:
+                problems.append((name, problem))
+    return problems
+
+
+def folder_problem(path: Path, *, must_exist: bool = False) -> str | None:
+    """Why the tool cannot write in folder ``path`` (a sentence saying what to do), or None.
+
+    A missing folder is fine when ``must_exist`` is false and its nearest existing parent
+    can be written: the tool makes it on first use.
+    """
+    if path.exists():
+        if not path.is_dir():
+            return f"{path} is not a folder; give a folder, or move that file away"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"the folder {path} cannot be written; run: chmod u+rwx {path} (as its owner)"
+        return None
+    if must_exist:
+        return f"the folder {path} does not exist; create it (mkdir -p {path}) or fix the path"
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        return (f"the folder {path} does not exist and cannot be made: {parent} cannot be "
+                f"written; create it (mkdir -p {path}) or fix the path")  # fmt: skip
+    return None
 
 
 def _check_mapping(ref: str | None) -> None:

@@ -45,7 +45,13 @@ exits at once with ``LockedError`` (exit 4).
 
 Each drain writes ``drain-summary.json`` (every file and its outcome counts) in its
 own folder under ``out``, beside the report folder of each file. That folder's name
-(``drain-YYYYmmdd-HHMMSS``) is the drain's id: the ``run_id`` of the drain's events.
+(``drain-YYYYmmdd-HHMMSS-PROFILE-XXXXXX``, see :func:`drain_id`) is the drain's id: the
+``run_id`` of the drain's events. The counts include suppressed rows, by why.
+
+After a drain, :func:`notify_reasons` lists what a person must act on (any exit status but
+0 and 1, a file failed or left, a stalled upload, more rejected rows than a limit), and
+:func:`notify` posts :func:`notify_text` to a webhook; the face decides with
+:func:`should_notify` and the ``notify_on`` level whether to call it.
 
 :func:`drain_options` builds a drain's options from the settings, the same way for
 every face.
@@ -59,7 +65,9 @@ import logging
 import mmap
 import os
 import re
+import secrets
 import shutil
+import socket
 import sqlite3
 import time
 import zipfile
@@ -80,6 +88,7 @@ from .errors import (
 )
 from .events import emit, run_context
 from .ledger import ExclusiveLock, run_key
+from .marks import SUPPRESSION_CODES
 from .options import CLI_MAPPING, MappingOption, import_options, required_mapping
 from .pipeline import ImportOptions, Progress, Summary, run_import
 from .private import private_dir, private_file, privately
@@ -97,12 +106,16 @@ __all__ = [
     "DrainSummary",
     "FileOutcome",
     "ImportedPart",
+    "drain_id",
     "drain_inbox",
     "drain_lock",
     "drain_options",
     "notify",
+    "notify_reasons",
+    "notify_text",
     "ready_files",
     "record_state",
+    "should_notify",
     "stalled_after",
     "upload_name",
     "watch",
@@ -111,7 +124,10 @@ __all__ = [
 SUPPORTED_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"})
 DRAIN_SUMMARY = "drain-summary.json"
 DELIVERIES_FILE = "deliveries.sqlite3"
-COUNTS = ("total", "accepted", "rejected", "duplicates", "pending")
+COUNTS = ("total", "accepted", "rejected", "duplicates", "suppressed", "pending")
+#: Why rows were suppressed (suppressed.csv's ``suppressed_code``), counted per file and
+#: in total, so that a do-not-call audit can be done from the drain summary alone.
+SUPPRESSED_CODES = tuple(SUPPRESSION_CODES)
 #: Names uploaders and browsers give a file while it is being written: never taken.
 UPLOAD_SUFFIXES = frozenset({".part", ".filepart", ".tmp", ".crdownload"})
 TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
@@ -142,6 +158,9 @@ class DrainOptions:
     #: A file whose last record stays cut off this long is a stalled upload (see
     #: :func:`stalled_after`); None: ten times the settle time, at least an hour.
     stall_seconds: float | None = None
+    #: The profile the settings came from: named in the drain id, every event and the
+    #: notification, so that accounts sharing a host and a log are told apart.
+    profile: str | None = None
 
     @property
     def archive_dir(self) -> Path:
@@ -192,14 +211,18 @@ class DrainSummary:
     stalled: list[str] = field(default_factory=list)
     exit_status: int = ExitStatus.SUCCESS
     summary_path: str | None = None
+    #: The profile of the drain's settings (None without one) and the host it ran on.
+    profile: str | None = None
+    host: str = field(default_factory=socket.gethostname)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the summary as JSON-ready data."""
         return asdict(self)
 
     def totals(self) -> dict[str, int]:
-        """Row counts added over the files."""
-        return {name: sum(f.counts.get(name, 0) for f in self.files) for name in COUNTS}
+        """Row counts added over the files, suppressed rows by code included."""
+        names = COUNTS + SUPPRESSED_CODES
+        return {name: sum(f.counts.get(name, 0) for f in self.files) for name in names}
 
     @property
     def drain_id(self) -> str | None:
@@ -238,6 +261,7 @@ def drain_options(
         failed=failed,
         out=out,
         settle_seconds=settings["settle_seconds"],
+        profile=settings.profile,
     )
 
 
@@ -466,9 +490,20 @@ def drain_inbox(
     another drain holds the inbox.
     """
     started = datetime.now(UTC)
-    run_dir = options.out_dir / f"drain-{started.strftime('%Y%m%d-%H%M%S')}"
-    with run_context(run_dir.name, drain_id=run_dir.name):
+    run_dir = options.out_dir / drain_id(started, options.profile)
+    with run_context(run_dir.name, drain_id=run_dir.name, profile=options.profile):
         return _drain(options, started, run_dir, stop_requested, skip, progress, on_file)
+
+
+def drain_id(started: datetime, profile: str | None = None) -> str:
+    """A drain's id, unique across accounts: ``drain-YYYYmmdd-HHMMSS-PROFILE-RANDOM``.
+
+    The time sorts the ids; the profile tells the accounts apart in a shared log, and six
+    random hex digits keep apart two drains of one account started in the same second.
+    """
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", profile or "").strip("._-")[:40]
+    middle = f"-{name}" if name else ""
+    return f"drain-{started.strftime('%Y%m%d-%H%M%S')}{middle}-{secrets.token_hex(3)}"
 
 
 def _drain(
@@ -481,7 +516,8 @@ def _drain(
     on_file: Callable[[FileOutcome], None] | None,
 ) -> DrainSummary:
     stop = stop_requested or (lambda: False)
-    summary = DrainSummary(str(options.inbox), started.isoformat(timespec="seconds"))
+    summary = DrainSummary(str(options.inbox), started.isoformat(timespec="seconds"),
+                           profile=options.profile)  # fmt: skip
     with drain_lock(options.state_dir, options.inbox):
         ready, waiting = ready_files(options.inbox, options.settle_seconds)
         ready = _complete_files(ready, options, summary)
@@ -521,7 +557,8 @@ def _drain(
         summary.summary_path = str(_write_summary(run_dir, summary))
     totals = summary.totals()
     emit("run_finished", f"drain of {options.inbox} finished: {len(summary.files)} file(s), "
-         f"{totals['accepted']} accepted, {totals['rejected']} rejected, exit "
+         f"{totals['accepted']} accepted, {totals['rejected']} rejected, {totals['duplicates']} "
+         f"duplicates, {totals['suppressed']} suppressed, {totals['pending']} pending, exit "
          f"{summary.exit_status}", inbox=str(options.inbox), files=len(summary.files),
          exit_status=summary.exit_status, **totals)  # fmt: skip
     return summary
@@ -727,9 +764,9 @@ def _import_taken(
         if part is not None:
             deliveries.move_part(scope, part, str(moved))
         emit("file_archived", f"{path.name}: {counts['accepted']} accepted, "
-             f"{counts['rejected']} rejected, {counts['duplicates']} duplicates; archived to "
-             f"{moved}", file=path.name, moved_to=str(moved), ledger_run_id=result.run_id,
-             **counts)  # fmt: skip
+             f"{counts['rejected']} rejected, {counts['duplicates']} duplicates, "
+             f"{counts['suppressed']} suppressed; archived to {moved}", file=path.name,
+             moved_to=str(moved), ledger_run_id=result.run_id, **counts)  # fmt: skip
         return FileOutcome(path.name, "imported", int(result.exit_status), sha256, counts,
                            str(moved), result.out_dir, continues_after_byte=after)  # fmt: skip
     if part is not None and changed == "grew":
@@ -860,7 +897,10 @@ def _failed(
 
 
 def _counts(summary: Summary) -> dict[str, int]:
-    return {name: int(getattr(summary, name)) for name in COUNTS}
+    counts = {name: int(getattr(summary, name)) for name in COUNTS}
+    for code in SUPPRESSED_CODES:
+        counts[code] = int(summary.suppressed_codes.get(code, 0))
+    return counts
 
 
 def _sha256(path: Path) -> str:
@@ -936,23 +976,122 @@ def watch(
             waited += step
 
 
-def notify(url: str, summary: DrainSummary, timeout: float = 10.0) -> bool:
-    """POST the drain summary to a webhook, Slack-compatible (a ``text`` line first).
+#: What a person does about a file left in the inbox, by its exit status.
+_LEFT_ADVICE: dict[int, str] = {
+    ExitStatus.INCOMPLETE: "add credits or fix the account's credentials; the next drain "
+    "sends its pending rows, never the ones already sent",
+    ExitStatus.API_UNAVAILABLE: "the API had passing trouble; the next drain resumes it: "
+    "nothing to do unless it happens again",
+    ExitStatus.CANNOT_START: "fix the settings ('whiteclad-import config check' names the "
+    "problem), then drain again",
+    ExitStatus.BUSY: "another drain or import of this account was running; the next drain "
+    "takes the file",
+}
 
-    Returns whether the webhook took it; a failure is logged, never raised: the
-    drain's own outcome stands.
+
+def notify_reasons(
+    summary: DrainSummary, rejected_over: tuple[float, bool] | None = None
+) -> list[str]:
+    """The problems of a drain a person must act on, a sentence each (empty: none).
+
+    A failure is any exit status other than 0 and 1, a stalled upload, a file left in
+    the inbox or moved to failed/, and more rejected rows than ``rejected_over`` (a
+    count, or a share of the drain's rows when its second item is true).
+    """
+    reasons = []
+    for outcome in summary.files:
+        reports = f" Reports: {_absolute(outcome.reports)}." if outcome.reports else ""
+        why = (outcome.message or "").splitlines()[0] if outcome.message else ""
+        if outcome.outcome == "failed":
+            moved = _absolute(outcome.moved_to)
+            reasons.append(
+                f"{outcome.name} (exit {outcome.exit_status}) was moved to {moved}: {why}. Read "
+                f"{moved}.error.txt, fix the file, and move it back into the inbox to import "
+                f"it again.{reports}"
+            )
+        elif outcome.outcome == "left":
+            advice = _LEFT_ADVICE.get(
+                outcome.exit_status, "read the message and the drain's log, then drain again"
+            )
+            pending = outcome.counts.get("pending", 0)
+            rows = f" with {pending} row(s) pending" if pending else ""
+            reasons.append(
+                f"{outcome.name} (exit {outcome.exit_status}) is left in the inbox{rows}: "
+                f"{why}. What to do: {advice}.{reports}"
+            )
+    for line in summary.stalled:
+        reasons.append(f"{line}.")
+    if summary.exit_status not in (ExitStatus.SUCCESS, ExitStatus.ROWS_REJECTED) and not reasons:
+        reasons.append(
+            f"the drain ended with exit {summary.exit_status}; read the drain's log and "
+            f"{_absolute(summary.summary_path)}."
+        )
+    totals = summary.totals()
+    if rejected_over is not None and totals["rejected"]:
+        limit, share = rejected_over
+        rejected, total = totals["rejected"], totals["total"]
+        over = rejected * 100 > limit * total if share else rejected > limit
+        if over:
+            shown = f"{limit:g}% of the rows" if share else f"{limit:g} row(s)"
+            files = [f"{_absolute(f.reports)}/rejected.csv" for f in summary.files
+                     if f.counts.get("rejected") and f.reports]  # fmt: skip
+            reasons.append(
+                f"{rejected} of {total} row(s) were rejected, more than {shown}: read the "
+                f"reason column of {', '.join(files) or 'rejected.csv'} and ask the sender "
+                "for a corrected file, or fix the mapping."
+            )
+    return reasons
+
+
+def should_notify(level: str, reasons: list[str]) -> bool:
+    """Whether a drain with these problems is notified at ``level`` (failures, always, never)."""
+    if level == "never":
+        return False
+    return level == "always" or bool(reasons)
+
+
+def notify_text(summary: DrainSummary, reasons: list[str]) -> str:
+    """The notification's text: who, where, every count, the absolute paths, what to do."""
+    totals = summary.totals()
+    who = f"profile {summary.profile}" if summary.profile else "no profile"
+    verdict = "needs attention" if reasons else "finished"
+    codes = ", ".join(f"{totals[c]} {c}" for c in SUPPRESSED_CODES if totals.get(c))
+    left = sum(1 for f in summary.files if f.outcome in ("left", "imported_so_far"))
+    left += len(summary.not_ready)
+    failed = sum(1 for f in summary.files if f.outcome == "failed")
+    lines = [
+        f"whiteclad-import drain of {_absolute(summary.inbox)} ({who}, host {summary.host}) "
+        f"{verdict}: exit {summary.exit_status}",
+        f"{len(summary.files)} file(s): {totals['accepted']} accepted, {totals['rejected']} "
+        f"rejected, {totals['duplicates']} duplicates, {totals['suppressed']} suppressed"
+        + (f" ({codes})" if codes else "")
+        + f", {totals['pending']} pending; {left} file(s) left in the inbox, {failed} in failed/",
+    ]
+    lines += [f"- {reason}" for reason in reasons]
+    lines.append(f"Summary: {_absolute(summary.summary_path)}")
+    return "\n".join(lines)
+
+
+def _absolute(path: str | None) -> str:
+    """A path as the person reading the notification can open it: absolute."""
+    return os.path.abspath(path) if path else "(none)"
+
+
+def notify(
+    url: str,
+    summary: DrainSummary,
+    timeout: float = 10.0,
+    reasons: list[str] | None = None,
+) -> bool:
+    """POST the drain summary to a webhook, Slack-compatible (a ``text`` first).
+
+    The text is :func:`notify_text`, with ``reasons`` (default: :func:`notify_reasons`
+    without a rejected-rows limit). Returns whether the webhook took it; a failure is
+    logged, never raised: the drain's own outcome stands.
     """
     import requests
 
-    totals = summary.totals()
-    failed = [f.name for f in summary.files if f.outcome in ("failed", "left")]
-    failed += [line.split(":")[0] + " (stalled upload)" for line in summary.stalled]
-    text = (
-        f"whiteclad-import drain of {summary.inbox}: exit {summary.exit_status}, "
-        f"{len(summary.files)} file(s), {totals['accepted']} accepted, {totals['rejected']} "
-        f"rejected, {totals['pending']} pending"
-        + (f"; needs attention: {', '.join(failed)}" if failed else "")
-    )
+    text = notify_text(summary, notify_reasons(summary) if reasons is None else reasons)
     try:
         answer = requests.post(url, json={"text": text, "summary": summary.to_dict()},
                                timeout=timeout, allow_redirects=False)  # fmt: skip
@@ -960,6 +1099,6 @@ def notify(url: str, summary: DrainSummary, timeout: float = 10.0) -> bool:
     except requests.RequestException as exc:
         emit("notify_failed", f"the webhook did not take the drain summary ({type(exc).__name__})",
              logging.WARNING, error=type(exc).__name__, run_id=summary.drain_id,
-             drain_id=summary.drain_id)  # fmt: skip
+             drain_id=summary.drain_id, profile=summary.profile)  # fmt: skip
         return False
     return True

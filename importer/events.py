@@ -9,7 +9,7 @@ application installs a handler: the CLI does, with :func:`log_handler`, as text
 Events: ``run_started``, ``run_finished`` (a drain), ``file_started``,
 ``file_skipped``, ``file_archived``, ``file_failed``, ``file_left``,
 ``duplicate_delivery``, ``import_finished``, ``batch_sent``, ``batch_result``,
-``retry``, ``notify_failed``, ``insecure_http``.
+``retry``, ``notify_failed``, ``insecure_http``, ``file_stalled``, ``file_grew``.
 
 Every event carries ``run_id``, the id of the run it belongs to, so that the lines of
 one run can be picked out of a log that holds many:
@@ -18,12 +18,17 @@ one run can be picked out of a log that holds many:
   the one ``whiteclad-import runs show ID`` takes and summary.json holds);
 * inside a drain, for the drain's own events (``run_started``, ``file_*``,
   ``duplicate_delivery``, ``run_finished``, ``notify_failed``): the drain id, the name
-  of the drain's report folder (``drain-YYYYmmdd-HHMMSS``, the folder holding
+  of the drain's report folder (``drain-YYYYmmdd-HHMMSS-PROFILE-XXXXXX``, the folder holding
   drain-summary.json). Events of a drain also carry ``drain_id``, so an import's
   events name the drain they ran in; ``file_archived`` and ``file_left`` add
   ``ledger_run_id``, the ledger run of that file's import, when there is one;
 * otherwise (a dry run, a retry before the ledger run is opened, an information
   command): null.
+
+Every event also carries ``profile``, the name of the settings profile the command
+runs with (null without one), so that the lines of several accounts sharing a host
+and a log are told apart: the CLI binds it for the whole command with
+:func:`bound_fields`, and a drain binds its own.
 
 The id is bound once per run with :func:`run_context`, which :func:`emit` reads, so
 the code emitting an event does not pass it along. A ``run_id`` given to
@@ -48,6 +53,7 @@ __all__ = [
     "LOGGER",
     "JsonFormatter",
     "TextFormatter",
+    "bound_fields",
     "emit",
     "event_log",
     "log_handler",
@@ -63,7 +69,7 @@ _BOUND: ContextVar[dict[str, Any]] = ContextVar("importer_events_bound")
 
 def emit(event: str, message: str, level: int = logging.INFO, **data: Any) -> None:
     """Log one event: a sentence and its data (plain JSON values, no secrets)."""
-    fields = {"run_id": None, **_BOUND.get({}), **data}
+    fields = {"run_id": None, "profile": None, **_BOUND.get({}), **data}
     LOGGER.log(level, message, extra={"event": event, "data": fields})
 
 
@@ -71,6 +77,16 @@ def emit(event: str, message: str, level: int = logging.INFO, **data: Any) -> No
 def run_context(run_id: int | str | None, **fields: Any) -> Iterator[None]:
     """Make every event emitted inside the block carry ``run_id`` (and ``fields``)."""
     token = _BOUND.set({**_BOUND.get({}), **fields, "run_id": run_id})
+    try:
+        yield
+    finally:
+        _BOUND.reset(token)
+
+
+@contextlib.contextmanager
+def bound_fields(**fields: Any) -> Iterator[None]:
+    """Make every event emitted inside the block carry ``fields`` (such as ``profile``)."""
+    token = _BOUND.set({**_BOUND.get({}), **fields})
     try:
         yield
     finally:

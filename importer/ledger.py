@@ -33,7 +33,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -238,6 +238,14 @@ class RunRecord:
     updated_at: str
     attempts: int
     summary: dict[str, Any] | None
+    #: A later run that finished the same file (same content, campaign and API) while this
+    #: one was left unfinished (a start over, other settings): the file's latest state.
+    finished_by: int | None = None
+
+    @property
+    def latest_status(self) -> str:
+        """The run's status, or ``finished by #N`` when a later run finished its file."""
+        return self.status if self.finished_by is None else f"finished by #{self.finished_by}"
 
 
 @dataclass(frozen=True)
@@ -373,14 +381,28 @@ class Ledger:
         )
 
     def run(self, run_id: int) -> RunRecord | None:
-        """Return one run by id."""
+        """Return one run by id, with the later run that finished its file, if any."""
         found = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return None if found is None else self._record(found)
+        return None if found is None else self._latest(self._record(found))
 
     def runs(self, limit: int = 20) -> list[RunRecord]:
-        """Return the most recent runs, newest first."""
+        """Return the most recent runs, newest first, each with its file's latest state."""
         found = self._db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
-        return [self._record(row) for row in found.fetchall()]
+        return [self._latest(self._record(row)) for row in found.fetchall()]
+
+    def _latest(self, run: RunRecord) -> RunRecord:
+        """The run, with ``finished_by`` set when it is unfinished and a later run of the same
+        file, campaign and API is complete: that run sent its leads."""
+        if run.status == "complete":
+            return run
+        found = self._db.execute(
+            "SELECT MIN(later.id) FROM runs AS later JOIN runs AS this ON this.id = ? "
+            "WHERE later.id > this.id AND later.status = 'complete' "
+            "AND later.source_sha256 = this.source_sha256 "
+            "AND later.campaign_id = this.campaign_id AND later.base_url = this.base_url",
+            (run.id,),
+        ).fetchone()
+        return run if not found or found[0] is None else replace(run, finished_by=int(found[0]))
 
     def prune_runs(
         self, before: datetime, *, dry_run: bool = False

@@ -30,8 +30,9 @@ def summary_text(summary: Summary, reasons: int = 5) -> str:
         f"  rejected    {summary.rejected:>9}",
         f"  duplicates  {summary.duplicates:>9}",
     ]
-    if summary.suppressed:
-        lines.append(f"  suppressed  {summary.suppressed:>9}  ({_suppressed_why(summary)})")
+    # Always shown, 0 included: a do-not-call audit reads it from every run's end.
+    why = f"  ({_suppressed_why(summary)})" if summary.suppressed else ""
+    lines.append(f"  suppressed  {summary.suppressed:>9}{why}")
     if summary.pending:
         lines.append(f"  pending     {summary.pending:>9}")
     if summary.warnings:
@@ -144,17 +145,17 @@ def run_table(runs: list[RunRecord]) -> str:
     """Render ledger runs as an aligned table with their outcome counts."""
     if not runs:
         return "No runs."
-    header = ["ID", "UPDATED", "STATUS", "TOTAL", "ACCEPTED", "REJECTED", "DUPS", "PENDING",
-              "CAMPAIGN", "FILE"]  # fmt: skip
+    header = ["ID", "UPDATED", "STATUS", "TOTAL", "ACCEPTED", "REJECTED", "DUPS", "SUPPRESSED",
+              "PENDING", "CAMPAIGN", "FILE"]  # fmt: skip
     rows = [header]
     for run in runs:
         counts = run.summary or {}
         numbers = [str(counts.get(key, "")) for key in
-                   ("total", "accepted", "rejected", "duplicates", "pending")]  # fmt: skip
+                   ("total", "accepted", "rejected", "duplicates", "suppressed",
+                    "pending")]  # fmt: skip
         updated = run.updated_at.replace("T", " ").removesuffix("+00:00")
-        rows.append(
-            [str(run.id), updated, run.status, *numbers, run.campaign_name, run.source_path]
-        )
+        status = run.latest_status
+        rows.append([str(run.id), updated, status, *numbers, run.campaign_name, run.source_path])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

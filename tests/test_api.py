@@ -215,7 +215,8 @@ def test_drain_folder_reports_progress_and_each_file(
     assert drained.exit_status == ExitStatus.ROWS_REJECTED
     assert progress.named("start") == ["validating", "sending"] * 2
     totals = drained.totals()
-    assert totals == {"total": 6, "accepted": 4, "rejected": 2, "duplicates": 0, "pending": 0}
+    assert totals == {"total": 6, "accepted": 4, "rejected": 2, "duplicates": 0, "suppressed": 0,
+                      "pending": 0, "dnc_list": 0, "dnc_cell": 0, "dnc_column": 0}  # fmt: skip
     for outcome in outcomes:
         assert outcome.reports is not None
         assert_every_row_once(Path(outcome.reports), 3)

@@ -169,3 +169,27 @@ def test_a_region_from_the_settings_is_refused_naming_where_it_came_from(
     result = run_cli("config", "check")
     assert result.exit_code == ExitStatus.CANNOT_START
     assert "region 'UK' is not a country code phone numbers know; use GB" in result.stderr
+
+
+def test_config_check_finds_a_missing_list_and_an_unusable_folder(
+    run_cli: Run, profile_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = tmp_path / "dnc.txt"
+    listed.write_text("+12125550100\n", encoding="utf-8")
+    monkeypatch.setenv("WHITECLAD_SUPPRESS", str(listed))
+    monkeypatch.setenv("WHITECLAD_STATE_DIR", str(tmp_path / "state"))  # made on first use
+    assert run_cli("config", "check").exit_code == ExitStatus.SUCCESS
+    gone = tmp_path / "gone.txt"
+    monkeypatch.setenv("WHITECLAD_SUPPRESS", f"{listed}:{gone}")
+    result = run_cli("config", "check")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert f"the do-not-call list {gone} does not exist" in result.stderr
+    assert str(listed) + " " not in result.stderr
+    monkeypatch.setenv("WHITECLAD_SUPPRESS", str(listed))
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("WHITECLAD_STATE_DIR", str(tmp_path / "a-file" / "state"))
+    result = run_cli("config", "check", "--json")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    (problem,) = json.loads(result.stdout)["problems"]
+    assert problem.startswith("state_dir (environment WHITECLAD_STATE_DIR): the folder ")
+    assert "cannot be made" in problem

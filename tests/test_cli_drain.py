@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import pytest
 
 from importer import DrainSummary, ImportIncomplete, drain_folder, import_file
-from importer.drain import DrainOptions, drain_lock, ready_files, watch
+from importer.drain import DrainOptions, drain_inbox, drain_lock, ready_files, watch
 from importer.pipeline import ImportOptions
 from importer.sandbox import SandboxConfig, SandboxServer
 from importer.status import ExitStatus, most_severe, severity
@@ -98,8 +98,10 @@ def test_drain_files_each_file_where_it_belongs(
     assert [f["name"] for f in summary["files"]] == [
         "1-good.csv", "2-rejects.csv", "3-drift.csv", "4-again.csv"
     ]  # fmt: skip
-    assert files["1-good.csv"]["counts"] == {"total": 3, "accepted": 3, "rejected": 0,
-                                             "duplicates": 0, "pending": 0}  # fmt: skip
+    assert files["1-good.csv"]["counts"] == {
+        "total": 3, "accepted": 3, "rejected": 0, "duplicates": 0, "suppressed": 0,
+        "pending": 0, "dnc_list": 0, "dnc_cell": 0, "dnc_column": 0,
+    }  # fmt: skip
     assert (files["1-good.csv"]["outcome"], files["1-good.csv"]["exit_status"]) == ("imported", 0)
     assert files["2-rejects.csv"]["exit_status"] == ExitStatus.ROWS_REJECTED
     assert files["2-rejects.csv"]["counts"]["rejected"] == 1
@@ -484,3 +486,183 @@ def test_a_drain_takes_the_output_flags_an_import_takes(
     result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--no-progress")
     assert result.exit_code == ExitStatus.SUCCESS, result.stderr
     assert len(list((inbox / "archive").glob("*/leads.csv"))) == 1
+
+
+def test_suppressed_rows_are_in_every_nightly_total(
+    run_cli: Run, inbox: Path, tmp_path: Path, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    phones = us_numbers(4, start=9100)
+    listed = tmp_path / "dnc.txt"
+    listed.write_text(f"{phones[0]}\n{phones[1]}\n", encoding="utf-8")
+    drop(inbox / "night.csv", phones)
+    log = tmp_path / "drain.log"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--suppress", listed,
+                     "--notify-url", url, "--notify-on", "always", "--log-file", log,
+                     "--log-format", "json")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    (summary_path,) = (inbox / "reports").glob("drain-*/drain-summary.json")
+    summary = json.loads(summary_path.read_text())
+    (file,) = summary["files"]
+    assert file["counts"]["suppressed"] == 2 and file["counts"]["dnc_list"] == 2
+    assert file["counts"]["accepted"] == 2
+    lines = events(log)
+    (finished,) = [line for line in lines if line["event"] == "run_finished"]
+    assert finished["suppressed"] == 2 and finished["dnc_list"] == 2
+    assert "2 suppressed" in finished["message"]
+    (archived,) = [line for line in lines if line["event"] == "file_archived"]
+    assert archived["suppressed"] == 2 and "2 suppressed" in archived["message"]
+    (payload,) = received
+    assert (
+        "2 accepted, 0 rejected, 0 duplicates, 2 suppressed (2 dnc_list), 0 pending"
+        in (payload["text"])
+    )
+    listing = run_cli("runs")
+    header, line = listing.stdout.splitlines()[:2]
+    numbers = dict(zip(header.split()[3:9], line.split()[4:10], strict=True))
+    assert numbers == {"TOTAL": "4", "ACCEPTED": "2", "REJECTED": "0", "DUPS": "0",
+                       "SUPPRESSED": "2", "PENDING": "0"}  # fmt: skip
+
+
+def test_a_few_rejected_rows_do_not_page_and_too_many_do(
+    run_cli: Run, inbox: Path, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    drop(inbox / "mostly-good.csv", us_numbers(20, start=9200), extra=[["N/A", "x", ""]])
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--notify-url", url)
+    assert result.exit_code == ExitStatus.ROWS_REJECTED
+    assert received == []  # 1 of 21 rows: under the default 10%
+    drop(inbox / "again.csv", us_numbers(20, start=9230), extra=[["N/A", "x", ""]])
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--notify-url", url,
+                     "--notify-rejected-over", "0")  # fmt: skip
+    assert result.exit_code == ExitStatus.ROWS_REJECTED
+    (payload,) = received
+    text = payload["text"]
+    assert "1 of 21 row(s) were rejected, more than 0 row(s)" in text
+    (reports,) = [f["reports"] for f in payload["summary"]["files"]]
+    assert f"{Path(reports).resolve()}/rejected.csv" in text
+
+
+def test_never_means_never(
+    run_cli: Run, inbox: Path, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    drift = write_csv(inbox / "drift.csv", [["Phone Number", "first_name"], ["+12125550100", "x"]])
+    os.utime(drift, (OLD, OLD))
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--notify-url", url,
+                     "--notify-on", "never")  # fmt: skip
+    assert result.exit_code == ExitStatus.CANNOT_START, result.stderr
+    assert (inbox / "failed" / "drift.csv").exists()  # a failure, and nothing said
+    assert received == []
+    again = write_csv(inbox / "again.csv", [["Phone Number", "first_name"], ["+12125550101", "x"]])
+    os.utime(again, (OLD, OLD))
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--notify-url", url)
+    assert result.exit_code == ExitStatus.CANNOT_START
+    (payload,) = received  # failures, the default
+    assert "again.csv (exit 2) was moved to" in payload["text"]
+
+
+def test_the_alert_names_the_account_the_host_every_count_and_what_to_do(
+    run_cli: Run,
+    inbox: Path,
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    webhook: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    url, received = webhook
+    config = tmp_path / "whiteclad.yaml"
+    config.write_text(
+        "profiles:\n  acme:\n    mapping: generic\n    campaign: Spring Promo 2026\n"
+        f"    base_url: {sandbox.base_url}\n    notify_url: {url}\n",
+        encoding="utf-8",
+    )
+    config.chmod(0o600)  # it holds a secret: the webhook's address
+    drift = write_csv(inbox / "drift.csv", [["Phone Number", "first_name"], ["+12125550100", "x"]])
+    os.utime(drift, (OLD, OLD))
+    drop(inbox / "ok.csv", us_numbers(2, start=9300))
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("drain", "inbox", "--config", config, "--profile", "acme")
+    assert result.exit_code == ExitStatus.CANNOT_START, result.stderr
+    (payload,) = received
+    text = payload["text"]
+    first = text.splitlines()[0]
+    assert f"drain of {inbox.resolve()} " in first  # absolute, though given as "inbox"
+    assert "profile acme" in first and f"host {socket.gethostname()}" in first
+    for count in ("2 accepted", "0 rejected", "0 duplicates", "0 suppressed", "0 pending",
+                  "0 file(s) left in the inbox", "1 in failed/"):  # fmt: skip
+        assert count in text, count
+    failed = (inbox / "failed" / "drift.csv").resolve()
+    assert f"moved to {failed}" in text and f"Read {failed}.error.txt" in text
+    assert "move it back into the inbox" in text
+    summary = payload["summary"]
+    assert summary["profile"] == "acme" and summary["host"] == socket.gethostname()
+    assert f"Summary: {Path(summary['summary_path']).resolve()}" in text
+    assert "-acme-" in summary["summary_path"]
+
+
+def test_drains_of_two_accounts_started_at_once_get_their_own_ids(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from importer.drain import drain_id
+
+    now = datetime(2026, 12, 8, 3, 0, 0, tzinfo=UTC)
+    ids = {drain_id(now, "acme"), drain_id(now, "globex"), drain_id(now, "acme"), drain_id(now)}
+    assert len(ids) == 4
+    assert all(one.startswith("drain-20261208-030000-") for one in ids)
+    assert any("-acme-" in one for one in ids) and any("-globex-" in one for one in ids)
+    assert drain_id(now, "../../etc").startswith("drain-20261208-030000-etc-")
+
+
+def test_every_event_carries_the_profile(
+    run_cli: Run, inbox: Path, tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    config = tmp_path / "whiteclad.yaml"
+    config.write_text(
+        "profiles:\n  acme:\n    mapping: generic\n    campaign: Spring Promo 2026\n"
+        f"    base_url: {sandbox.base_url}\n",
+        encoding="utf-8",
+    )
+    drop(inbox / "a.csv", us_numbers(2, start=9400))
+    log = tmp_path / "drain.log"
+    result = run_cli("drain", inbox, "--config", config, "--profile", "acme", "--log-file", log,
+                     "--log-format", "json")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    lines = events(log)
+    assert {"run_started", "file_archived", "batch_sent", "run_finished"} <= {
+        line["event"] for line in lines
+    }
+    assert all(line["profile"] == "acme" for line in lines), lines
+    source = leads_file(tmp_path / "leads.csv", us_numbers(2, start=9410))
+    log = tmp_path / "import.log"
+    result = run_cli(source, "--config", config, "--profile", "acme", "--out", tmp_path / "o",
+                     "--log-file", log, "--log-format", "json")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    lines = events(log)
+    assert lines and all(line["profile"] == "acme" for line in lines)
+
+
+def test_three_accounts_drained_in_the_same_second_keep_their_ids_apart(
+    tmp_path: Path, state_dir: Path, sandbox: SandboxServer
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = tmp_path / "reports"  # one reports folder for all, as a shared set-up might have
+
+    def drain(profile: str) -> DrainSummary:
+        inbox = tmp_path / profile
+        inbox.mkdir()
+        template = ImportOptions(path=inbox, mapping="generic", campaign=SPRING, dry_run=False,
+                                 base_url=sandbox.base_url, state_dir=state_dir)  # fmt: skip
+        return drain_inbox(DrainOptions(inbox, template, state_dir, out=out, profile=profile))
+
+    with ThreadPoolExecutor(3) as pool:
+        summaries = list(pool.map(drain, ["acme", "globex", "initech"]))
+    ids = [summary.drain_id for summary in summaries]
+    assert len(set(ids)) == 3, ids
+    for profile, summary in zip(["acme", "globex", "initech"], summaries, strict=True):
+        assert f"-{profile}-" in str(summary.drain_id) and summary.profile == profile
+        written = json.loads(Path(str(summary.summary_path)).read_text())
+        assert written["profile"] == profile

@@ -44,6 +44,7 @@ def test_all_rows_accepted_exits_0(run_cli: Run, tmp_path: Path) -> None:
     result = run_cli(source, "--mapping", "generic", "--region", "US", "--dry-run", "--out", out)
     assert result.exit_code == ExitStatus.SUCCESS
     assert "accepted            2" in result.stderr
+    assert "suppressed          0" in result.stderr  # shown even when none: an audit reads it
     assert f"Reports: {out}" in result.stderr
     assert [row["phone_e164"] for row in read_report(out / "accepted.csv")] == [
         "+14155550123",

@@ -273,3 +273,28 @@ def test_a_retry_setting_that_cannot_be_read_says_where_it_is(tmp_path: Path) ->
         settings(tmp_path, env={"WHITECLAD_RETRY_PATIENCE": "soon"})
     with pytest.raises(ConfigError, match="--retry-patience: 'x' is not a duration"):
         retry_given(patience="x")
+
+
+def test_folder_problem_says_what_to_do(tmp_path: Path) -> None:
+    from importer.config import folder_problem
+
+    assert folder_problem(tmp_path) is None
+    assert folder_problem(tmp_path / "new" / "deeper") is None  # made on first use
+    missing = folder_problem(tmp_path / "inbox", must_exist=True)
+    assert missing is not None and f"mkdir -p {tmp_path / 'inbox'}" in missing
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    not_folder = folder_problem(tmp_path / "file")
+    assert not_folder is not None and "is not a folder" in not_folder
+
+
+def test_notify_settings_are_read_or_refused() -> None:
+    from importer.config import parse_notify_on, parse_rejected_over
+
+    assert parse_notify_on(None) == "failures" and parse_notify_on("Always") == "always"
+    assert parse_rejected_over("5%") == (5.0, True)
+    assert parse_rejected_over(20) == (20.0, False)
+    for bad in ("5.5", "-1", "120%", "lots", "nan%"):
+        with pytest.raises(ConfigError, match="neither a count"):
+            parse_rejected_over(bad)
+    with pytest.raises(ConfigError, match="failures, always, never"):
+        parse_notify_on("sometimes")

@@ -148,7 +148,8 @@ def test_a_writer_paused_after_a_whole_line_has_its_rest_imported_from_the_archi
     after = drain(inbox, state_dir, server)
     assert [f.outcome for f in after.files] == ["imported"]
     assert after.files[0].counts == {
-        "total": 99, "accepted": 99, "rejected": 0, "duplicates": 0, "pending": 0
+        "total": 99, "accepted": 99, "rejected": 0, "duplicates": 0, "suppressed": 0,
+        "pending": 0, "dnc_list": 0, "dnc_cell": 0, "dnc_column": 0,
     }  # fmt: skip
     assert after.files[0].continues_after_byte == len(first.encode())
     assert after.files[0].moved_to == str(archived)

@@ -140,8 +140,8 @@ def test_runs_command(run_cli: Run, api: SandboxServer, tmp_path: Path) -> None:
     listing = run_cli("runs")
     assert listing.exit_code == ExitStatus.SUCCESS
     header, line = listing.stdout.splitlines()[:2]
-    assert header.split()[:8] == ["ID", "UPDATED", "STATUS", "TOTAL", "ACCEPTED", "REJECTED",
-                                  "DUPS", "PENDING"]  # fmt: skip
+    assert header.split()[:9] == ["ID", "UPDATED", "STATUS", "TOTAL", "ACCEPTED", "REJECTED",
+                                  "DUPS", "SUPPRESSED", "PENDING"]  # fmt: skip
     assert line.split()[0] == "1" and "complete" in line and "Spring Promo 2026" in line
     shown = json.loads(run_cli("runs", "show", "1").stdout)
     assert shown["summary"]["accepted"] == 4
@@ -373,3 +373,33 @@ def test_the_drain_resumes_a_file_left_by_a_night_out_of_credits_after_the_list_
     accepted = {row["phone_e164"]: row for row in reports["accepted"]}
     assert len(accepted) == 5 and all(row["lead_id"] for row in accepted.values())
     assert "remove this lead from the campaign" in accepted[phones[0]]["warnings"]
+
+
+def test_runs_show_a_file_s_latest_state(run_cli: Run, tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+
+    def start(key: str, sha256: str) -> int:
+        run = ledger.start_run(key, source_path="leads.csv", source_sha256=sha256,
+                               mapping_sha256="m", campaign_id=SPRING, campaign_name="Spring",
+                               base_url="https://api.example")  # fmt: skip
+        return run.id
+
+    with Ledger(state_dir / LEDGER_FILE) as ledger:
+        stopped = start("k1", "aaa")  # left with rows to send
+        ledger.set_status(stopped, "stopped", {"total": 3, "pending": 3})
+        other = start("k2", "bbb")  # another file, still unfinished
+        ledger.set_status(other, "stopped")
+        finished = start("k3", "aaa")  # the same file again, other settings: it finished
+        ledger.set_status(finished, "complete", {"total": 3, "accepted": 3})
+        latest = {run.id: run for run in ledger.runs()}
+    assert latest[stopped].finished_by == finished
+    assert latest[stopped].latest_status == f"finished by #{finished}"
+    assert latest[other].finished_by is None and latest[other].latest_status == "stopped"
+    assert latest[finished].latest_status == "complete"
+    listing = run_cli("runs", "--state-dir", state_dir)
+    rows = {line.split()[0]: line for line in listing.stdout.splitlines()[1:]}
+    assert f"finished by #{finished}" in rows[str(stopped)]
+    shown = json.loads(run_cli("runs", "show", str(stopped), "--state-dir", state_dir).stdout)
+    assert shown["status"] == "stopped" and shown["finished_by"] == finished
+    assert shown["latest_status"] == f"finished by #{finished}"
