@@ -101,6 +101,14 @@ SETTINGS = (
     Setting("batch_size", int, 1000),
     Setting("rate_limit", int),
     Setting("state_dir", Path),
+    #: drain: the folders of a drop, so that ``drain --profile acme`` is a whole command.
+    Setting("inbox", Path),
+    Setting("archive_dir", Path),
+    Setting("failed_dir", Path),
+    Setting("out_dir", Path),
+    Setting("log_file", Path),
+    #: drain: a Prometheus text file written at the end of every drain (see ``metrics``).
+    Setting("metrics_file", Path),
     Setting("settle_seconds", float, 60.0),
     Setting("notify_url", str, secret=True),
     Setting("reject_phone_types", frozenset, frozenset()),
