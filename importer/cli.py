@@ -952,7 +952,8 @@ def health_command(
     1 (WARNING) when it left files for passing API trouble (75); 2 (CRITICAL) when no
     drain finished within --max-age (not run, hung, killed) or ever, or the last one
     ended with a status that needs a person; 3 (UNKNOWN) when its summary cannot be
-    read. It prints one line, as Nagios, Icinga and healthchecks-style checks expect.
+    read or the settings name no inbox. It prints one line, as Nagios, Icinga and
+    healthchecks-style checks expect.
 
     \b
     Examples:
@@ -960,14 +961,20 @@ def health_command(
       whiteclad-import health /srv/leads/acme/inbox --max-age 90m
     """
     from .connection import parse_duration
-    from .health import check_health
+    from .health import Health, HealthStatus, check_health
 
-    settings = load_settings({"inbox": inbox, "out_dir": out_dir}, config=config_path,
-                             profile=profile)  # fmt: skip
-    seconds = parse_duration(max_age, "--max-age")
-    folder: Path | None = settings["out_dir"]
-    if folder is None:
-        folder = _inbox(settings) / "reports"
+    try:
+        settings = load_settings({"inbox": inbox, "out_dir": out_dir}, config=config_path,
+                                 profile=profile)  # fmt: skip
+        seconds = parse_duration(max_age, "--max-age")
+        folder: Path | None = settings["out_dir"]
+        if folder is None:
+            folder = _inbox(settings) / "reports"
+    except ImporterError as exc:
+        # A check that cannot be made is UNKNOWN to a monitor, not a failed drain.
+        verdict = Health(HealthStatus.UNKNOWN, f"the check cannot be made: {exc.message}")
+        click.echo(verdict.line(profile or "drain"))
+        click.get_current_context().exit(int(verdict.status))
     verdict = check_health(folder, seconds)
     if as_json:
         _print_json({**verdict.__dict__, "status": verdict.status.name,

@@ -112,3 +112,11 @@ def test_health_of_a_profile_exits_by_its_last_drain(
     stale = run_cli("health", "--profile", "acme", "--max-age", "0s")
     assert stale.exit_code == HealthStatus.CRITICAL
     assert "more than" in stale.stdout
+
+
+def test_a_check_without_an_inbox_or_with_a_bad_age_is_unknown(run_cli: Run) -> None:
+    result = run_cli("health")
+    assert result.exit_code == HealthStatus.UNKNOWN
+    assert result.stdout.startswith("WHITECLAD DRAIN UNKNOWN - the check cannot be made: no inbox")
+    result = run_cli("health", "inbox", "--max-age", "2x")
+    assert result.exit_code == HealthStatus.UNKNOWN and "--max-age" in result.stdout
