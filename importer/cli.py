@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import click
 
 from . import __version__
-from .config import load_settings, retry_given
+from .config import Settings, load_settings, retry_given
 from .connection import MAX_BATCH, resolve_base_url
 from .errors import ImporterError, ImportIncomplete, UsageError
 from .events import FORMATS, bound_fields, event_log
@@ -48,6 +48,7 @@ from .status import ExitStatus, most_severe
 
 if TYPE_CHECKING:
     from .client import ApiClient
+    from .drain import DrainSummary
     from .pipeline import ImportOptions, Progress, Summary
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "drain_command",
     "end_of_run_text",
     "exit_status",
+    "health_command",
     "import_command",
     "main",
     "mapping_check_command",
@@ -754,6 +756,9 @@ def prune_command(
             "nothing to prune: set retention (archive, reports, ledger) in the profile, "
             "or give --keep KIND=AGE, such as --keep ledger=180d"
         )
+    inbox = inbox or settings["inbox"]
+    archive_dir = archive_dir or settings["archive_dir"]
+    out_dir = out_dir or settings["out_dir"]
     if inbox is not None:
         archive_dir = archive_dir or inbox / "archive"
         out_dir = out_dir or inbox / "reports"
@@ -768,7 +773,7 @@ def prune_command(
 
 
 @cli.command("drain")
-@click.argument("inbox", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("inbox", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--mapping", "-m", metavar="PATH|NAME",
               help="Column mapping for every file [default: the profile's].")  # fmt: skip
 @click.option("--campaign", "-c", metavar="ID|NAME",
@@ -782,6 +787,9 @@ def prune_command(
 @click.option("--settle-seconds", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Leave files modified more recently than this for the next run "
               "[default: 60].")  # fmt: skip
+@click.option("--metrics-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Rewrite this Prometheus text file at the end of every drain (for the node "
+              "exporter's textfile collector).")  # fmt: skip
 @click.option("--watch", is_flag=True, help="Keep running; drain whenever files arrive.")
 @click.option("--poll", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               metavar="SECONDS", help="With --watch, how often to look at the inbox.")  # fmt: skip
@@ -811,12 +819,13 @@ def prune_command(
 @_settings_options
 @_debug_option
 def drain_command(
-    inbox: Path,
+    inbox: Path | None,
     mapping: str | None,
     campaign: str | None,
     archive_dir: Path | None,
     failed_dir: Path | None,
     out_dir: Path | None,
+    metrics_file: Path | None,
     settle_seconds: float | None,
     watch: bool,
     poll: float,
@@ -848,10 +857,13 @@ def drain_command(
     run, content imported before is not imported again, and one drain per inbox
     runs at a time (a second exits 4). The exit status is the most severe of the files'
     (the highest, but passing API trouble, 75, ranks just above rejected rows).
+    INBOX and every folder can come from the profile (inbox, archive_dir, failed_dir,
+    out_dir, log_file, metrics_file, state_dir); options given here win.
 
     \b
     Examples:
       whiteclad-import drain /srv/leads/inbox --mapping facebook --campaign "Spring Promo 2026"
+      whiteclad-import drain --profile acme
       whiteclad-import drain inbox --profile nightly --log-file drain.log --log-format json
       whiteclad-import drain inbox --profile nightly --watch --poll 60
     """
@@ -871,15 +883,15 @@ def drain_command(
          "reject_phone_types": frozenset(reject_phone_types) or None,
          "infer_time_zone": False if no_infer_timezone else None,
          "suppress": suppress or None,
-         "suppress_skip_bad_lines": True if suppress_skip_bad_lines else None},
+         "suppress_skip_bad_lines": True if suppress_skip_bad_lines else None,
+         "inbox": inbox, "archive_dir": archive_dir, "failed_dir": failed_dir,
+         "out_dir": out_dir, "log_file": log_file, "metrics_file": metrics_file},
         config=config_path, profile=profile,
     )  # fmt: skip
+    inbox = _inbox(settings)
     options = drain_options(
         settings,
         inbox,
-        archive=archive_dir,
-        failed=failed_dir,
-        out=out_dir,
         lenient=lenient,
         read=ReadOptions(max_file_size=max_file_size, header_row=header_row),
         insecure_http=insecure_http,
@@ -891,6 +903,7 @@ def drain_command(
     message = "Stopping after the file in hand (Ctrl-C again to stop at once)..."
     # The same bar as an import's, file by file, when a person watches a terminal.
     progress = ProgressBar(sys.stderr, enabled=not no_progress and sys.stderr.isatty())
+    log_file = settings["log_file"]
     with _event_log(log_file, log_format, always=True), graceful_stop(sys.stderr, message) as stop:
         passes = (
             drain_watch(options, stop, poll, progress=progress)
@@ -904,9 +917,92 @@ def drain_command(
             wanted = should_notify(level, reasons) and (summary.files or reasons or not watch)
             if settings["notify_url"] and wanted:
                 drain_notify(settings["notify_url"], summary, reasons=reasons)
+            if settings["metrics_file"] is not None:
+                _write_drain_metrics(settings["metrics_file"], summary, settings.profile)
             if summary.files or not watch:
                 click.echo(f"Drain summary: {summary.summary_path}", err=True)
     click.get_current_context().exit(status)
+
+
+def _inbox(settings: Settings) -> Path:
+    """The inbox: INBOX, else the profile's ``inbox``; UsageError when neither names one."""
+    inbox: Path | None = settings["inbox"]
+    if inbox is None:
+        raise UsageError(
+            "no inbox: give INBOX, or set inbox in the profile (then --profile NAME is enough)"
+        )
+    return inbox
+
+
+def _write_drain_metrics(path: Path, summary: DrainSummary, profile: str | None) -> None:
+    """Rewrite the metrics file of a drain, keeping the last success of earlier drains."""
+    from .drain import ready_files
+    from .metrics import drain_metrics, last_success, write_metrics
+
+    try:
+        ready, waiting = ready_files(Path(summary.inbox), 0.0)
+        left = len(ready) + len(waiting)
+    except ImporterError:
+        left = 0  # the inbox is gone: the summary says why
+    metrics = drain_metrics(summary.to_dict(), profile=profile, inbox_files=left,
+                            previous=last_success(path))  # fmt: skip
+    write_metrics(path, metrics)
+
+
+@cli.command("health")
+@click.argument("inbox", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="The drain's reports folder [default: the profile's out_dir, else "
+              "INBOX/reports].")  # fmt: skip
+@click.option("--max-age", default="26h", show_default=True, metavar="DURATION",
+              help="The last drain must have finished this recently, e.g. 26h or 90m.")  # fmt: skip
+@_json_option
+@_settings_options
+@_debug_option
+def health_command(
+    inbox: Path | None,
+    out_dir: Path | None,
+    max_age: str,
+    as_json: bool,
+    config_path: Path | None,
+    profile: str | None,
+) -> None:
+    """Check that an account's last drain finished lately and needs no one (for monitoring).
+
+    Exits 0 (OK) when the last drain finished within --max-age with exit 0 or 1;
+    1 (WARNING) when it left files for passing API trouble (75); 2 (CRITICAL) when no
+    drain finished within --max-age (not run, hung, killed) or ever, or the last one
+    ended with a status that needs a person; 3 (UNKNOWN) when its summary cannot be
+    read or the settings name no inbox. It prints one line, as Nagios, Icinga and
+    healthchecks-style checks expect.
+
+    \b
+    Examples:
+      whiteclad-import health --profile acme
+      whiteclad-import health /srv/leads/acme/inbox --max-age 90m
+    """
+    from .connection import parse_duration
+    from .health import Health, HealthStatus, check_health
+
+    try:
+        settings = load_settings({"inbox": inbox, "out_dir": out_dir}, config=config_path,
+                                 profile=profile)  # fmt: skip
+        seconds = parse_duration(max_age, "--max-age")
+        folder: Path | None = settings["out_dir"]
+        if folder is None:
+            folder = _inbox(settings) / "reports"
+    except ImporterError as exc:
+        # A check that cannot be made is UNKNOWN to a monitor, not a failed drain.
+        verdict = Health(HealthStatus.UNKNOWN, f"the check cannot be made: {exc.message}")
+        click.echo(verdict.line(profile or "drain"))
+        click.get_current_context().exit(int(verdict.status))
+    verdict = check_health(folder, seconds)
+    if as_json:
+        _print_json({**verdict.__dict__, "status": verdict.status.name,
+                     "exit_code": int(verdict.status), "profile": settings.profile})  # fmt: skip
+    else:
+        click.echo(verdict.line(settings.profile or "drain"))
+    click.get_current_context().exit(int(verdict.status))
 
 
 @cli.group("config")

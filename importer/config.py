@@ -48,6 +48,7 @@ __all__ = [
     "CONFIG_FILE",
     "CREDENTIALS",
     "ENV_PREFIX",
+    "FILE_SETTINGS",
     "FOLDER_SETTINGS",
     "MASK",
     "PROFILE_ENV",
@@ -105,6 +106,14 @@ SETTINGS = (
     Setting("batch_size", int, 1000),
     Setting("rate_limit", int),
     Setting("state_dir", Path),
+    #: drain: the folders of a drop, so that ``drain --profile acme`` is a whole command.
+    Setting("inbox", Path),
+    Setting("archive_dir", Path),
+    Setting("failed_dir", Path),
+    Setting("out_dir", Path),
+    Setting("log_file", Path),
+    #: drain: a Prometheus text file written at the end of every drain (see ``metrics``).
+    Setting("metrics_file", Path),
     Setting("settle_seconds", float, 60.0),
     Setting("notify_url", str, secret=True),
     #: When the drain's notification is sent: ``failures``, ``always`` or ``never``.
@@ -510,10 +519,12 @@ def check_settings(settings: Settings) -> list[str]:
 FOLDER_SETTINGS: tuple[tuple[str, bool], ...] = (
     ("inbox", True),
     ("state_dir", False),
-    ("archive", False),
-    ("failed", False),
-    ("out", False),
+    ("archive_dir", False),
+    ("failed_dir", False),
+    ("out_dir", False),
 )
+#: The files a profile can name: ``config check`` checks the folder each is written in.
+FILE_SETTINGS = ("log_file", "metrics_file")
 
 
 def _check_lists(settings: Settings) -> list[tuple[str, str]]:
@@ -538,6 +549,12 @@ def _check_folders(settings: Settings) -> list[tuple[str, str]]:
         path = settings.values.get(name) if name in _BY_NAME else None
         if path is not None:
             problem = folder_problem(Path(path), must_exist=must_exist)
+            if problem:
+                problems.append((name, problem))
+    for name in FILE_SETTINGS:
+        path = settings.values.get(name) if name in _BY_NAME else None
+        if path is not None:
+            problem = folder_problem(Path(path).parent)
             if problem:
                 problems.append((name, problem))
     return problems

@@ -246,7 +246,8 @@ def drain_options(
     """Turn the effective settings and a drain's own values into the drain's options.
 
     Each file is imported with :func:`importer.options.import_options` of these
-    settings; ``settle_seconds`` and ``state_dir`` come from the settings too.
+    settings; ``settle_seconds``, ``state_dir`` and the folders not given here
+    (``archive_dir``, ``failed_dir``, ``out_dir``) come from the settings too.
     """
     required_mapping(settings, option=mapping_option)  # the files are not known yet
     template = import_options(
@@ -257,9 +258,9 @@ def drain_options(
         inbox,
         template,
         settings["state_dir"],
-        archive=archive,
-        failed=failed,
-        out=out,
+        archive=archive or settings["archive_dir"],
+        failed=failed or settings["failed_dir"],
+        out=out or settings["out_dir"],
         settle_seconds=settings["settle_seconds"],
         profile=settings.profile,
     )

@@ -193,3 +193,22 @@ def test_config_check_finds_a_missing_list_and_an_unusable_folder(
     (problem,) = json.loads(result.stdout)["problems"]
     assert problem.startswith("state_dir (environment WHITECLAD_STATE_DIR): the folder ")
     assert "cannot be made" in problem
+
+
+def test_config_check_checks_every_folder_and_file_a_profile_names(
+    run_cli: Run, profile_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("WHITECLAD_INBOX", str(inbox))
+    monkeypatch.setenv("WHITECLAD_ARCHIVE_DIR", str(tmp_path / "archive"))  # made on first use
+    monkeypatch.setenv("WHITECLAD_LOG_FILE", str(tmp_path / "logs" / "drain.log"))
+    assert run_cli("config", "check").exit_code == ExitStatus.SUCCESS
+    monkeypatch.setenv("WHITECLAD_FAILED_DIR", str(tmp_path / "a-file" / "failed"))
+    monkeypatch.setenv("WHITECLAD_METRICS_FILE", str(tmp_path / "a-file" / "whiteclad.prom"))
+    result = run_cli("config", "check", "--json")
+    assert result.exit_code == ExitStatus.CANNOT_START
+    problems = json.loads(result.stdout)["problems"]
+    assert [problem.split(" ")[0] for problem in problems] == ["failed_dir", "metrics_file"]
+    assert all(str(tmp_path / "a-file") in problem for problem in problems), problems

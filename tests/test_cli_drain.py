@@ -319,17 +319,21 @@ def test_the_readme_nightly_setup_works_as_written(
     assert schedule == ["15", "2", "*", "*", "*"]
     assert command.startswith("cd /srv/leads && ./venv/bin/whiteclad-import drain ")
     systemd = _readme_block("<!-- nightly-systemd -->")
-    (exec_start,) = [line for line in systemd.splitlines() if line.startswith("ExecStart=")]
-    assert _tool_args(exec_start) == _tool_args(command)
+    (exec_start,) = [line for line in systemd.splitlines()
+                     if line.startswith("ExecStart=") and "whiteclad-import" in line]  # fmt: skip
+    # The template unit's %i is the profile: the same command as cron's for the profile.
+    assert _tool_args(exec_start.replace("%i", "nightly")) == _tool_args(command)
     assert "OnCalendar=*-*-* 02:15:00" in systemd
+    assert "EnvironmentFile=/etc/whiteclad/%i.env" in systemd
+    assert "OnFailure=whiteclad-alert@%n.service" in systemd
+    assert "SuccessExitStatus=1 75" in systemd
 
     # /srv/leads, as the README lays it out: the README's config, an inbox, the variables.
     text = README.read_text(encoding="utf-8")
     start = text.index("```yaml\ndefault_profile: nightly")
     config = text[text.index("\n", start) + 1 : text.index("```", start + 3)]
     config = config.replace("https://api-serve.cllr.ai/api/v1/client", sandbox.base_url)
-    config = config.replace("/srv/leads/state", str(tmp_path / "state"))
-    config = config.replace("/srv/leads/dnc", str(tmp_path / "dnc"))
+    config = config.replace("/srv/leads/", f"{tmp_path}/")  # the state, inbox, log, lists
     (tmp_path / "whiteclad.yaml").write_text(config, encoding="utf-8")
     (tmp_path / "dnc").mkdir()
     (tmp_path / "dnc" / "registry.txt").write_text("2125558701\n", encoding="utf-8")
@@ -666,3 +670,99 @@ def test_three_accounts_drained_in_the_same_second_keep_their_ids_apart(
         assert f"-{profile}-" in str(summary.drain_id) and summary.profile == profile
         written = json.loads(Path(str(summary.summary_path)).read_text())
         assert written["profile"] == profile
+
+
+def _account_config(tmp_path: Path, base: Path) -> Path:
+    """A config file whose profile 'acme' names every folder of its drain."""
+    config = tmp_path / "whiteclad.yaml"
+    config.write_text(
+        "profiles:\n"
+        "  acme:\n"
+        "    mapping: generic\n"
+        f"    campaign: {SPRING}\n"
+        f"    inbox: {base / 'inbox'}\n"
+        f"    archive_dir: {base / 'done'}\n"
+        f"    failed_dir: {base / 'broken'}\n"
+        f"    out_dir: {base / 'results'}\n"
+        f"    log_file: {base / 'logs' / 'drain.log'}\n"
+        f"    state_dir: {base / 'ledger'}\n"
+        f"    metrics_file: {base / 'metrics' / 'whiteclad_acme.prom'}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_a_profile_names_every_folder_so_drain_profile_is_a_whole_command(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: Path
+) -> None:
+    base = tmp_path / "acme"
+    (base / "inbox").mkdir(parents=True)
+    drop(base / "inbox" / "good.csv", us_numbers(2, start=6100))
+    drift = write_csv(base / "inbox" / "drift.csv", [["Phone Number", "first_name"], ["x", "y"]])
+    os.utime(drift, (OLD, OLD))
+    monkeypatch.delenv("WHITECLAD_STATE_DIR")  # the profile's state_dir, not the test's
+    monkeypatch.setenv("WHITECLAD_CONFIG", str(_account_config(tmp_path, base)))
+    result = run_cli("drain", "--profile", "acme")
+    assert result.exit_code == ExitStatus.CANNOT_START, result.stderr  # the drifted file
+    assert [p.name for p in (base / "done").glob("*/good.csv")] == ["good.csv"]
+    assert (base / "broken" / "drift.csv").exists()
+    assert len(list((base / "results").glob("drain-*/drain-summary.json"))) == 1
+    assert "finished" in (base / "logs" / "drain.log").read_text().splitlines()[-1]
+    assert (base / "ledger" / "deliveries.sqlite3").exists()
+    assert (base / "metrics" / "whiteclad_acme.prom").exists()
+    assert not (inbox / "archive").exists() and not (base / "inbox" / "archive").exists()
+    assert not (base / "inbox" / "reports").exists()
+
+
+def test_the_command_line_overrides_the_profile_s_folders(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inbox: Path
+) -> None:
+    base = tmp_path / "acme"
+    drop(inbox / "good.csv", us_numbers(1, start=6120))
+    monkeypatch.setenv("WHITECLAD_CONFIG", str(_account_config(tmp_path, base)))
+    result = run_cli("drain", inbox, "--profile", "acme", "--archive", tmp_path / "elsewhere")
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    assert len(list((tmp_path / "elsewhere").glob("*/good.csv"))) == 1
+    assert len(list((base / "results").glob("drain-*/drain-summary.json"))) == 1
+
+
+def test_a_drain_without_an_inbox_says_where_to_name_one(run_cli: Run) -> None:
+    result = run_cli("drain", "-m", "generic", "-c", SPRING)
+    assert result.exit_code == ExitStatus.CANNOT_START
+    assert "set inbox in the profile" in result.stderr
+
+
+def test_the_metrics_file_holds_the_last_drain_s_rows_and_keeps_the_last_success(
+    run_cli: Run, tmp_path: Path, inbox: Path, use_server: UseServer
+) -> None:
+    from .test_metrics import parse_metrics
+
+    metrics = tmp_path / "textfile" / "whiteclad_acme.prom"
+    drop(inbox / "a.csv", us_numbers(3, start=6140), extra=[["N/A", "nobody", ""]])
+    leads_file(inbox / "fresh.csv", us_numbers(1, start=6150))  # still being written: left
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--metrics-file", metrics)
+    assert result.exit_code == ExitStatus.ROWS_REJECTED, result.stderr
+    samples = parse_metrics(metrics.read_text(encoding="utf-8"))
+    labels = frozenset({("inbox", str(inbox)), ("profile", "")})
+    rows = {dict(key[1])["outcome"]: value for key, value in samples.items()
+            if key[0] == "whiteclad_drain_rows"}  # fmt: skip
+    assert rows == {"accepted": 3, "rejected": 1, "duplicates": 0, "suppressed": 0, "pending": 0}
+    assert samples["whiteclad_drain_exit_status", labels] == 1
+    assert samples["whiteclad_drain_inbox_files", labels] == 1
+    assert samples["whiteclad_drain_files", labels] == 1
+    assert samples["whiteclad_drain_duration_seconds", labels] >= 0
+    success = samples["whiteclad_drain_last_success_timestamp_seconds", labels]
+    assert abs(success - time.time()) < 120
+    assert oct(metrics.stat().st_mode & 0o777) == "0o644"  # the exporter's user reads it
+
+    # A drain stopped by the account (no credits) keeps the last success of the one before.
+    os.utime(inbox / "fresh.csv", (OLD, OLD))
+    with SandboxServer(SandboxConfig(rate_limit=0, credits=0), port=0) as broke:
+        use_server(broke)
+        result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--metrics-file", metrics)
+    assert result.exit_code == ExitStatus.INCOMPLETE, result.stderr
+    samples = parse_metrics(metrics.read_text(encoding="utf-8"))
+    assert samples["whiteclad_drain_exit_status", labels] == ExitStatus.INCOMPLETE
+    assert samples["whiteclad_drain_last_success_timestamp_seconds", labels] == success
+    assert samples["whiteclad_drain_rows", labels | {("outcome", "pending")}] == 1
+    assert samples["whiteclad_drain_inbox_files", labels] == 1
