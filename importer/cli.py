@@ -31,7 +31,7 @@ import click
 from . import __version__
 from .config import load_settings, retry_given
 from .connection import MAX_BATCH, resolve_base_url
-from .errors import ImporterError, ImportIncomplete, UsageError
+from .errors import ImporterError, ImportIncomplete, UsageError, storage_error
 from .events import FORMATS, event_log
 from .phonepolicy import PHONE_TYPES
 from .services import (
@@ -841,7 +841,7 @@ def drain_command(
       whiteclad-import drain inbox --profile nightly --log-file drain.log --log-format json
       whiteclad-import drain inbox --profile nightly --watch --poll 60
     """
-    from .drain import drain_inbox, drain_options
+    from .drain import DrainSummary, drain_inbox, drain_options
     from .drain import notify as drain_notify
     from .drain import watch as drain_watch
     from .interrupt import graceful_stop
@@ -873,16 +873,20 @@ def drain_command(
     message = "Stopping after the file in hand (Ctrl-C again to stop at once)..."
     # The same bar as an import's, file by file, when a person watches a terminal.
     progress = ProgressBar(sys.stderr, enabled=not no_progress and sys.stderr.isatty())
+
+    def notify(summary: DrainSummary) -> None:
+        # Called by the drain however it ends (an exception, a full disk, a stop included).
+        if (summary.exit_status or summary.unfinished) and settings["notify_url"]:
+            drain_notify(settings["notify_url"], summary)
+
     with _event_log(log_file, log_format, always=True), graceful_stop(sys.stderr, message) as stop:
         passes = (
-            drain_watch(options, stop, poll, progress=progress)
+            drain_watch(options, stop, poll, progress=progress, on_finish=notify)
             if watch
-            else iter([drain_inbox(options, stop, progress=progress)])
+            else iter([drain_inbox(options, stop, progress=progress, on_finish=notify)])
         )
         for summary in passes:
             status = most_severe(status, summary.exit_status)
-            if summary.exit_status and settings["notify_url"]:
-                drain_notify(settings["notify_url"], summary)
             if summary.files or not watch:
                 click.echo(f"Drain summary: {summary.summary_path}", err=True)
     click.get_current_context().exit(status)
@@ -1271,6 +1275,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_status
     except Exception as exc:
         _show_traceback(debug)
+        # The machine's trouble (a full or read-only disk, a missing folder), not a defect.
+        mapped = storage_error(exc) if isinstance(exc, OSError) else None
+        if mapped is not None:
+            click.echo(f"Error: {mapped.message}", err=True)
+            return mapped.exit_status
         click.echo(
             f"Error: unexpected {type(exc).__name__}: {exc} (this is a bug in whiteclad-import; "
             "run again with --debug and report the traceback)",
