@@ -872,6 +872,9 @@ def _import_taken(
     except ImporterError as exc:
         return _left(path, sha256, exc.exit_status, exc.message, None, None)
     except Exception as exc:  # a defect on this file must not stop the other files
+        mapped = storage_error(exc) if isinstance(exc, OSError) else None
+        if mapped is not None:  # the machine's trouble, not the file's: it waits in the inbox
+            return _left(path, sha256, mapped.exit_status, mapped.message, None, None)
         message = f"unexpected {type(exc).__name__}: {exc} (a bug in whiteclad-import)"
         return _failed(path, sha256, options, report_dir, ExitStatus.INTERNAL_ERROR, message)
     deliveries.record(key, sha256, path.name, options.inbox)

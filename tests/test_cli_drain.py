@@ -309,6 +309,37 @@ def test_a_drain_that_cannot_write_its_summary_still_notifies_and_logs(
     assert finished["summary_error"]
 
 
+def test_a_full_disk_while_a_file_is_imported_leaves_it_and_stops_the_drain(
+    run_cli: Run, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importer.drain
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/srv/leads/state")
+
+    monkeypatch.setattr(importer.drain, "run_import", full)
+    drop(inbox / "a.csv", us_numbers(1, start=8460))
+    os.utime(inbox / "a.csv", (OLD - 10, OLD - 10))
+    drop(inbox / "b.csv", us_numbers(1, start=8470))
+    out = tmp_path / "out"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--out", out)
+    assert result.exit_code == ExitStatus.IO_ERROR, result.stderr
+    summary = _drain_summary(out)
+    # Not a defect of the file (it is not moved to failed/), and the next file would meet
+    # the same disk: the drain stops there.
+    (outcome,) = summary["files"]
+    assert (outcome["name"], outcome["outcome"]) == ("a.csv", "left")
+    assert "/srv/leads/state (no space left on device): free disk space" in outcome["message"]
+    assert (inbox / "a.csv").exists() and (inbox / "b.csv").exists()
+    assert not (inbox / "failed").exists()
+
+
+def test_an_io_failure_needs_a_person_more_than_a_defect_or_passing_trouble() -> None:
+    assert most_severe(ExitStatus.IO_ERROR, ExitStatus.API_UNAVAILABLE) == 74
+    assert most_severe(ExitStatus.ROWS_REJECTED, ExitStatus.IO_ERROR) == 74
+    assert most_severe(ExitStatus.INTERNAL_ERROR, ExitStatus.IO_ERROR) == 74
+
+
 def test_an_unexpected_exception_in_a_drain_is_summarized_notified_and_exits_70(
     run_cli: Run,
     inbox: Path,
