@@ -186,7 +186,7 @@ def storage_error(exc: OSError) -> StorageError | None:
     if exc.errno not in _STORAGE_ERRNOS:
         return None
     reason = exc.strerror or os.strerror(exc.errno).lower()
-    where = exc.filename if exc.filename is not None else "one of its folders"
+    where = exc.filename if exc.filename is not None else "one of the tool's folders"
     if exc.filename2 is not None:
         where = f"{where} or {exc.filename2}"
     error = StorageError(
