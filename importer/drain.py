@@ -78,6 +78,7 @@ from .errors import (
     ImportIncomplete,
     InputFileError,
     LedgerError,
+    LockedError,
     MappingColumnError,
     storage_error,
 )
@@ -489,23 +490,28 @@ def drain_inbox(
     run_dir = options.out_dir / f"drain-{started.strftime('%Y%m%d-%H%M%S')}"
     summary = DrainSummary(str(options.inbox), started.isoformat(timespec="seconds"))
     stop = stop_requested or (lambda: False)
-    with (
-        run_context(run_dir.name, drain_id=run_dir.name),
-        drain_lock(options.state_dir, options.inbox),
-    ):
-        marker = _marker_path(options)
+    busy = False
+    marker: Path | None = None  # set once the drain holds the inbox
+    with run_context(run_dir.name, drain_id=run_dir.name), contextlib.ExitStack() as held:
         try:
+            # Taken inside the try: a state folder that cannot hold the lock is reported
+            # like any other I/O failure; the lock is held until the end is reported.
+            held.enter_context(drain_lock(options.state_dir, options.inbox))
+            marker = _marker_path(options)
             summary.unfinished = _unfinished(marker)
             for line in summary.unfinished:
                 emit("drain_unfinished", line, logging.ERROR, inbox=str(options.inbox))
             _mark_started(marker, run_dir, summary)
             _drain(options, summary, run_dir, stop, skip, progress, on_file)
+        except LockedError:
+            busy = marker is None  # another drain has the inbox: this one did nothing
+            raise
         except BaseException as exc:
             summary.error = _stop_words(exc)
             summary.exit_status = most_severe(summary.exit_status, _exit_status_of(exc))
             raise
         finally:
-            failure = _finish(options, summary, run_dir, marker, on_finish)
+            failure = None if busy else _finish(options, summary, run_dir, marker, on_finish)
         if failure is not None:
             raise failure
     return summary
@@ -631,7 +637,7 @@ def _finish(
     options: DrainOptions,
     summary: DrainSummary,
     run_dir: Path,
-    marker: Path,
+    marker: Path | None,
     on_finish: Callable[[DrainSummary], None] | None,
 ) -> ImporterError | None:
     """Report the drain's end: summary, event, ``on_finish``; each tried whatever the others did.
@@ -671,8 +677,9 @@ def _finish(
                  logging.WARNING)  # fmt: skip
     # This drain finished: the next one need not report it. When the marker cannot be
     # removed, the next drain reports this one as unfinished: better a false alarm than none.
-    with contextlib.suppress(OSError):
-        marker.unlink(missing_ok=True)
+    if marker is not None:
+        with contextlib.suppress(OSError):
+            marker.unlink(missing_ok=True)
     return failure
 
 

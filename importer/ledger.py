@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import LedgerError, LockedError
+from .errors import LedgerError, LockedError, storage_error
 from .private import private_dir, private_file, private_writes
 
 __all__ = [
@@ -165,6 +165,9 @@ class ExclusiveLock:
             with private_writes():
                 handle = self.path.open("a+", encoding="utf-8")
         except OSError as exc:
+            mapped = storage_error(exc)  # a full or read-only disk is the machine's (exit 74)
+            if mapped is not None:
+                raise mapped from exc
             raise LedgerError(
                 f"cannot create the lock {self.path} ({exc.strerror}); check --state-dir"
             ) from exc

@@ -334,6 +334,27 @@ def test_a_full_disk_while_a_file_is_imported_leaves_it_and_stops_the_drain(
     assert not (inbox / "failed").exists()
 
 
+def test_a_state_folder_that_cannot_be_written_is_reported_with_exit_74(
+    run_cli: Run, inbox: Path, tmp_path: Path, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    state = tmp_path / "state"
+    state.mkdir()
+    locks = state / "locks"
+    locks.write_text("not a folder", encoding="utf-8")  # fails for root too
+    drop(inbox / "a.csv", us_numbers(1, start=8480))
+    out = tmp_path / "out"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--out", out,
+                     "--state-dir", state, "--notify-url", url)  # fmt: skip
+    assert result.exit_code == ExitStatus.IO_ERROR, result.stderr
+    assert str(locks) in result.stderr
+    assert "bug" not in result.stderr
+    assert str(locks) in _drain_summary(out)["error"]
+    (payload,) = received
+    assert "exit 74" in payload["text"]
+    assert (inbox / "a.csv").exists()
+
+
 def test_an_io_failure_needs_a_person_more_than_a_defect_or_passing_trouble() -> None:
     assert most_severe(ExitStatus.IO_ERROR, ExitStatus.API_UNAVAILABLE) == 74
     assert most_severe(ExitStatus.ROWS_REJECTED, ExitStatus.IO_ERROR) == 74
