@@ -92,6 +92,7 @@ __all__ = [
     "TransportError",
     "UnsupportedFileError",
     "UsageError",
+    "database_storage_error",
     "storage_error",
 ]
 
@@ -179,6 +180,26 @@ _STORAGE_ERRNOS: dict[int, str] = {
     errno.EISDIR: "a folder stands where a file is expected: move the folder away",
     errno.EIO: "check the disk: it reports a hardware or file system error",
 }
+
+
+#: SQLite's primary result codes for a database the disk cannot hold, as the errno
+#: whose words fit them (``sqlite3.Error.sqlite_errorcode & 0xFF``).
+_SQLITE_ERRNOS: dict[int, int] = {
+    3: errno.EACCES,  # SQLITE_PERM
+    8: errno.EROFS,  # SQLITE_READONLY
+    10: errno.EIO,  # SQLITE_IOERR
+    13: errno.ENOSPC,  # SQLITE_FULL
+    14: errno.EACCES,  # SQLITE_CANTOPEN
+}
+
+
+def database_storage_error(exc: Exception, path: object) -> StorageError | None:
+    """The I/O failure behind a SQLite error of the tool's database at ``path``, if it is one."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int) or (code & 0xFF) not in _SQLITE_ERRNOS:
+        return None
+    number = _SQLITE_ERRNOS[code & 0xFF]
+    return storage_error(OSError(number, str(exc), str(path)))
 
 
 def storage_error(exc: OSError) -> StorageError | None:

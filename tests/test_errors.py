@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import errno
+import sqlite3
+from pathlib import Path
 
 import pytest
 
-from importer.errors import StorageError, storage_error
+from importer.errors import StorageError, database_storage_error, storage_error
 from importer.status import ExitStatus
 
 
@@ -39,3 +41,26 @@ def test_an_io_failure_without_a_path_still_says_what_to_do() -> None:
     error = storage_error(OSError(errno.ENOSPC, "No space left on device"))
     assert error is not None
     assert "cannot write to one of the tool's folders (no space left on device)" in error.message
+
+
+def test_a_database_the_disk_will_not_write_is_an_io_failure(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    sqlite3.connect(path).close()
+    # A read-only open fails to write for root too, as a read-only disk does.
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        db.execute("CREATE TABLE t (x)")
+    db.close()
+    error = database_storage_error(caught.value, path)
+    assert error is not None
+    assert error.exit_status == ExitStatus.IO_ERROR
+    assert error.message.startswith(f"cannot write to {path} (attempt to write a readonly")
+    assert "mount it writable" in error.message
+
+
+def test_other_database_errors_are_not_io_failures() -> None:
+    db = sqlite3.connect(":memory:")
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        db.execute("SELECT * FROM missing")
+    db.close()
+    assert database_storage_error(caught.value, "x") is None
