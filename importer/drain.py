@@ -46,6 +46,9 @@ exits at once with ``LockedError`` (exit 4).
 Each drain writes ``drain-summary.json`` (every file and its outcome counts) in its
 own folder under ``out``, beside the report folder of each file. That folder's name
 (``drain-YYYYmmdd-HHMMSS``) is the drain's id: the ``run_id`` of the drain's events.
+Every drain that got the inbox reports its end, whatever ended it (see
+:func:`drain_inbox`); one killed outright is reported by the next drain of the inbox,
+from the marker it left in the state folder.
 
 :func:`drain_options` builds a drain's options from the settings, the same way for
 every face.
