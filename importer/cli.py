@@ -31,7 +31,7 @@ import click
 from . import __version__
 from .config import Settings, load_settings, retry_given
 from .connection import MAX_BATCH, resolve_base_url
-from .errors import ImporterError, ImportIncomplete, UsageError
+from .errors import ImporterError, ImportIncomplete, UsageError, storage_error
 from .events import FORMATS, bound_fields, event_log
 from .phonepolicy import PHONE_TYPES
 from .services import (
@@ -904,19 +904,23 @@ def drain_command(
     # The same bar as an import's, file by file, when a person watches a terminal.
     progress = ProgressBar(sys.stderr, enabled=not no_progress and sys.stderr.isatty())
     log_file = settings["log_file"]
+
+    def notify(summary: DrainSummary) -> None:
+        # Called by the drain however it ends (an exception, a full disk, a stop included).
+        reasons = notify_reasons(summary, rejected_over)
+        # --watch drains every poll: an empty pass is not worth a message, even "always".
+        wanted = should_notify(level, reasons) and (summary.files or reasons or not watch)
+        if settings["notify_url"] and wanted:
+            drain_notify(settings["notify_url"], summary, reasons=reasons)
+
     with _event_log(log_file, log_format, always=True), graceful_stop(sys.stderr, message) as stop:
         passes = (
-            drain_watch(options, stop, poll, progress=progress)
+            drain_watch(options, stop, poll, progress=progress, on_finish=notify)
             if watch
-            else iter([drain_inbox(options, stop, progress=progress)])
+            else iter([drain_inbox(options, stop, progress=progress, on_finish=notify)])
         )
         for summary in passes:
             status = most_severe(status, summary.exit_status)
-            reasons = notify_reasons(summary, rejected_over)
-            # --watch drains every poll: an empty pass is not worth a message, even "always".
-            wanted = should_notify(level, reasons) and (summary.files or reasons or not watch)
-            if settings["notify_url"] and wanted:
-                drain_notify(settings["notify_url"], summary, reasons=reasons)
             if settings["metrics_file"] is not None:
                 _write_drain_metrics(settings["metrics_file"], summary, settings.profile)
             if summary.files or not watch:
@@ -1388,6 +1392,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_status
     except Exception as exc:
         _show_traceback(debug)
+        # The machine's trouble (a full or read-only disk, a missing folder), not a defect.
+        mapped = storage_error(exc) if isinstance(exc, OSError) else None
+        if mapped is not None:
+            click.echo(f"Error: {mapped.message}", err=True)
+            return mapped.exit_status
         click.echo(
             f"Error: unexpected {type(exc).__name__}: {exc} (this is a bug in whiteclad-import; "
             "run again with --debug and report the traceback)",

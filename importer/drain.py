@@ -52,6 +52,9 @@ After a drain, :func:`notify_reasons` lists what a person must act on (any exit 
 0 and 1, a file failed or left, a stalled upload, more rejected rows than a limit), and
 :func:`notify` posts :func:`notify_text` to a webhook; the face decides with
 :func:`should_notify` and the ``notify_on`` level whether to call it.
+Every drain that got the inbox reports its end, whatever ended it (see
+:func:`drain_inbox`); one killed outright is reported by the next drain of the inbox,
+from the marker it left in the state folder.
 
 :func:`drain_options` builds a drain's options from the settings, the same way for
 every face.
@@ -59,6 +62,7 @@ every face.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -84,7 +88,9 @@ from .errors import (
     ImportIncomplete,
     InputFileError,
     LedgerError,
+    LockedError,
     MappingColumnError,
+    storage_error,
 )
 from .events import emit, run_context
 from .ledger import ExclusiveLock, run_key
@@ -93,6 +99,7 @@ from .options import CLI_MAPPING, MappingOption, import_options, required_mappin
 from .pipeline import ImportOptions, Progress, Summary, run_import
 from .private import private_dir, private_file, privately
 from .reader import ReadOptions
+from .reports import INCOMPLETE_FILE, mark_incomplete
 from .status import ExitStatus, most_severe
 
 __all__ = [
@@ -214,6 +221,15 @@ class DrainSummary:
     #: The profile of the drain's settings (None without one) and the host it ran on.
     profile: str | None = None
     host: str = field(default_factory=socket.gethostname)
+    #: Why the drain ended before its files were done: an exception's summary, in words.
+    error: str | None = None
+    #: The drain was asked to stop (SIGTERM, Ctrl-C) with files left for the next drain.
+    stopped: str | None = None
+    #: Earlier drains of this inbox that started and never finished (killed or crashed).
+    unfinished: list[str] = field(default_factory=list)
+    #: Why drain-summary.json could not be written, when it could not (the webhook and the
+    #: log still tell).
+    summary_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the summary as JSON-ready data."""
@@ -480,6 +496,7 @@ def drain_inbox(
     skip: Callable[[Path], bool] | None = None,
     progress: Progress | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
+    on_finish: Callable[[DrainSummary], None] | None = None,
 ) -> DrainSummary:
     """Import every ready file of the inbox and file it away; return the drain's summary.
 
@@ -489,11 +506,46 @@ def drain_inbox(
     :func:`~importer.pipeline.run_import`; ``on_file`` is called with each file's
     outcome as soon as the file is filed away. Raises :class:`LockedError` when
     another drain holds the inbox.
+
+    Every drain that got the inbox ends reported, whatever ends it (an exception, a
+    full disk, a stop): its summary is written, ``run_finished`` is logged and
+    ``on_finish`` is called with the summary (the command line's webhook), each tried
+    even when another failed; the exception then goes on. A drain killed outright
+    leaves its start marker, which the next drain reports in ``unfinished``.
     """
     started = datetime.now(UTC)
     run_dir = options.out_dir / drain_id(started, options.profile)
-    with run_context(run_dir.name, drain_id=run_dir.name, profile=options.profile):
-        return _drain(options, started, run_dir, stop_requested, skip, progress, on_file)
+    summary = DrainSummary(str(options.inbox), started.isoformat(timespec="seconds"),
+                           profile=options.profile)  # fmt: skip
+    stop = stop_requested or (lambda: False)
+    busy = False
+    marker: Path | None = None  # set once the drain holds the inbox
+    with (
+        run_context(run_dir.name, drain_id=run_dir.name, profile=options.profile),
+        contextlib.ExitStack() as held,
+    ):
+        try:
+            # Taken inside the try: a state folder that cannot hold the lock is reported
+            # like any other I/O failure; the lock is held until the end is reported.
+            held.enter_context(drain_lock(options.state_dir, options.inbox))
+            marker = _marker_path(options)
+            summary.unfinished = _unfinished(marker)
+            for line in summary.unfinished:
+                emit("drain_unfinished", line, logging.ERROR, inbox=str(options.inbox))
+            _mark_started(marker, run_dir, summary)
+            _drain(options, summary, run_dir, stop, skip, progress, on_file)
+        except LockedError:
+            busy = marker is None  # another drain has the inbox: this one did nothing
+            raise
+        except BaseException as exc:
+            summary.error = _stop_words(exc)
+            summary.exit_status = most_severe(summary.exit_status, _exit_status_of(exc))
+            raise
+        finally:
+            failure = None if busy else _finish(options, summary, run_dir, marker, on_finish)
+        if failure is not None:
+            raise failure
+    return summary
 
 
 def drain_id(started: datetime, profile: str | None = None) -> str:
@@ -509,60 +561,182 @@ def drain_id(started: datetime, profile: str | None = None) -> str:
 
 def _drain(
     options: DrainOptions,
-    started: datetime,
+    summary: DrainSummary,
     run_dir: Path,
-    stop_requested: Callable[[], bool] | None,
+    stop: Callable[[], bool],
     skip: Callable[[Path], bool] | None,
     progress: Progress | None,
     on_file: Callable[[FileOutcome], None] | None,
-) -> DrainSummary:
-    stop = stop_requested or (lambda: False)
-    summary = DrainSummary(str(options.inbox), started.isoformat(timespec="seconds"),
-                           profile=options.profile)  # fmt: skip
-    with drain_lock(options.state_dir, options.inbox):
-        ready, waiting = ready_files(options.inbox, options.settle_seconds)
-        ready = _complete_files(ready, options, summary)
-        summary.not_ready += [path.name for path in waiting]
-        emit("run_started", f"drain of {options.inbox}: {len(ready)} file(s) ready, "
-             f"{len(summary.not_ready)} still being written", inbox=str(options.inbox),
-             ready=len(ready), not_ready=len(summary.not_ready))  # fmt: skip
-        for line in summary.incomplete:
-            emit("file_skipped", line, file=line.split(":")[0])
-        for line in summary.stalled:
-            emit("file_stalled", line, logging.ERROR, file=line.split(":")[0])
-        for path in waiting:
-            emit("file_skipped", f"{path.name}: modified in the last "
-                 f"{options.settle_seconds:g} s, left for the next drain",
-                 file=path.name)  # fmt: skip
-        deliveries = Deliveries(options.state_dir / DELIVERIES_FILE)
-        try:
-            grown = _grown_in_archive(options, deliveries, summary)
-            for path in grown + ready:
-                if stop():
-                    break
-                if skip is not None and skip(path):
-                    continue
-                outcome = _drain_file(path, options, run_dir, deliveries, progress)
-                if outcome is None:
-                    summary.not_ready.append(path.name)
-                    continue
-                summary.files.append(outcome)
-                if on_file is not None:
-                    on_file(outcome)
-                summary.exit_status = most_severe(summary.exit_status, outcome.exit_status)
-                if outcome.outcome == "left" and not _passing(outcome):
-                    break  # the settings or the account are at fault: the next files would fail too
-        finally:
-            deliveries.close()
-        summary.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-        summary.summary_path = str(_write_summary(run_dir, summary))
+) -> None:
+    ready, waiting = ready_files(options.inbox, options.settle_seconds)
+    ready = _complete_files(ready, options, summary)
+    summary.not_ready += [path.name for path in waiting]
+    emit("run_started", f"drain of {options.inbox}: {len(ready)} file(s) ready, "
+         f"{len(summary.not_ready)} still being written", inbox=str(options.inbox),
+         ready=len(ready), not_ready=len(summary.not_ready))  # fmt: skip
+    for line in summary.incomplete:
+        emit("file_skipped", line, file=line.split(":")[0])
+    for line in summary.stalled:
+        emit("file_stalled", line, logging.ERROR, file=line.split(":")[0])
+    for path in waiting:
+        emit("file_skipped", f"{path.name}: modified in the last "
+             f"{options.settle_seconds:g} s, left for the next drain",
+             file=path.name)  # fmt: skip
+    deliveries = Deliveries(options.state_dir / DELIVERIES_FILE)
+    try:
+        grown = _grown_in_archive(options, deliveries, summary)
+        todo = grown + ready
+        for number, path in enumerate(todo):
+            if stop():
+                _stopped(summary, todo[number:])
+                break
+            if skip is not None and skip(path):
+                continue
+            outcome = _drain_file(path, options, run_dir, deliveries, progress)
+            if outcome is None:
+                summary.not_ready.append(path.name)
+                continue
+            summary.files.append(outcome)
+            if on_file is not None:
+                on_file(outcome)
+            summary.exit_status = most_severe(summary.exit_status, outcome.exit_status)
+            if outcome.outcome == "left" and not _passing(outcome):
+                break  # the settings or the account are at fault: the next files would fail too
+    finally:
+        deliveries.close()
+
+
+def _marker_path(options: DrainOptions) -> Path:
+    """The state folder's note that a drain of this inbox is running (beside its lock)."""
+    digest = hashlib.sha256(str(options.inbox.resolve()).encode()).hexdigest()[:16]
+    return options.state_dir / "locks" / f"drain-{digest}.running.json"
+
+
+def _unfinished(marker: Path) -> list[str]:
+    """The drain that left its start marker: with the lock held, it can only be a dead one."""
+    # The lock is the inbox's (flock, released by the kernel when a process dies): a
+    # marker found under it was left by a drain that ended without its finish.
+    try:
+        text = marker.read_text("utf-8")
+    except FileNotFoundError:
+        return []
+    try:
+        found = json.loads(text)
+        started, host, pid = found["started_at"], found["host"], found["pid"]
+        reports = f"; its partial reports are in {found['reports']}" if found.get("reports") else ""
+    except (ValueError, KeyError, TypeError):
+        return [f"a drain of this inbox did not finish (its marker {marker} is unreadable): "
+                "killed or crashed; its files are resumed now"]  # fmt: skip
+    return [f"the drain started at {started} on host {host} (pid {pid}) did not finish: "
+            f"killed or crashed; its files are resumed now{reports}"]  # fmt: skip
+
+
+def _mark_started(marker: Path, run_dir: Path, summary: DrainSummary) -> None:
+    """Note the drain's start in the state folder and its report folder, for a kill to show."""
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    data = {"started_at": summary.started_at, "host": socket.gethostname(), "pid": os.getpid(),
+            "inbox": summary.inbox, "reports": str(run_dir.resolve())}  # fmt: skip
+    temporary = marker.with_name(marker.name + ".new")
+    temporary.write_text(json.dumps(data) + "\n", "utf-8")
+    os.replace(temporary, marker)  # a marker is whole or absent
+    run_dir.mkdir(parents=True, exist_ok=True)
+    mark_incomplete(run_dir)
+
+
+def _stopped(summary: DrainSummary, left: list[Path]) -> None:
+    """Note a stop asked for (SIGTERM, Ctrl-C) that left files for the next drain."""
+    names = ", ".join(path.name for path in left)
+    summary.stopped = (f"stopped on request (SIGTERM or Ctrl-C) before {len(left)} file(s): "
+                       f"{names}; the next drain imports them")  # fmt: skip
+    summary.exit_status = most_severe(summary.exit_status, ExitStatus.INTERRUPTED)
+    emit("drain_stopped", summary.stopped, logging.WARNING, files=len(left))
+
+
+def _exit_status_of(exc: BaseException) -> int:
+    """The exit status the command line gives an exception (see importer.cli.main)."""
+    if isinstance(exc, ImporterError):
+        return exc.exit_status
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitStatus.INTERRUPTED
+    if isinstance(exc, OSError) and storage_error(exc) is not None:
+        return ExitStatus.IO_ERROR
+    return ExitStatus.INTERNAL_ERROR
+
+
+def _stop_words(exc: BaseException) -> str:
+    """What ended the drain, in the words the command line prints for it."""
+    if isinstance(exc, ImporterError):
+        return exc.message
+    if isinstance(exc, KeyboardInterrupt):
+        return "stopped at once (Ctrl-C twice); the next drain resumes the file in hand"
+    if isinstance(exc, OSError) and (mapped := storage_error(exc)) is not None:
+        return mapped.message
+    return (f"unexpected {type(exc).__name__}: {exc} (this is a bug in whiteclad-import; run "
+            "again with --debug and report the traceback)")  # fmt: skip
+
+
+def _finish(
+    options: DrainOptions,
+    summary: DrainSummary,
+    run_dir: Path,
+    marker: Path | None,
+    on_finish: Callable[[DrainSummary], None] | None,
+) -> ImporterError | None:
+    """Report the drain's end: summary, event, ``on_finish``; each tried whatever the others did.
+
+    Returns the error to raise when the summary could not be written and nothing else
+    went wrong (the drain must not look fine).
+    """
+    summary.finished_at = _now()
+    failure: ImporterError | None = None
+    try:
+        _write_summary(run_dir, summary)
+    except Exception as exc:  # whatever it is, the log and the webhook must still tell
+        failure = storage_error(exc) if isinstance(exc, OSError) else None
+        if failure is None:
+            failure = ImporterError(f"cannot write {run_dir / DRAIN_SUMMARY}: {_stop_words(exc)}")
+            failure.exit_status = ExitStatus(_exit_status_of(exc))
+        failure.__cause__ = exc
+        summary.summary_path = None
+        summary.summary_error = failure.message
+        summary.exit_status = most_severe(summary.exit_status, failure.exit_status)
     totals = summary.totals()
-    emit("run_finished", f"drain of {options.inbox} finished: {len(summary.files)} file(s), "
-         f"{totals['accepted']} accepted, {totals['rejected']} rejected, {totals['duplicates']} "
-         f"duplicates, {totals['suppressed']} suppressed, {totals['pending']} pending, exit "
-         f"{summary.exit_status}", inbox=str(options.inbox), files=len(summary.files),
-         exit_status=summary.exit_status, **totals)  # fmt: skip
-    return summary
+    # A broken log must not keep the webhook from going out.
+    with contextlib.suppress(Exception):
+        emit("run_finished", f"drain of {options.inbox} finished: {len(summary.files)} file(s), "
+             f"{totals['accepted']} accepted, {totals['rejected']} rejected, "
+             f"{totals['duplicates']} duplicates, {totals['suppressed']} suppressed, "
+             f"{totals['pending']} pending, exit {summary.exit_status}"
+             + "".join(f"; {line}" for line in _alerts(summary)),
+             logging.ERROR if summary.error or summary.summary_error else logging.INFO,
+             inbox=str(options.inbox), files=len(summary.files),
+             exit_status=summary.exit_status, error=summary.error,
+             unfinished=len(summary.unfinished), summary_error=summary.summary_error,
+             **totals)  # fmt: skip
+    if on_finish is not None:
+        try:
+            on_finish(summary)
+        except Exception as exc:  # the drain's own outcome stands
+            emit("notify_failed", f"the drain's end could not be notified ({exc!r})",
+                 logging.WARNING)  # fmt: skip
+    # This drain finished: the next one need not report it. When the marker cannot be
+    # removed, the next drain reports this one as unfinished: better a false alarm than none.
+    if marker is not None:
+        with contextlib.suppress(OSError):
+            marker.unlink(missing_ok=True)
+    return failure
+
+
+def _alerts(summary: DrainSummary) -> list[str]:
+    """The lines a person must read first: why the drain stopped, drains that never ended."""
+    lines = [*summary.unfinished]
+    if summary.error:
+        lines.append(f"the drain stopped: {summary.error}")
+    if summary.stopped:
+        lines.append(summary.stopped)
+    if summary.summary_error:
+        lines.append(f"its summary was not written: {summary.summary_error}")
+    return lines
 
 
 def _complete_files(ready: list[Path], options: DrainOptions, summary: DrainSummary) -> list[Path]:
@@ -749,6 +923,9 @@ def _import_taken(
     except ImporterError as exc:
         return _left(path, sha256, exc.exit_status, exc.message, None, None)
     except Exception as exc:  # a defect on this file must not stop the other files
+        mapped = storage_error(exc) if isinstance(exc, OSError) else None
+        if mapped is not None:  # the machine's trouble, not the file's: it waits in the inbox
+            return _left(path, sha256, mapped.exit_status, mapped.message, None, None)
         message = f"unexpected {type(exc).__name__}: {exc} (a bug in whiteclad-import)"
         return _failed(path, sha256, options, report_dir, ExitStatus.INTERNAL_ERROR, message)
     deliveries.record(key, sha256, path.name, options.inbox)
@@ -942,6 +1119,7 @@ def _write_summary(run_dir: Path, summary: DrainSummary) -> Path:
     path = run_dir / DRAIN_SUMMARY
     summary.summary_path = str(path)
     path.write_text(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (run_dir / INCOMPLETE_FILE).unlink(missing_ok=True)  # the drain is reported
     return path
 
 
@@ -953,11 +1131,12 @@ def watch(
     sleep: Callable[[float], None] = time.sleep,
     progress: Progress | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
+    on_finish: Callable[[DrainSummary], None] | None = None,
 ) -> Iterator[DrainSummary]:
     """Drain the inbox again and again, every ``poll_seconds``, until a stop is asked for.
 
     A file left in the inbox after a problem is tried again after ``retry_seconds``,
-    not at every poll. ``progress`` and ``on_file`` are passed to each drain.
+    not at every poll. ``progress``, ``on_file`` and ``on_finish`` are passed to each drain.
     """
     left_at: dict[Path, float] = {}
 
@@ -965,7 +1144,7 @@ def watch(
         return time.monotonic() - left_at.get(path, -retry_seconds) < retry_seconds
 
     while not stop_requested():
-        summary = drain_inbox(options, stop_requested, skip, progress, on_file)
+        summary = drain_inbox(options, stop_requested, skip, progress, on_file, on_finish)
         for outcome in summary.files:
             if outcome.outcome == "left":
                 left_at[options.inbox / outcome.name] = time.monotonic()
@@ -999,7 +1178,8 @@ def notify_reasons(
     the inbox or moved to failed/, and more rejected rows than ``rejected_over`` (a
     count, or a share of the drain's rows when its second item is true).
     """
-    reasons = []
+    # First what ended the drain, and drains that never ended: the lines to read first.
+    reasons = [f"{line}." for line in _alerts(summary)]
     for outcome in summary.files:
         reports = f" Reports: {_absolute(outcome.reports)}." if outcome.reports else ""
         why = (outcome.message or "").splitlines()[0] if outcome.message else ""

@@ -17,7 +17,9 @@ catch this tree. The CLI maps each branch to an exit code in one place
     │   └── EncodingError         bytes that do not decode (wrong or mixed encodings)
     ├── MappingError              the mapping file is missing, bad YAML or breaks the schema
     │   └── MappingColumnError    the mapping names columns the file does not have
-    ├── ReportError               the report folder cannot be written
+    ├── StorageError              the tool cannot write (or find) its own folders or files:
+    │   │                         read-only or full disk, no permission (exit IO_ERROR)
+    │   └── ReportError           the report folder cannot be written
     ├── ConfigError               missing credentials, bad base URL
     ├── CampaignError             --campaign matches no campaign, or several
     ├── StartError                the API check before sending failed; nothing was sent
@@ -48,10 +50,16 @@ account, and the next run sends the rest.
 Validation problems of single rows are *not* exceptions: they are data
 (:class:`importer.issues.Issue`), collected while the rows are processed and
 rendered at the end.
+
+An ``OSError`` of the tool's own folders that no stage wrapped (a full disk while the
+drain archives a file, say) is mapped by :func:`storage_error` where every exception is
+mapped (``importer.cli.main``): it is the machine's trouble, not a defect of the tool.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 from typing import TYPE_CHECKING
 
 from .status import ExitStatus
@@ -80,9 +88,12 @@ __all__ = [
     "ResponseError",
     "ServerError",
     "StartError",
+    "StorageError",
     "TransportError",
     "UnsupportedFileError",
     "UsageError",
+    "database_storage_error",
+    "storage_error",
 ]
 
 if TYPE_CHECKING:  # the pipeline imports this module: no import at run time
@@ -146,8 +157,65 @@ class MappingColumnError(MappingError):
         self.found = found
 
 
-class ReportError(ImporterError):
+class StorageError(ImporterError):
+    """The tool cannot write or find one of its own folders or files (disk, permissions)."""
+
+    exit_status = ExitStatus.IO_ERROR
+
+
+class ReportError(StorageError):
     """The report folder or one of its files cannot be written."""
+
+
+#: The errors of a machine that cannot hold the tool's files, with what a person does.
+_STORAGE_ERRNOS: dict[int, str] = {
+    errno.EACCES: "make it writable for the user running whiteclad-import",
+    errno.EPERM: "make it writable for the user running whiteclad-import",
+    errno.EROFS: "mount it writable, or choose a folder on a writable disk",
+    errno.ENOSPC: "free disk space on it",
+    errno.EDQUOT: "free disk space on it, or raise the user's disk quota",
+    errno.ENOENT: "create the folder, or fix the path in the settings or the command line",
+    errno.ENOTDIR: "a file stands where a folder is expected: move the file away",
+    errno.EEXIST: "a file stands where a folder is expected: move the file away",
+    errno.EISDIR: "a folder stands where a file is expected: move the folder away",
+    errno.EIO: "check the disk: it reports a hardware or file system error",
+}
+
+
+#: SQLite's primary result codes for a database the disk cannot hold, as the errno
+#: whose words fit them (``sqlite3.Error.sqlite_errorcode & 0xFF``).
+_SQLITE_ERRNOS: dict[int, int] = {
+    3: errno.EACCES,  # SQLITE_PERM
+    8: errno.EROFS,  # SQLITE_READONLY
+    10: errno.EIO,  # SQLITE_IOERR
+    13: errno.ENOSPC,  # SQLITE_FULL
+    14: errno.EACCES,  # SQLITE_CANTOPEN
+}
+
+
+def database_storage_error(exc: Exception, path: object) -> StorageError | None:
+    """The I/O failure behind a SQLite error of the tool's database at ``path``, if it is one."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int) or (code & 0xFF) not in _SQLITE_ERRNOS:
+        return None
+    number = _SQLITE_ERRNOS[code & 0xFF]
+    return storage_error(OSError(number, str(exc), str(path)))
+
+
+def storage_error(exc: OSError) -> StorageError | None:
+    """The words and exit status for an I/O failure of the tool's files; None if not one."""
+    if exc.errno not in _STORAGE_ERRNOS:
+        return None
+    reason = exc.strerror or os.strerror(exc.errno).lower()
+    where = exc.filename if exc.filename is not None else "one of the tool's folders"
+    if exc.filename2 is not None:
+        where = f"{where} or {exc.filename2}"
+    error = StorageError(
+        f"cannot write to {where} ({reason.lower()}): {_STORAGE_ERRNOS[exc.errno]}; then run "
+        "the same command again (what was done is in the ledger and is not done twice)"
+    )
+    error.__cause__ = exc
+    return error
 
 
 class ConfigError(ImporterError):

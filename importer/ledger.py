@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import LedgerError, LockedError
+from .errors import LedgerError, LockedError, database_storage_error, storage_error
 from .private import private_dir, private_file, private_writes
 
 __all__ = [
@@ -165,6 +165,9 @@ class ExclusiveLock:
             with private_writes():
                 handle = self.path.open("a+", encoding="utf-8")
         except OSError as exc:
+            mapped = storage_error(exc)  # a full or read-only disk is the machine's (exit 74)
+            if mapped is not None:
+                raise mapped from exc
             raise LedgerError(
                 f"cannot create the lock {self.path} ({exc.strerror}); check --state-dir"
             ) from exc
@@ -291,7 +294,13 @@ class Ledger:
                 if Path(f"{path}{name}").exists():
                     private_file(Path(f"{path}{name}"))
         except (OSError, sqlite3.Error) as exc:
-            raise LedgerError(
+            # A full or read-only disk is the machine's trouble (exit 74), not the ledger's.
+            mapped = (
+                storage_error(exc)
+                if isinstance(exc, OSError)
+                else database_storage_error(exc, path)
+            )
+            raise mapped or LedgerError(
                 f"cannot use the ledger {path} ({exc}); check --state-dir and its permissions"
             ) from exc
 
@@ -316,7 +325,9 @@ class Ledger:
         try:
             return self._db.execute(sql, params)
         except sqlite3.Error as exc:
-            raise LedgerError(f"cannot write the ledger {self.path} ({exc})") from exc
+            raise database_storage_error(exc, self.path) or LedgerError(
+                f"cannot write the ledger {self.path} ({exc})"
+            ) from exc
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db, self.path)
@@ -657,7 +668,9 @@ class _Transaction:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise LedgerError(f"cannot write the ledger {self._path} ({exc})") from exc
+            raise database_storage_error(exc, self._path) or LedgerError(
+                f"cannot write the ledger {self._path} ({exc})"
+            ) from exc
         return self._db
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
@@ -666,7 +679,9 @@ class _Transaction:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
-                raise LedgerError(f"cannot write the ledger {self._path} ({exc})") from exc
+                raise database_storage_error(exc, self._path) or LedgerError(
+                    f"cannot write the ledger {self._path} ({exc})"
+                ) from exc
         else:
             self._db.execute("ROLLBACK")
             if issubclass(exc_type, sqlite3.Error):

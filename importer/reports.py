@@ -34,6 +34,7 @@ from .cells import restore as restore
 from .errors import ReportError
 
 __all__ = [
+    "INCOMPLETE_FILE",
     "LEADS_FILE",
     "OUTCOMES",
     "REPORT_COLUMNS",
@@ -41,6 +42,7 @@ __all__ = [
     "ReportRows",
     "ReportWriter",
     "empty_rows",
+    "mark_incomplete",
 ]
 
 OUTCOMES = ("accepted", "rejected", "duplicates", "suppressed", "pending")
@@ -74,11 +76,27 @@ def _neutralize_rows(rows: list[list[Any]], positions: Iterable[int]) -> None:
 
 
 SUMMARY_FILE = "summary.json"
+#: Written first into a report folder and removed once its summary is written: a folder
+#: that holds it is what a run left when it was killed or crashed, never a result.
+INCOMPLETE_FILE = "INCOMPLETE.txt"
+INCOMPLETE_TEXT = (
+    "This run did not finish (it was killed, crashed, or could not write its reports):\n"
+    "the report files in this folder are partial and are not a result.\n"
+    "The rows it checked and sent are in the ledger of its state folder; run the same\n"
+    "command again to resume it (a drain resumes it by itself at its next run).\n"
+)
 
 
 #: Report rows of a chunk, by outcome: each row is the source cells, then
 #: ``source_row``, then the columns of that report (:data:`REPORT_COLUMNS`).
 ReportRows = dict[str, list[list[Any]]]
+
+
+def mark_incomplete(folder: Path) -> Path:
+    """Write INCOMPLETE.txt into a report folder: removed when the run's summary is written."""
+    path = folder / INCOMPLETE_FILE
+    path.write_text(INCOMPLETE_TEXT, "utf-8")
+    return path
 
 
 def empty_rows() -> ReportRows:
@@ -98,6 +116,10 @@ class ReportWriter:
         self._leads: IO[str] | None = None
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
+            # Before any report file: a killed run's folder must say it is no result, and
+            # an earlier run's summary.json must not vouch for this run's partial files.
+            mark_incomplete(out_dir)
+            (out_dir / SUMMARY_FILE).unlink(missing_ok=True)
             for name in ("accepted", "rejected", "duplicates"):
                 self._open(name)
             # Left by an earlier run into the same folder, and not (yet) written by this
@@ -167,6 +189,7 @@ class ReportWriter:
         path = self.out_dir / SUMMARY_FILE
         try:
             path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+            (self.out_dir / INCOMPLETE_FILE).unlink(missing_ok=True)  # the run is reported
         except OSError as exc:
             raise ReportError(f"cannot write {path} ({exc.strerror})") from exc
         return path

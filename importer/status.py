@@ -18,7 +18,7 @@ class ExitStatus(IntEnum):
     SUCCESS = 0
     #: The run finished, and some rows were rejected (see rejected.csv).
     ROWS_REJECTED = 1
-    #: Nothing was done: bad usage, unreadable file or mapping, unwritable report folder.
+    #: Nothing was done: bad usage, unreadable file or mapping.
     CANNOT_START = 2
     #: Stopped part-way by the API (credentials, credits, retries exhausted): the rows not
     #: sent are in pending.csv; running the same command again sends them.
@@ -32,6 +32,11 @@ class ExitStatus(IntEnum):
     API_UNAVAILABLE = 75
     #: A defect in the tool itself (EX_SOFTWARE); the message asks for a bug report.
     INTERNAL_ERROR = 70
+    #: The tool could not write (or find) one of its own folders or files: a read-only or
+    #: full disk, a missing folder, a file where a folder should be, no permission. The
+    #: message names the path and what to do; a person must fix the machine. 74 is
+    #: EX_IOERR of sysexits.h.
+    IO_ERROR = 74
     #: Stopped by Ctrl-C (128 + SIGINT), as shells expect.
     INTERRUPTED = 130
 

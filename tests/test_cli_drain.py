@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -241,6 +243,153 @@ def test_notify_url_gets_the_summary_when_rows_are_rejected(
     assert payload["text"].startswith("whiteclad-import drain of")
     assert "1 rejected" in payload["text"]
     assert payload["summary"]["files"][0]["name"] == "bad.csv"
+
+
+def _drain_summary(out: Path) -> dict[str, Any]:
+    (path,) = out.glob("drain-*/drain-summary.json")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_an_archive_that_cannot_be_written_exits_74_and_is_still_reported(
+    run_cli: Run, inbox: Path, tmp_path: Path, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    # A file where the archive's folder of the day is expected: writes fail for root too.
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / datetime.now().strftime("%Y-%m-%d")).write_text("not a folder", encoding="utf-8")
+    drop(inbox / "a.csv", us_numbers(2, start=8400))
+    out = tmp_path / "out"
+    log = tmp_path / "drain.log"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--archive", archive,
+                     "--out", out, "--notify-url", url, "--log-file", log,
+                     "--log-format", "json")  # fmt: skip
+    assert result.exit_code == ExitStatus.IO_ERROR, result.stderr
+    assert "bug" not in result.stderr
+    assert str(archive) in result.stderr
+    assert "move the file away" in result.stderr
+    summary = _drain_summary(out)
+    assert summary["exit_status"] == ExitStatus.IO_ERROR
+    assert str(archive) in summary["error"]
+    (payload,) = received
+    assert "exit 74" in payload["text"]
+    assert str(archive) in payload["text"]
+    (finished,) = [e for e in events(log) if e["event"] == "run_finished"]
+    assert finished["exit_status"] == ExitStatus.IO_ERROR
+    assert str(archive) in finished["error"]
+    assert not list(out.glob("drain-*/INCOMPLETE.txt"))  # the drain's summary was written
+
+
+def test_a_drain_that_cannot_write_its_summary_still_notifies_and_logs(
+    run_cli: Run,
+    inbox: Path,
+    tmp_path: Path,
+    webhook: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importer.drain
+
+    out = tmp_path / "out"
+
+    def full(run_dir: Path, summary: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(run_dir))
+
+    monkeypatch.setattr(importer.drain, "_write_summary", full)
+    url, received = webhook
+    drop(inbox / "a.csv", us_numbers(1, start=8420))
+    log = tmp_path / "drain.log"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--out", out,
+                     "--notify-url", url, "--log-file", log, "--log-format", "json")  # fmt: skip
+    assert result.exit_code == ExitStatus.IO_ERROR, result.stderr
+    assert str(out) in result.stderr
+    assert "free disk space" in result.stderr
+    assert "bug" not in result.stderr
+    (payload,) = received
+    assert "its summary was not written" in payload["text"]
+    assert payload["summary"]["summary_error"]
+    (finished,) = [e for e in events(log) if e["event"] == "run_finished"]
+    assert finished["summary_error"]
+
+
+def test_a_full_disk_while_a_file_is_imported_leaves_it_and_stops_the_drain(
+    run_cli: Run, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importer.drain
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/srv/leads/state")
+
+    monkeypatch.setattr(importer.drain, "run_import", full)
+    drop(inbox / "a.csv", us_numbers(1, start=8460))
+    os.utime(inbox / "a.csv", (OLD - 10, OLD - 10))
+    drop(inbox / "b.csv", us_numbers(1, start=8470))
+    out = tmp_path / "out"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--out", out)
+    assert result.exit_code == ExitStatus.IO_ERROR, result.stderr
+    summary = _drain_summary(out)
+    # Not a defect of the file (it is not moved to failed/), and the next file would meet
+    # the same disk: the drain stops there.
+    (outcome,) = summary["files"]
+    assert (outcome["name"], outcome["outcome"]) == ("a.csv", "left")
+    assert "/srv/leads/state (no space left on device): free disk space" in outcome["message"]
+    assert (inbox / "a.csv").exists() and (inbox / "b.csv").exists()
+    assert not (inbox / "failed").exists()
+
+
+def test_a_state_folder_that_cannot_be_written_is_reported_with_exit_74(
+    run_cli: Run, inbox: Path, tmp_path: Path, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    state = tmp_path / "state"
+    state.mkdir()
+    locks = state / "locks"
+    locks.write_text("not a folder", encoding="utf-8")  # fails for root too
+    drop(inbox / "a.csv", us_numbers(1, start=8480))
+    out = tmp_path / "out"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--out", out,
+                     "--state-dir", state, "--notify-url", url)  # fmt: skip
+    assert result.exit_code == ExitStatus.IO_ERROR, result.stderr
+    assert str(locks) in result.stderr
+    assert "bug" not in result.stderr
+    assert str(locks) in _drain_summary(out)["error"]
+    (payload,) = received
+    assert "exit 74" in payload["text"]
+    assert (inbox / "a.csv").exists()
+
+
+def test_an_io_failure_needs_a_person_more_than_a_defect_or_passing_trouble() -> None:
+    assert most_severe(ExitStatus.IO_ERROR, ExitStatus.API_UNAVAILABLE) == 74
+    assert most_severe(ExitStatus.ROWS_REJECTED, ExitStatus.IO_ERROR) == 74
+    assert most_severe(ExitStatus.INTERNAL_ERROR, ExitStatus.IO_ERROR) == 74
+
+
+def test_an_unexpected_exception_in_a_drain_is_summarized_notified_and_exits_70(
+    run_cli: Run,
+    inbox: Path,
+    tmp_path: Path,
+    webhook: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importer.drain
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(importer.drain, "_drain_file", broken)
+    url, received = webhook
+    drop(inbox / "a.csv", us_numbers(1, start=8440))
+    out = tmp_path / "out"
+    result = run_cli("drain", inbox, "-m", "generic", "-c", SPRING, "--out", out,
+                     "--notify-url", url)  # fmt: skip
+    assert result.exit_code == ExitStatus.INTERNAL_ERROR
+    assert "ZeroDivisionError" in result.stderr
+    summary = _drain_summary(out)
+    assert summary["exit_status"] == ExitStatus.INTERNAL_ERROR
+    assert "ZeroDivisionError: boom" in summary["error"]
+    (payload,) = received
+    assert "exit 70" in payload["text"]
+    assert "ZeroDivisionError: boom" in payload["text"]
+    assert (inbox / "a.csv").exists()  # left for the next drain
 
 
 def test_ready_files_are_oldest_first_and_skip_fresh_ones(tmp_path: Path) -> None:

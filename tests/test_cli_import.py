@@ -202,6 +202,37 @@ def test_a_defect_exits_70_and_asks_for_a_report(
     assert "--debug" in _one_error_line(result)
 
 
+def test_a_report_folder_that_cannot_be_written_exits_74_naming_it(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    # A file where a folder is expected: a failure that root meets too (unlike chmod).
+    (tmp_path / "taken").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "taken" / "reports"
+    source = write_csv(tmp_path / "leads.csv", GOOD)
+    result = run_cli(source, "-m", "generic", "--dry-run", "--out", out)
+    assert result.exit_code == ExitStatus.IO_ERROR == 74
+    line = _one_error_line(result)
+    assert str(out) in line
+    assert "--out" in line
+    assert "bug" not in line
+
+
+def test_an_io_failure_no_stage_wrapped_exits_74_with_what_to_do(
+    run_cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device", "/srv/leads/out")
+
+    monkeypatch.setattr(cli_module, "run_import", full)
+    source = write_csv(tmp_path / "leads.csv", GOOD)
+    result = run_cli(source, "-m", "generic", "--dry-run")
+    assert result.exit_code == ExitStatus.IO_ERROR
+    line = _one_error_line(result)
+    assert "/srv/leads/out (no space left on device)" in line
+    assert "free disk space" in line
+    assert "bug" not in line
+
+
 def test_every_exit_status_has_a_test() -> None:
     tested = {
         ExitStatus.SUCCESS: test_all_rows_accepted_exits_0,
@@ -213,6 +244,7 @@ def test_every_exit_status_has_a_test() -> None:
             test_cli_send.test_passing_api_trouble_longer_than_the_patience_exits_75_with_pending_rows
         ),
         ExitStatus.INTERNAL_ERROR: test_a_defect_exits_70_and_asks_for_a_report,
+        ExitStatus.IO_ERROR: test_a_report_folder_that_cannot_be_written_exits_74_naming_it,
         ExitStatus.INTERRUPTED: test_ctrl_c_exits_130,
     }
     assert set(tested) == set(ExitStatus)

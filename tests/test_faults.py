@@ -6,13 +6,17 @@ reports, the sandbox's stored leads and request counts, and the ledger.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -127,9 +131,14 @@ def test_killed_at_any_point_then_rerun(
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=30)
         assert process.returncode == -signal.SIGKILL
+        # The killed run's folder says it is no result, and has no summary to vouch for it.
+        killed = tmp_path / f"killed{number}"
+        assert "did not finish" in (killed / "INCOMPLETE.txt").read_text(encoding="utf-8")
+        assert not (killed / "summary.json").exists()
     code, err = importer.run(tmp_path / "final")
     assert code == ExitStatus.SUCCESS, err
     assert "resuming run #1" in err
+    assert not (tmp_path / "final" / "INCOMPLETE.txt").exists()
     _check_guarantees(slow_server, tmp_path / "final", state, phones)
 
 
@@ -182,3 +191,119 @@ def test_a_misbehaving_server(tmp_path: Path) -> None:
             batches = ledger.batches(1)
         assert all(batch_state == "answered" for _, batch_state, _ in batches)
         assert len(batches) == rows // BATCH
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]]
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A local webhook receiver: its URL, and the JSON bodies it received."""
+    received: list[dict[str, Any]] = []
+    server = HTTPServer(("127.0.0.1", 0), type("Hook", (_Hook,), {"received": received}))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+class Drainer(Importer):
+    """The drain command as a process, over one inbox."""
+
+    def __init__(self, server: SandboxServer, inbox: Path, state: Path, *extra: str) -> None:
+        super().__init__(server, inbox, state)
+        self.args = [sys.executable, "-m", "importer", "drain", str(inbox), "-m", "generic",
+                     "-c", SPRING, "--batch-size", str(BATCH), "--no-progress",
+                     "--settle-seconds", "0", *extra]  # fmt: skip
+
+    def start(self, out: Path) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([*self.args, "--out", str(out)], env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+
+
+def _drain_summary(out: Path) -> dict[str, Any]:
+    (path,) = out.glob("drain-*/drain-summary.json")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_a_killed_drain_is_reported_by_the_next_which_resumes_its_file(
+    slow_server: SandboxServer, tmp_path: Path, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    phones = us_numbers(ROWS)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    leads_file(inbox / "a.csv", phones)
+    state = tmp_path / "state"
+    drainer = Drainer(slow_server, inbox, state, "--notify-url", url)
+    process = drainer.start(tmp_path / "killed")
+    _wait_for_posts(slow_server, process, 3)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert received == []  # a killed process tells no one: the next drain must
+    (killed_folder,) = (tmp_path / "killed").glob("drain-*")
+    assert (killed_folder / "INCOMPLETE.txt").exists()
+    assert not (killed_folder / "drain-summary.json").exists()
+    assert (inbox / "a.csv").exists()
+
+    code, err = drainer.run(tmp_path / "next")
+    assert code == ExitStatus.SUCCESS, err
+    summary = _drain_summary(tmp_path / "next")
+    (unfinished,) = summary["unfinished"]
+    assert f"(pid {process.pid}) did not finish: killed or crashed" in unfinished
+    assert "its files are resumed now" in unfinished
+    assert str(killed_folder) in unfinished
+    (payload,) = received  # exit 0, yet a person hears of the killed drain
+    assert f"(pid {process.pid}) did not finish" in payload["text"]
+    # Its file was resumed: every lead stored once, every row in a report of the file.
+    (outcome,) = summary["files"]
+    assert outcome["outcome"] == "imported"
+    assert outcome["counts"]["accepted"] == ROWS
+    assert sorted(_stored(slow_server)) == sorted(phones)
+    assert not (inbox / "a.csv").exists()
+
+    # The drain after that one has nothing to report: the marker went with its finish.
+    received.clear()
+    leads_file(inbox / "b.csv", us_numbers(1, start=9500))
+    code, err = drainer.run(tmp_path / "after")
+    assert code == ExitStatus.SUCCESS, err
+    assert _drain_summary(tmp_path / "after")["unfinished"] == []
+    assert received == []
+
+
+def test_sigterm_to_a_drain_finishes_the_file_in_hand_then_reports_the_stop(
+    slow_server: SandboxServer, tmp_path: Path, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for number, name in enumerate(("a.csv", "b.csv", "c.csv")):
+        leads_file(inbox / name, us_numbers(ROWS // 2, start=9000 + number * 100))
+        os.utime(inbox / name, (time.time() - 300 + number, time.time() - 300 + number))
+    drainer = Drainer(slow_server, inbox, tmp_path / "state", "--notify-url", url)
+    process = drainer.start(tmp_path / "out")
+    _wait_for_posts(slow_server, process, 2)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == ExitStatus.INTERRUPTED, err.decode()
+    summary = _drain_summary(tmp_path / "out")
+    assert [f["name"] for f in summary["files"]] == ["a.csv"]  # the file in hand finished
+    assert summary["files"][0]["outcome"] == "imported"
+    assert "stopped on request" in summary["stopped"]
+    assert "b.csv, c.csv" in summary["stopped"]
+    (payload,) = received
+    assert "exit 130" in payload["text"]
+    assert "stopped on request" in payload["text"]
+    assert (inbox / "b.csv").exists() and (inbox / "c.csv").exists()

@@ -59,3 +59,20 @@ def test_the_formula_marks_are_importable_from_reports_and_cells() -> None:
     assert reports.neutralize is cells.neutralize
     assert reports.restore is cells.restore
     assert reports.FORMULA_STARTS is cells.FORMULA_STARTS
+
+
+def test_a_report_folder_says_it_is_incomplete_until_its_summary_is_written(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text("{}", encoding="utf-8")  # an earlier run's
+    with ReportWriter(out, ("a",), write_leads=False) as writer:
+        # A run killed now leaves a folder that says so, and no summary to vouch for it.
+        assert "did not finish" in (out / "INCOMPLETE.txt").read_text(encoding="utf-8")
+        assert "run the same" in (out / "INCOMPLETE.txt").read_text(encoding="utf-8")
+        assert not (out / "summary.json").exists()
+        writer.write(reports.empty_rows())
+    writer.write_summary({"total": 0})
+    assert not (out / "INCOMPLETE.txt").exists()
+    assert (out / "summary.json").exists()
