@@ -27,6 +27,7 @@ from .. import __version__
 from ..config import Settings, load_settings
 from ..errors import ImporterError
 from ..options import Endpoint
+from ..private import private_writes
 from ..reader import DEFAULT_MAX_FILE_SIZE
 from ..services import embedded_sandbox
 from .jobs import Jobs
@@ -154,8 +155,9 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     """The page's ASGI app, behind its guard (see :mod:`importer.web.security`)."""
     from .routes import router
 
-    state = WebState(config or WebConfig())
-    state.workspace.purge()
+    with private_writes():
+        state = WebState(config or WebConfig())
+        state.workspace.purge()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -166,11 +168,14 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
                 state.workspace.purge_daily()
 
         threading.Thread(target=purge_daily, name="whiteclad-web-purge", daemon=True).start()
-        try:
-            yield
-        finally:
-            stop.set()
-            state.close()
+        # While the page serves, whatever it writes (uploads, mappings, reviews, reports,
+        # the ledger of a send) is born 0600 in folders 0700, whichever server runs it.
+        with private_writes():
+            try:
+                yield
+            finally:
+                stop.set()
+                state.close()
 
     app = FastAPI(
         title="whiteclad-import", docs_url=None, redoc_url=None, openapi_url=None,
@@ -186,9 +191,9 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     return app
 
 
-def _refusal_renderer(state: WebState) -> Callable[[int, str], bytes]:
-    def render(status: int, text: str) -> bytes:
-        return state.render("refused.html", None, status=status, message=text).encode()
+def _refusal_renderer(state: WebState) -> Callable[[int, str, str | None], bytes]:
+    def render(status: int, text: str, link: str | None) -> bytes:
+        return state.render("refused.html", None, status=status, message=text, link=link).encode()
 
     return render
 

@@ -7,10 +7,18 @@ Every request passes :class:`Guard`, in this order:
    name to 127.0.0.1 is refused with 400;
 2. a request carrying the one-time token of the printed link trades it for a
    ``SameSite=Strict``, ``HttpOnly`` session cookie (kept :data:`SESSION_DAYS`
-   days, see :class:`Tokens`) and is redirected to the same
-   address without the token; a request with neither token nor cookie gets the
-   403 page that says to open the link printed in the terminal;
-3. a request that changes something (POST, PUT, PATCH, DELETE) must come from a
+   days, see :class:`Tokens`) and is redirected to the same address without the
+   token, but only when it is a top-level navigation of this browser (see
+   :func:`link_request`): a GET whose Fetch-metadata headers, when the browser
+   sends them, say ``Sec-Fetch-Mode: navigate``, ``Sec-Fetch-Dest: document`` and
+   ``Sec-Fetch-Site`` ``none`` or ``same-origin``, and which carries no ``Origin``
+   of another site. Any other request carrying a link is refused with 403 and the
+   link is left unused, so a page of another site cannot burn it (nor get a
+   session); a navigation from another site's page gets a page with a button that
+   opens the link from this server's own page;
+3. a request with neither token nor cookie gets the 403 page that says to open the
+   link printed in the terminal;
+4. a request that changes something (POST, PUT, PATCH, DELETE) must come from a
    page of this server: its ``Origin`` (else its ``Referer``) must be this
    server's own address, else 403.
 
@@ -21,6 +29,7 @@ other sites' logs.
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import hmac
 import json
@@ -28,7 +37,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -36,7 +45,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["COOKIE", "SAFE_METHODS", "SESSION_DAYS", "Guard", "Tokens", "is_loopback_host"]
+__all__ = [
+    "COOKIE",
+    "SAFE_METHODS",
+    "SESSION_DAYS",
+    "Guard",
+    "LinkRequest",
+    "Tokens",
+    "is_loopback_host",
+    "link_request",
+]
 
 COOKIE = "whiteclad_session"
 #: How long a session lasts in the browser that opened the link.
@@ -99,6 +117,11 @@ class Tokens:
             self._links.add(token)
         return token
 
+    def known(self, token: str) -> bool:
+        """Whether ``token`` is a link token not used yet (it stays unused)."""
+        with self._lock:
+            return any(hmac.compare_digest(known, token) for known in self._links)
+
     def trade(self, token: str) -> str | None:
         """Use up a link token; return a new session value, or None for an unknown token."""
         with self._lock:
@@ -139,11 +162,14 @@ class Guard:
     """ASGI middleware that applies the checks of the module docstring."""
 
     def __init__(
-        self, app: ASGIApp, tokens: Tokens, render: Callable[[int, str], bytes] | None = None
+        self,
+        app: ASGIApp,
+        tokens: Tokens,
+        render: Callable[[int, str, str | None], bytes] | None = None,
     ) -> None:
         self.app = app
         self.tokens = tokens
-        self.render = render or (lambda status, text: text.encode())
+        self.render = render or (lambda status, text, link: text.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse the request, trade its token, or pass it on."""
@@ -158,27 +184,9 @@ class Guard:
             return
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         if "token" in query:
-            session = self.tokens.trade(query.pop("token"))
-            if session is None:
-                await self._refuse(send, 403, _OPEN_LINK)
-                return
+            token = query.pop("token")
             location = scope["path"] + ("?" + urlencode(query) if query else "")
-            set_cookie = (
-                f"{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/; "
-                f"Max-Age={self.tokens.max_age}"
-            ).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 303,
-                    "headers": [
-                        (b"location", location.encode()),
-                        (b"set-cookie", set_cookie),
-                        *_HEADERS,
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": b""})
+            await self._link(send, scope["method"], headers, host, token, location)
             return
         if scope["path"].startswith("/static/") and scope["method"] in SAFE_METHODS:
             # The style sheet and scripts are public code; the refusal page needs them.
@@ -197,8 +205,47 @@ class Guard:
             return
         await self.app(scope, receive, _with_headers(send))
 
-    async def _refuse(self, send: Send, status: int, text: str) -> None:
-        body = self.render(status, text)
+    async def _link(
+        self, send: Send, method: str, headers: dict[str, str], host: str, token: str,
+        location: str,
+    ) -> None:  # fmt: skip
+        """Trade the link's token on a navigation of this browser; else leave it unused."""
+        kind = link_request(method, headers, host)
+        if kind is LinkRequest.NAVIGATION:
+            session = self.tokens.trade(token)
+            if session is None:
+                await self._refuse(send, 403, _OPEN_LINK)
+                return
+            set_cookie = (
+                f"{COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/; "
+                f"Max-Age={self.tokens.max_age}"
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 303,
+                    "headers": [
+                        (b"location", location.encode()),
+                        (b"set-cookie", set_cookie),
+                        *_HEADERS,
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if kind is LinkRequest.FROM_ANOTHER_SITE and self.tokens.known(token):
+            # A link opened from another site's page (a chat, a webmail): the person
+            # presses a button of this page, whose navigation is same-origin.
+            target = location + ("&" if "?" in location else "?") + urlencode({"token": token})
+            await self._refuse(send, 403, _FROM_ANOTHER_SITE, link=target)
+            return
+        if kind is LinkRequest.REFUSED:
+            await self._refuse(send, 403, _NOT_A_NAVIGATION)
+            return
+        await self._refuse(send, 403, _OPEN_LINK)
+
+    async def _refuse(self, send: Send, status: int, text: str, link: str | None = None) -> None:
+        body = self.render(status, text, link)
         await send(
             {
                 "type": "http.response.start",
@@ -217,6 +264,50 @@ _OPEN_LINK = (
     "Open the link that 'whiteclad-import ui' printed in the terminal (it works once, in one "
     "browser); press Enter in that terminal to get a new one."
 )
+
+
+_NOT_A_NAVIGATION = (
+    "The link opens the page only when it is opened in the browser's address bar; this "
+    "request came from elsewhere and was refused. The link was not used: open it in the "
+    "browser."
+)
+_FROM_ANOTHER_SITE = (
+    "This link was opened from another site's page. The link was not used: press the button "
+    "to open whiteclad-import in this browser."
+)
+
+
+class LinkRequest(enum.Enum):
+    """What a request carrying a link token is, for the guard."""
+
+    #: A top-level navigation of this browser (or a plain GET of an old browser or curl).
+    NAVIGATION = "navigation"
+    #: A top-level navigation from another site's page: not traded, a button is offered.
+    FROM_ANOTHER_SITE = "from another site"
+    #: Anything else (a POST, an image, a script, a fetch): refused, the link kept.
+    REFUSED = "refused"
+
+
+def link_request(method: str, headers: Mapping[str, str], host: str) -> LinkRequest:
+    """Whether a request carrying a link may trade it (``headers`` with lower-case names)."""
+    if method != "GET":
+        return LinkRequest.REFUSED
+    origin = headers.get("origin")
+    if origin is not None and origin.lower() != f"http://{host}".lower():
+        return LinkRequest.REFUSED
+    site = headers.get("sec-fetch-site")
+    mode = headers.get("sec-fetch-mode")
+    dest = headers.get("sec-fetch-dest")
+    # Browsers that send Fetch metadata send all of it; what one left out is not assumed.
+    if mode is not None and mode != "navigate":
+        return LinkRequest.REFUSED
+    if dest is not None and dest != "document":
+        return LinkRequest.REFUSED
+    if site is None or site in {"none", "same-origin"}:
+        return LinkRequest.NAVIGATION
+    if site in {"cross-site", "same-site"} and mode == "navigate" and dest == "document":
+        return LinkRequest.FROM_ANOTHER_SITE
+    return LinkRequest.REFUSED
 
 
 def _own_hosts(scope: Scope) -> set[str]:

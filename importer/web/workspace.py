@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..private import private_dir as make_private_dir
+
 __all__ = [
     "RETENTION_DAYS",
     "ImportState",
@@ -36,7 +38,9 @@ _ID = re.compile(r"[0-9a-f]{16}")
 
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and missing parents) readable by its owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # The missing parents too (the state folder itself, on a first start): a plain
+    # ``mkdir(parents=True)`` makes them with the umask's mode, 0755 for most people.
+    make_private_dir(path)
     path.chmod(0o700)
     return path
 

@@ -230,3 +230,52 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
     while not condition():
         assert time.monotonic() < end, "timed out"
         time.sleep(0.05)
+
+
+# --- the link is traded only by a navigation of this browser ---------------------------
+
+
+def _token(link: str) -> str:
+    return link.split("token=")[1]
+
+
+def test_a_link_carried_by_a_post_is_refused_and_still_works(web: Web) -> None:
+    link = web.link()
+    foreign = {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}
+    for headers in (foreign, {}, {"Origin": web.url}):
+        answer = requests.post(link, headers=headers, timeout=5, allow_redirects=False)
+        assert answer.status_code == 403, headers
+        assert "set-cookie" not in answer.headers
+        assert "The link was not used" in unescape(answer.text)
+    assert requests.head(link, timeout=5, allow_redirects=False).status_code == 403
+    assert web.state.tokens.known(_token(link))
+    navigation = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate",
+                  "Sec-Fetch-Dest": "document"}  # fmt: skip
+    answer = requests.get(link, headers=navigation, timeout=5, allow_redirects=False)
+    assert answer.status_code == 303 and "set-cookie" in answer.headers
+
+
+def test_a_link_fetched_by_another_site_is_not_used(web: Web) -> None:
+    link = web.link()
+    embedded = [
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty",
+         "Origin": "http://evil.example"},
+        {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+        {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"},
+        {"Origin": "http://evil.example"},  # an old browser's request from another site
+    ]  # fmt: skip
+    for headers in embedded:
+        answer = requests.get(link, headers=headers, timeout=5, allow_redirects=False)
+        assert answer.status_code == 403, headers
+        assert "set-cookie" not in answer.headers, headers
+    # A link opened from another site's page: a button of this page opens it.
+    clicked = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
+               "Sec-Fetch-Dest": "document"}  # fmt: skip
+    answer = requests.get(link, headers=clicked, timeout=5, allow_redirects=False)
+    assert answer.status_code == 403 and "set-cookie" not in answer.headers
+    assert f'href="/?token={_token(link)}"' in answer.text
+    assert web.state.tokens.known(_token(link))
+    # curl, or a browser without Fetch metadata: a plain GET trades it.
+    assert requests.get(link, timeout=5, allow_redirects=False).status_code == 303
+    assert not web.state.tokens.known(_token(link))
