@@ -279,3 +279,14 @@ def test_a_link_fetched_by_another_site_is_not_used(web: Web) -> None:
     # curl, or a browser without Fetch metadata: a plain GET trades it.
     assert requests.get(link, timeout=5, allow_redirects=False).status_code == 303
     assert not web.state.tokens.known(_token(link))
+
+
+def test_the_state_folder_and_its_missing_parents_are_made_private(tmp_path: Path) -> None:
+    before = os.umask(0o022)  # the usual umask, so that only the page's own care counts
+    try:
+        workspace = Workspace(tmp_path / "new" / "state")
+        workspace.create()
+    finally:
+        os.umask(before)
+    for folder in (tmp_path / "new", tmp_path / "new" / "state", workspace.root):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
