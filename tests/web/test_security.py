@@ -14,10 +14,11 @@ from html import unescape
 from pathlib import Path
 from unittest import mock
 
+import pytest
 import requests
 
 from importer.status import ExitStatus
-from importer.web.security import SESSION_DAYS, Tokens
+from importer.web.security import SESSION_DAYS, LinkRequest, Tokens, link_request
 from importer.web.server import serve_ui
 from importer.web.workspace import RETENTION_DAYS, Workspace
 
@@ -290,3 +291,33 @@ def test_the_state_folder_and_its_missing_parents_are_made_private(tmp_path: Pat
         os.umask(before)
     for folder in (tmp_path / "new", tmp_path / "new" / "state", workspace.root):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+_NAV = {"sec-fetch-mode": "navigate", "sec-fetch-dest": "document"}
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "kind"),
+    [
+        ("GET", {**_NAV, "sec-fetch-site": "none"}, LinkRequest.NAVIGATION),
+        ("GET", {**_NAV, "sec-fetch-site": "same-origin"}, LinkRequest.NAVIGATION),
+        ("GET", {}, LinkRequest.NAVIGATION),  # curl, an older browser
+        ("GET", {"origin": "http://127.0.0.1:8765"}, LinkRequest.NAVIGATION),
+        ("GET", {**_NAV, "sec-fetch-site": "cross-site"}, LinkRequest.FROM_ANOTHER_SITE),
+        ("GET", {**_NAV, "sec-fetch-site": "same-site"}, LinkRequest.FROM_ANOTHER_SITE),
+        ("GET", {"origin": "http://evil.example"}, LinkRequest.REFUSED),
+        ("GET", {"origin": "null"}, LinkRequest.REFUSED),
+        ("GET", {**_NAV, "sec-fetch-site": "none", "sec-fetch-dest": "iframe"},
+         LinkRequest.REFUSED),
+        ("GET", {"sec-fetch-site": "cross-site", "sec-fetch-mode": "no-cors",
+                 "sec-fetch-dest": "image"}, LinkRequest.REFUSED),
+        ("GET", {"sec-fetch-site": "same-origin", "sec-fetch-mode": "cors"}, LinkRequest.REFUSED),
+        ("POST", {**_NAV, "sec-fetch-site": "none"}, LinkRequest.REFUSED),
+        ("POST", {}, LinkRequest.REFUSED),
+        ("HEAD", {}, LinkRequest.REFUSED),
+    ],
+)  # fmt: skip
+def test_which_requests_may_use_the_link(
+    method: str, headers: dict[str, str], kind: LinkRequest
+) -> None:
+    assert link_request(method, headers, "127.0.0.1:8765") is kind
