@@ -52,7 +52,9 @@ from .mapping import (
     DO_NOT_CALL_STATUS_PREFIX,
     LEAD_FIELDS,
     PHONE_FALLBACKS,
+    PHONE_LINES,
     POSTAL_CODE_COLUMN,
+    PhoneLines,
 )
 from .marks import Mark, cell_mark, column_mark, phone_marks
 from .normalize import (
@@ -332,8 +334,9 @@ def validate_chunk(
     book = phone_book if phone_book is not None else PhoneBook()
     frame, marks = _read_marks(_complete(projected))
     other_phones: dict[int, tuple[str, ...]] = {}
-    if PHONE_FALLBACKS in frame:
-        frame, other_phones = _choose_phones(frame, region, book, prefer or {})
+    line_issues: list[Issue] = []
+    if PHONE_FALLBACKS in frame or PHONE_LINES in frame:
+        frame, other_phones, line_issues = _choose_phones(frame, region, book, prefer or {})
     schema = lead_schema(region)
     token = _PHONE_BOOK.set(book)
     try:
@@ -344,7 +347,7 @@ def validate_chunk(
         failures = exc.failure_cases
     finally:
         _PHONE_BOOK.reset(token)
-    issues: list[Issue] = []
+    issues: list[Issue] = list(line_issues)
     if failures is not None:
         for column, row, case in zip(
             failures["column"], failures["index"], failures["failure_case"], strict=True
@@ -559,28 +562,42 @@ def _infer_time_zones(
 
 def _choose_phones(
     frame: pd.DataFrame, region: str | None, book: PhoneBook, prefer: MappingABC[int, str]
-) -> tuple[pd.DataFrame, dict[int, tuple[str, ...]]]:
+) -> tuple[pd.DataFrame, dict[int, tuple[str, ...]], list[Issue]]:
     """Keep, per row, the first of its phone cells that is a valid number.
 
     When none is valid the first cell that is not empty stays, so that the
     rejection names the value the row was meant to be called on. A row in
     ``prefer`` keeps the cell of that number instead. Also returns, by source row,
-    the other valid numbers of the rows that have more than one.
+    the other valid numbers of the rows that have more than one, and the issues of
+    the company-line rule (see :func:`_company_line_issues`).
     """
     if COUNTRY_COLUMN in frame:
         regions = [country_for(cell, region) for cell in frame[COUNTRY_COLUMN]]
     else:
         regions = [region] * len(frame)
+    fallbacks = frame[PHONE_FALLBACKS].tolist() if PHONE_FALLBACKS in frame else [()] * len(frame)
+    lines_of = frame[PHONE_LINES].tolist() if PHONE_LINES in frame else [None] * len(frame)
     chosen = []
+    issues: list[Issue] = []
     other_phones: dict[int, tuple[str, ...]] = {}
-    for row, primary, others, row_region in zip(
-        frame.index.tolist(), frame["phone"].tolist(), frame[PHONE_FALLBACKS].tolist(),
-        regions, strict=True,
+    for row, primary, others, row_region, lines in zip(
+        frame.index.tolist(), frame["phone"].tolist(), fallbacks, regions, lines_of,
+        strict=True,
     ):  # fmt: skip
-        cells = [cell for cell in (primary, *others) if cell.strip()]
+        company = lines.company if lines is not None else (False,) * (1 + len(others))
+        pairs = [(cell, line) for cell, line in zip((primary, *others), company, strict=True)]
+        # The person's own numbers come before the company's, whatever the column order.
+        ordered = [at for at, (_, line) in enumerate(pairs) if not line]
+        ordered += [at for at, (_, line) in enumerate(pairs) if line]
+        cells = [pairs[at][0] for at in ordered if pairs[at][0].strip()]
         valid: dict[str, str] = {}  # E.164 -> the first cell that gives it
-        for cell in cells:
+        results: dict[int, Phone | Problem | None] = {}
+        for at in ordered:
+            cell = pairs[at][0]
+            if not cell.strip():
+                continue
             result = book.normalize(cell, row_region)
+            results[at] = result
             if type(result) is Phone:
                 valid.setdefault(result.e164, cell)
         if not valid:
@@ -592,9 +609,79 @@ def _choose_phones(
         chosen.append(pick)
         if len(numbers) > 1:
             other_phones[row] = tuple(numbers[1:])
-    frame = frame.drop(columns=[PHONE_FALLBACKS])
+        if lines is not None:
+            issues.extend(_company_line_issues(int(row), lines, pairs, results, pick))
+    frame = frame.drop(columns=[PHONE_FALLBACKS, PHONE_LINES], errors="ignore")
     frame["phone"] = _objects(chosen, frame.index)
-    return frame, other_phones
+    return frame, other_phones, issues
+
+
+#: A row's number is the company's line (a switchboard), not the person's.
+COMPANY_LINE = "phone_company_line"
+#: A person's own number is in the file but cannot be used; another is sent.
+OWN_PHONE_UNUSABLE = "phone_own_unusable"
+
+
+def _company_line_issues(
+    row: int,
+    lines: PhoneLines,
+    pairs: list[tuple[str, bool]],
+    results: MappingABC[int, Phone | Problem | None],
+    pick: str,
+) -> list[Issue]:
+    """The company-line rule for one row whose phone cell ``pick`` is a valid number.
+
+    A row sent on a company line while it has no valid number of its own is
+    rejected, unless the run sends company lines, then it is warned about. Each own
+    number that is in the file but not valid is named, with the column that is sent.
+    """
+    # The same number in an own and a company column is the person's own.
+    at = min((line, at) for at, (cell, line) in enumerate(pairs) if cell == pick)[1]
+    column = lines.columns[at]
+    own_valid = any(
+        type(results.get(other)) is Phone for other, (_, line) in enumerate(pairs) if not line
+    )
+    issues: list[Issue] = []
+    for other, (cell, line) in enumerate(pairs):
+        found = results.get(other)
+        if line or not isinstance(found, Problem):
+            continue
+        issues.append(
+            Issue(
+                row, "phone", OWN_PHONE_UNUSABLE,
+                f"{lines.columns[other]} {_quote(cell.strip())} is not a valid number "
+                f"({found.message}); the {column} number is used",
+                "warning",
+            )
+        )  # fmt: skip
+    if not pairs[at][1]:
+        return issues
+    if own_valid:
+        issues.append(
+            Issue(
+                row, "phone", COMPANY_LINE,
+                f"the number sent is the company's main number ({column}), not the person's own",
+                "warning",
+            )
+        )  # fmt: skip
+    elif lines.send:
+        issues.append(
+            Issue(
+                row, "phone", COMPANY_LINE,
+                f"the number sent is only the company's main number ({column}): a receptionist "
+                "may answer, not the person",
+                "warning",
+            )
+        )  # fmt: skip
+    else:
+        issues.append(
+            Issue(
+                row, "phone", COMPANY_LINE,
+                f"only the company's main number ({column}); add the person's own number, or "
+                "send company lines with --send-company-lines",
+            )
+        )  # fmt: skip
+    return issues
 
 
 def _field_order(field: str) -> int:
