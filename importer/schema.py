@@ -676,7 +676,7 @@ def _company_line_issues(
     else:
         issues.append(
             Issue(
-                row, "phone", COMPANY_LINE,
+                row, "phone", "phone_company_line",
                 f"only the company's main number ({column}); add the person's own number, or "
                 "send company lines with --send-company-lines",
             )
