@@ -85,7 +85,7 @@ POSTAL_CODE_COLUMN = "postalCode"
 #: names several phone columns: the validator takes the first valid number.
 PHONE_FALLBACKS = "phone.fallbacks"
 #: Projected column holding, per row, the phone cells' columns in order and which of
-#: them hold a company's number, when the mapping names company lines.
+#: them hold a company's number, when the phone has several columns or company lines.
 PHONE_LINES = "phone.lines"
 #: Prefix of the projected columns holding each do-not-call column's cells, by column
 #: name: a yes/no flag (``do_not_call:``), or a status (``do_not_call_status:``).
@@ -538,7 +538,11 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
             others = [frame[column].tolist() for column in source.fallback]
             out[PHONE_FALLBACKS] = pd.Series(list(zip(*others, strict=True)), index=frame.index,
                                              dtype=object)  # fmt: skip
-        if key == "phone" and source.column is not None and bound.company_lines:
+        if (
+            key == "phone"
+            and source.column is not None
+            and (source.fallback or bound.company_lines)
+        ):
             lines = PhoneLines(
                 tuple(source.columns()),
                 tuple(column in bound.company_lines for column in source.columns()),

@@ -565,11 +565,12 @@ def _choose_phones(
 ) -> tuple[pd.DataFrame, dict[int, tuple[str, ...]], list[Issue]]:
     """Keep, per row, the first of its phone cells that is a valid number.
 
-    When none is valid the first cell that is not empty stays, so that the
-    rejection names the value the row was meant to be called on. A row in
-    ``prefer`` keeps the cell of that number instead. Also returns, by source row,
-    the other valid numbers of the rows that have more than one, and the issues of
-    the company-line rule (see :func:`_company_line_issues`).
+    The person's own numbers come before the company's lines (see
+    :func:`_company_line_issues`), whatever the order of the columns. When none is
+    valid the first cell that is not empty stays, so that the rejection names the
+    value the row was meant to be called on. A row in ``prefer`` keeps the cell of that
+    number instead. Also returns, by source row, the other valid numbers of the rows
+    that have more than one, and the issues of the company-line rule.
     """
     if COUNTRY_COLUMN in frame:
         regions = [country_for(cell, region) for cell in frame[COUNTRY_COLUMN]]
@@ -584,36 +585,54 @@ def _choose_phones(
         frame.index.tolist(), frame["phone"].tolist(), fallbacks, regions, lines_of,
         strict=True,
     ):  # fmt: skip
-        company = lines.company if lines is not None else (False,) * (1 + len(others))
-        pairs = [(cell, line) for cell, line in zip((primary, *others), company, strict=True)]
+        cells = [primary, *others]
+        results = [book.normalize(cell, row_region) if cell.strip() else None for cell in cells]
+        company = _company_cells(lines, results)
         # The person's own numbers come before the company's, whatever the column order.
-        ordered = [at for at, (_, line) in enumerate(pairs) if not line]
-        ordered += [at for at, (_, line) in enumerate(pairs) if line]
-        cells = [pairs[at][0] for at in ordered if pairs[at][0].strip()]
-        valid: dict[str, str] = {}  # E.164 -> the first cell that gives it
-        results: dict[int, Phone | Problem | None] = {}
+        ordered = [at for at in range(len(cells)) if not company[at]]
+        ordered += [at for at in range(len(cells)) if company[at]]
+        valid: dict[str, int] = {}  # E.164 -> the first cell that gives it
         for at in ordered:
-            cell = pairs[at][0]
-            if not cell.strip():
-                continue
-            result = book.normalize(cell, row_region)
-            results[at] = result
+            result = results[at]
             if type(result) is Phone:
-                valid.setdefault(result.e164, cell)
+                valid.setdefault(result.e164, at)
         if not valid:
-            chosen.append(cells[0] if cells else primary)
+            filled = [cells[at] for at in ordered if cells[at].strip()]
+            chosen.append(filled[0] if filled else primary)
             continue
         numbers = list(valid)
         wanted = prefer.get(row)
         pick = valid[wanted] if wanted in valid else valid[numbers[0]]
-        chosen.append(pick)
+        chosen.append(cells[pick])
         if len(numbers) > 1:
             other_phones[row] = tuple(numbers[1:])
         if lines is not None:
-            issues.extend(_company_line_issues(int(row), lines, pairs, results, pick))
+            issues.extend(_company_line_issues(int(row), lines, cells, results, company, pick))
     frame = frame.drop(columns=[PHONE_FALLBACKS, PHONE_LINES], errors="ignore")
     frame["phone"] = _objects(chosen, frame.index)
     return frame, other_phones, issues
+
+
+def _company_cells(
+    lines: PhoneLines | None, results: Sequence[Phone | Problem | None]
+) -> list[bool]:
+    """Which of a row's phone cells give a company's number.
+
+    A cell of a company column does, and so does a cell of another column that gives
+    the same number: exports copy the switchboard into the person's columns (Apollo's
+    First Phone, a Work number that is the office's line).
+    """
+    if lines is None:
+        return [False] * len(results)
+    switchboards = {
+        result.e164
+        for result, line in zip(results, lines.company, strict=True)
+        if line and type(result) is Phone
+    }
+    return [
+        line or (type(result) is Phone and result.e164 in switchboards)
+        for result, line in zip(results, lines.company, strict=True)
+    ]
 
 
 #: A row's number is the company's line (a switchboard), not the person's.
@@ -625,9 +644,10 @@ OWN_PHONE_UNUSABLE = "phone_own_unusable"
 def _company_line_issues(
     row: int,
     lines: PhoneLines,
-    pairs: list[tuple[str, bool]],
-    results: MappingABC[int, Phone | Problem | None],
-    pick: str,
+    cells: Sequence[str],
+    results: Sequence[Phone | Problem | None],
+    company: Sequence[bool],
+    pick: int,
 ) -> list[Issue]:
     """The company-line rule for one row whose phone cell ``pick`` is a valid number.
 
@@ -635,26 +655,23 @@ def _company_line_issues(
     rejected, unless the run sends company lines, then it is warned about. Each own
     number that is in the file but not valid is named, with the column that is sent.
     """
-    # The same number in an own and a company column is the person's own.
-    at = min((line, at) for at, (cell, line) in enumerate(pairs) if cell == pick)[1]
-    column = lines.columns[at]
+    column = lines.columns[pick]
     own_valid = any(
-        type(results.get(other)) is Phone for other, (_, line) in enumerate(pairs) if not line
+        type(result) is Phone and not line for result, line in zip(results, company, strict=True)
     )
     issues: list[Issue] = []
-    for other, (cell, line) in enumerate(pairs):
-        found = results.get(other)
-        if line or not isinstance(found, Problem):
+    for at, result in enumerate(results):
+        if lines.company[at] or not isinstance(result, Problem):
             continue
         issues.append(
             Issue(
                 row, "phone", OWN_PHONE_UNUSABLE,
-                f"{lines.columns[other]} {_quote(cell.strip())} is not a valid number "
-                f"({found.message}); the {column} number is used",
+                f"{lines.columns[at]} {_quote(cells[at].strip())} is not a valid number "
+                f"({result.message}); the {column} number is used",
                 "warning",
             )
         )  # fmt: skip
-    if not pairs[at][1]:
+    if not company[pick]:
         return issues
     if own_valid:
         issues.append(
