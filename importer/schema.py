@@ -635,6 +635,8 @@ def _company_cells(
     ]
 
 
+#: Problems of a cell that holds no number at all, rather than a broken one.
+_NO_NUMBER = frozenset(["phone_missing", "phone_placeholder"])
 #: A row's number is the company's line (a switchboard), not the person's.
 COMPANY_LINE = "phone_company_line"
 #: A person's own number is in the file but cannot be used; another is sent.
@@ -661,7 +663,8 @@ def _company_line_issues(
     )
     issues: list[Issue] = []
     for at, result in enumerate(results):
-        if lines.company[at] or not isinstance(result, Problem):
+        # A placeholder (N/A, -) says there is no number: nothing to fix there.
+        if lines.company[at] or not isinstance(result, Problem) or result.code in _NO_NUMBER:
             continue
         issues.append(
             Issue(
