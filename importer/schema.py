@@ -658,14 +658,27 @@ def _company_line_issues(
     number that is in the file but not valid is named, with the column that is sent.
     """
     column = lines.columns[pick]
+    if company[pick] and not lines.company[pick]:
+        # A person's column holding the switchboard: name the column it is the company's in.
+        picked = results[pick]
+        number = picked.e164 if type(picked) is Phone else ""
+        column = next(
+            lines.columns[at]
+            for at, result in enumerate(results)
+            if lines.company[at] and type(result) is Phone and result.e164 == number
+        )
     own_valid = any(
         type(result) is Phone and not line for result, line in zip(results, company, strict=True)
     )
     issues: list[Issue] = []
+    named: set[str] = set()
     for at, result in enumerate(results):
         # A placeholder (N/A, -) says there is no number: nothing to fix there.
         if lines.company[at] or not isinstance(result, Problem) or result.code in _NO_NUMBER:
             continue
+        if cells[at].strip() in named:
+            continue  # the same broken number copied into another column: named once
+        named.add(cells[at].strip())
         issues.append(
             Issue(
                 row, "phone", OWN_PHONE_UNUSABLE,

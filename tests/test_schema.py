@@ -390,3 +390,21 @@ def test_a_broken_own_number_never_falls_back_to_the_switchboard_silently() -> N
     result = _company_lines(**{"First Phone": ["12345"], "Corporate Phone": ["+1 212 555 0199"]})
     assert result.rejected.tolist() == [True]
     assert [issue.code for issue in _issues(result)] == ["phone_own_unusable", "phone_company_line"]
+
+
+def test_a_persons_column_copying_the_switchboard_is_the_company_line_and_named_so() -> None:
+    result = _company_lines(
+        **{"First Phone": ["+1 212 555 0199"], "Corporate Phone": ["+1 212-555-0199"]}
+    )
+    assert result.rejected.tolist() == [True]
+    [issue] = _issues(result)
+    assert issue.code == "phone_company_line"
+    assert "(Corporate Phone)" in issue.message
+
+
+def test_a_broken_number_copied_into_two_columns_is_named_once() -> None:
+    result = _company_lines(
+        **{"Work Direct Phone": ["12345"], "First Phone": ["12345"],
+           "Mobile Phone": ["+1 415 555 0123"]}
+    )  # fmt: skip
+    assert [issue.message.split(" '")[0] for issue in _issues(result)] == ["Work Direct Phone"]
