@@ -396,6 +396,10 @@ def _run_keys(run: _Run, sender: BatchSender) -> tuple[str, list[str]]:
         parts["source_row_numbers"] = "yes"
     if not _infers(run):
         parts["infer_time_zone"] = "no"
+    # Company lines sent make other rows leads; runs without the flag keep their identity.
+    # (The mapping's send_company_lines changes the mapping's content, so its key, already.)
+    if options.send_company_lines:
+        parts["send_company_lines"] = "yes"
     rejected_types = options.reject_phone_types | run.mapping.reject_phone_types
     if rejected_types:
         parts["reject_phone_types"] = " ".join(sorted(rejected_types))
