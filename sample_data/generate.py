@@ -1382,6 +1382,13 @@ def zoho_sheet() -> Sheet:
         row(12, "Vic", "Sample", "Analyst", "", _ZOHO_CONTOSO, _ZOHO_NEW_YORK,
             phone="(646) 555-0125", secondary="vic@example.org", expect="+16465550125"),
     ]
+    # A mobile with a digit missing: the Phone is called, and the row says why.
+    broken = row(13, "Wyn", "Example", "Buyer", "wyn@example.com", _ZOHO_CONTOSO,
+                 _ZOHO_NEW_YORK, phone="(646) 555-0126", mobile="(646) 555-012",
+                 expect="+16465550126")
+    broken.extra["warnings"] = ["Mobile '(646) 555-012' is not a valid number",
+                                "the Phone number is used"]
+    sheet.rows.append(broken)
     return sheet
 
 
