@@ -683,7 +683,7 @@ def _company_line_issues(
             Issue(
                 row, "phone", OWN_PHONE_UNUSABLE,
                 f"{lines.columns[at]} {_quote(cells[at].strip())} is not a valid number "
-                f"({result.message}); the {column} number is used",
+                f"({result.message.replace('; ', ': ')}); the {column} number is used",
                 "warning",
             )
         )  # fmt: skip
