@@ -41,6 +41,7 @@ def import_file(
     out_dir: str | Path | None = None,
     region: str | None = None,
     lenient: bool = False,
+    send_company_lines: bool = False,
     workbook: bool = True,
     read: ReadOptions | None = None,
     header_row: int | None = None,
@@ -76,7 +77,9 @@ def import_file(
     lists (the profile's ``suppress`` otherwise); a line of one that cannot be read raises
     ``ListError`` unless ``suppress_skip_bad_lines``. Raises ``ImportIncomplete``
     (carrying the summary) when the API stopped the run part-way; calling again with
-    the same arguments resumes it.
+    the same arguments resumes it. ``send_company_lines`` sends a row whose only number
+    is a company line (the mapping's ``company_phone_columns``), with a warning, instead
+    of rejecting it.
     """
     settings = _settings(
         {"mapping": mapping, "campaign": campaign, "region": region, "batch_size": batch_size,
@@ -91,6 +94,7 @@ def import_file(
         dry_run=dry_run,
         out_dir=None if out_dir is None else Path(out_dir),
         lenient=lenient,
+        send_company_lines=send_company_lines,
         read=_read(read, header_row),
         fresh=fresh,
         workers=workers,

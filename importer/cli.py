@@ -165,6 +165,15 @@ def _no_infer_timezone_option(function: Any) -> Any:
     )(function)
 
 
+def _send_company_lines_option(function: Any) -> Any:
+    return click.option(
+        "--send-company-lines",
+        is_flag=True,
+        help="Send a row whose only number is the company's main line (the mapping's "
+        "company_phone_columns), with a warning, instead of rejecting it.",
+    )(function)
+
+
 def _no_progress_option(function: Any) -> Any:
     return click.option(
         "--no-progress",
@@ -353,6 +362,7 @@ def cli() -> None:
 )
 @_reject_phone_type_option
 @_no_infer_timezone_option
+@_send_company_lines_option
 @_suppress_option
 @click.option("--encoding", help="Text encoding of a CSV file [default: detected].")
 @click.option(
@@ -441,6 +451,7 @@ def import_command(
     lenient: bool,
     reject_phone_types: tuple[str, ...],
     no_infer_timezone: bool,
+    send_company_lines: bool,
     suppress: tuple[Path, ...],
     suppress_skip_bad_lines: bool,
     encoding: str | None,
@@ -508,6 +519,7 @@ def import_command(
             dry_run=dry_run,
             out_dir=out_dir,
             lenient=lenient,
+            send_company_lines=send_company_lines,
             read=read,
             fresh=fresh,
             workers=workers,

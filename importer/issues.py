@@ -49,6 +49,11 @@ REJECTION_CODES: dict[str, str] = {
     "phone_type_rejected": (
         "a type of number the run rejects (`--reject-phone-type`, `reject_phone_types:`)"
     ),
+    "phone_company_line": (
+        "the row's only valid number is in a column the mapping names a company line "
+        "(`company_phone_columns`): a switchboard, not the person; add the person's own "
+        "number, or send company lines (`--send-company-lines`)"
+    ),
     "country_unknown": (
         "the row's country cell names no country this tool knows; the phone is not read in "
         "the default country instead"

@@ -47,9 +47,11 @@ __all__ = [
     "EXTRA_FIELDS",
     "LEAD_FIELDS",
     "PHONE_FALLBACKS",
+    "PHONE_LINES",
     "POSTAL_CODE_COLUMN",
     "BoundMapping",
     "Mapping",
+    "PhoneLines",
     "Source",
     "bind_mapping",
     "builtin_mappings",
@@ -82,11 +84,23 @@ POSTAL_CODE_COLUMN = "postalCode"
 #: Projected column holding each row's other phone cells, in order, when the mapping
 #: names several phone columns: the validator takes the first valid number.
 PHONE_FALLBACKS = "phone.fallbacks"
+#: Projected column holding, per row, the phone cells' columns in order and which of
+#: them hold a company's number, when the phone has several columns or company lines.
+PHONE_LINES = "phone.lines"
 #: Prefix of the projected columns holding each do-not-call column's cells, by column
 #: name: a yes/no flag (``do_not_call:``), or a status (``do_not_call_status:``).
 DO_NOT_CALL_PREFIX = "doNotCall."
 DO_NOT_CALL_STATUS_PREFIX = "doNotCallStatus."
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
+
+
+@dataclass(frozen=True)
+class PhoneLines:
+    """The phone cells' columns in order, which hold a company's number, and whether to send one."""
+
+    columns: tuple[str, ...]
+    company: tuple[bool, ...]
+    send: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +152,10 @@ class Mapping:
     do_not_call: Source | None = None
     #: Status columns whose do-not-call phrases (``DNC``, ``Opted out``) suppress a row.
     do_not_call_status: Source | None = None
+    #: Phone columns holding the company's number (a switchboard), not the person's.
+    company_phone_columns: tuple[str, ...] = ()
+    #: Send a row whose only valid number is a company line, with a warning.
+    send_company_lines: bool = False
 
     @property
     def label(self) -> str:
@@ -162,6 +180,8 @@ class BoundMapping:
     postal_code: Source | None = None
     do_not_call: Source | None = None
     do_not_call_status: Source | None = None
+    #: The file's phone columns that hold a company's number (see Mapping).
+    company_lines: frozenset[str] = frozenset()
 
     @property
     def custom_keys(self) -> list[str]:
@@ -294,6 +314,8 @@ def parse_mapping(document: Any, path: Path, sha256: str = "") -> Mapping:
         do_not_call_status=(
             _source(document["do_not_call_status"]) if "do_not_call_status" in document else None
         ),
+        company_phone_columns=tuple(document.get("company_phone_columns") or ()),
+        send_company_lines=bool(document.get("send_company_lines", False)),
     )
 
 
@@ -399,6 +421,9 @@ def bind_mapping(mapping: Mapping, columns: tuple[str, ...], file_label: str) ->
         postal_code=postal_code,
         do_not_call=do_not_call,
         do_not_call_status=dnc_status,
+        company_lines=frozenset(
+            hit for name in mapping.company_phone_columns if (hit := resolved.find(name))
+        ),
     )
 
 
@@ -513,6 +538,17 @@ def project(frame: pd.DataFrame, bound: BoundMapping) -> pd.DataFrame:
             others = [frame[column].tolist() for column in source.fallback]
             out[PHONE_FALLBACKS] = pd.Series(list(zip(*others, strict=True)), index=frame.index,
                                              dtype=object)  # fmt: skip
+        if (
+            key == "phone"
+            and source.column is not None
+            and (source.fallback or bound.company_lines)
+        ):
+            lines = PhoneLines(
+                tuple(source.columns()),
+                tuple(column in bound.company_lines for column in source.columns()),
+                bound.mapping.send_company_lines,
+            )
+            out[PHONE_LINES] = pd.Series([lines] * len(frame), index=frame.index, dtype=object)
     if "fullName" in out:
         full = out.pop("fullName")
         first = out.get("firstName", _empty(frame))

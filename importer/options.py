@@ -128,6 +128,7 @@ def import_options(
     dry_run: bool = False,
     out_dir: Path | None = None,
     lenient: bool = False,
+    send_company_lines: bool = False,
     read: ReadOptions | None = None,
     retry: RetryPolicy | None = None,
     fresh: bool = False,
@@ -181,4 +182,5 @@ def import_options(
         infer_time_zone=settings["infer_time_zone"] is not False,
         suppress=tuple(settings["suppress"] or ()),
         suppress_skip_bad_lines=bool(settings["suppress_skip_bad_lines"]),
+        send_company_lines=send_company_lines,
     )

@@ -131,6 +131,9 @@ class ImportOptions:
     #: Go on past lines of a list that cannot be read, leaving them out and counting them;
     #: without it such a line stops the run before anything is sent.
     suppress_skip_bad_lines: bool = False
+    #: Send a row whose only number is a company line, with a warning (the mapping's
+    #: ``send_company_lines: true`` does too); by default such a row is rejected.
+    send_company_lines: bool = False
 
 
 class Progress(Protocol):
@@ -393,6 +396,10 @@ def _run_keys(run: _Run, sender: BatchSender) -> tuple[str, list[str]]:
         parts["source_row_numbers"] = "yes"
     if not _infers(run):
         parts["infer_time_zone"] = "no"
+    # Company lines sent make other rows leads; runs without the flag keep their identity.
+    # (The mapping's send_company_lines changes the mapping's content, so its key, already.)
+    if options.send_company_lines:
+        parts["send_company_lines"] = "yes"
     rejected_types = options.reject_phone_types | run.mapping.reject_phone_types
     if rejected_types:
         parts["reject_phone_types"] = " ".join(sorted(rejected_types))
@@ -847,6 +854,8 @@ class _Run:
         stop_requested: Callable[[], bool],
     ) -> None:
         self.options = options
+        if options.send_company_lines and not mapping.send_company_lines:
+            mapping = replace(mapping, send_company_lines=True)
         self.mapping = mapping
         self.source = source
         self.bound = bind_mapping(mapping, source.info.columns, str(options.path))

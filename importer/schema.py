@@ -52,7 +52,9 @@ from .mapping import (
     DO_NOT_CALL_STATUS_PREFIX,
     LEAD_FIELDS,
     PHONE_FALLBACKS,
+    PHONE_LINES,
     POSTAL_CODE_COLUMN,
+    PhoneLines,
 )
 from .marks import Mark, cell_mark, column_mark, phone_marks
 from .normalize import (
@@ -332,8 +334,9 @@ def validate_chunk(
     book = phone_book if phone_book is not None else PhoneBook()
     frame, marks = _read_marks(_complete(projected))
     other_phones: dict[int, tuple[str, ...]] = {}
-    if PHONE_FALLBACKS in frame:
-        frame, other_phones = _choose_phones(frame, region, book, prefer or {})
+    line_issues: list[Issue] = []
+    if PHONE_FALLBACKS in frame or PHONE_LINES in frame:
+        frame, other_phones, line_issues = _choose_phones(frame, region, book, prefer or {})
     schema = lead_schema(region)
     token = _PHONE_BOOK.set(book)
     try:
@@ -344,7 +347,7 @@ def validate_chunk(
         failures = exc.failure_cases
     finally:
         _PHONE_BOOK.reset(token)
-    issues: list[Issue] = []
+    issues: list[Issue] = list(line_issues)
     if failures is not None:
         for column, row, case in zip(
             failures["column"], failures["index"], failures["failure_case"], strict=True
@@ -559,42 +562,159 @@ def _infer_time_zones(
 
 def _choose_phones(
     frame: pd.DataFrame, region: str | None, book: PhoneBook, prefer: MappingABC[int, str]
-) -> tuple[pd.DataFrame, dict[int, tuple[str, ...]]]:
+) -> tuple[pd.DataFrame, dict[int, tuple[str, ...]], list[Issue]]:
     """Keep, per row, the first of its phone cells that is a valid number.
 
-    When none is valid the first cell that is not empty stays, so that the
-    rejection names the value the row was meant to be called on. A row in
-    ``prefer`` keeps the cell of that number instead. Also returns, by source row,
-    the other valid numbers of the rows that have more than one.
+    The person's own numbers come before the company's lines (see
+    :func:`_company_line_issues`), whatever the order of the columns. When none is
+    valid the first cell that is not empty stays, so that the rejection names the
+    value the row was meant to be called on. A row in ``prefer`` keeps the cell of that
+    number instead. Also returns, by source row, the other valid numbers of the rows
+    that have more than one, and the issues of the company-line rule.
     """
     if COUNTRY_COLUMN in frame:
         regions = [country_for(cell, region) for cell in frame[COUNTRY_COLUMN]]
     else:
         regions = [region] * len(frame)
+    fallbacks = frame[PHONE_FALLBACKS].tolist() if PHONE_FALLBACKS in frame else [()] * len(frame)
+    lines_of = frame[PHONE_LINES].tolist() if PHONE_LINES in frame else [None] * len(frame)
     chosen = []
+    issues: list[Issue] = []
     other_phones: dict[int, tuple[str, ...]] = {}
-    for row, primary, others, row_region in zip(
-        frame.index.tolist(), frame["phone"].tolist(), frame[PHONE_FALLBACKS].tolist(),
-        regions, strict=True,
+    for row, primary, others, row_region, lines in zip(
+        frame.index.tolist(), frame["phone"].tolist(), fallbacks, regions, lines_of,
+        strict=True,
     ):  # fmt: skip
-        cells = [cell for cell in (primary, *others) if cell.strip()]
-        valid: dict[str, str] = {}  # E.164 -> the first cell that gives it
-        for cell in cells:
-            result = book.normalize(cell, row_region)
+        cells = [primary, *others]
+        results = [book.normalize(cell, row_region) if cell.strip() else None for cell in cells]
+        company = _company_cells(lines, results)
+        # The person's own numbers come before the company's, whatever the column order.
+        ordered = [at for at in range(len(cells)) if not company[at]]
+        ordered += [at for at in range(len(cells)) if company[at]]
+        valid: dict[str, int] = {}  # E.164 -> the first cell that gives it
+        for at in ordered:
+            result = results[at]
             if type(result) is Phone:
-                valid.setdefault(result.e164, cell)
+                valid.setdefault(result.e164, at)
         if not valid:
-            chosen.append(cells[0] if cells else primary)
+            filled = [cells[at] for at in ordered if cells[at].strip()]
+            chosen.append(filled[0] if filled else primary)
             continue
         numbers = list(valid)
         wanted = prefer.get(row)
         pick = valid[wanted] if wanted in valid else valid[numbers[0]]
-        chosen.append(pick)
+        chosen.append(cells[pick])
         if len(numbers) > 1:
             other_phones[row] = tuple(numbers[1:])
-    frame = frame.drop(columns=[PHONE_FALLBACKS])
+        if lines is not None:
+            issues.extend(_company_line_issues(int(row), lines, cells, results, company, pick))
+    frame = frame.drop(columns=[PHONE_FALLBACKS, PHONE_LINES], errors="ignore")
     frame["phone"] = _objects(chosen, frame.index)
-    return frame, other_phones
+    return frame, other_phones, issues
+
+
+def _company_cells(
+    lines: PhoneLines | None, results: Sequence[Phone | Problem | None]
+) -> list[bool]:
+    """Which of a row's phone cells give a company's number.
+
+    A cell of a company column does, and so does a cell of another column that gives
+    the same number: exports copy the switchboard into the person's columns (Apollo's
+    First Phone, a Work number that is the office's line).
+    """
+    if lines is None:
+        return [False] * len(results)
+    switchboards = {
+        result.e164
+        for result, line in zip(results, lines.company, strict=True)
+        if line and type(result) is Phone
+    }
+    return [
+        line or (type(result) is Phone and result.e164 in switchboards)
+        for result, line in zip(results, lines.company, strict=True)
+    ]
+
+
+#: Problems of a cell that holds no number at all, rather than a broken one.
+_NO_NUMBER = frozenset(["phone_missing", "phone_placeholder"])
+#: A row's number is the company's line (a switchboard), not the person's.
+COMPANY_LINE = "phone_company_line"
+#: A person's own number is in the file but cannot be used; another is sent.
+OWN_PHONE_UNUSABLE = "phone_own_unusable"
+
+
+def _company_line_issues(
+    row: int,
+    lines: PhoneLines,
+    cells: Sequence[str],
+    results: Sequence[Phone | Problem | None],
+    company: Sequence[bool],
+    pick: int,
+) -> list[Issue]:
+    """The company-line rule for one row whose phone cell ``pick`` is a valid number.
+
+    A row sent on a company line while it has no valid number of its own is
+    rejected, unless the run sends company lines, then it is warned about. Each own
+    number that is in the file but not valid is named, with the column that is sent.
+    """
+    column = lines.columns[pick]
+    if company[pick] and not lines.company[pick]:
+        # A person's column holding the switchboard: name the column it is the company's in.
+        picked = results[pick]
+        number = picked.e164 if type(picked) is Phone else ""
+        column = next(
+            lines.columns[at]
+            for at, result in enumerate(results)
+            if lines.company[at] and type(result) is Phone and result.e164 == number
+        )
+    own_valid = any(
+        type(result) is Phone and not line for result, line in zip(results, company, strict=True)
+    )
+    issues: list[Issue] = []
+    named: set[str] = set()
+    for at, result in enumerate(results):
+        # A placeholder (N/A, -) says there is no number: nothing to fix there.
+        if lines.company[at] or not isinstance(result, Problem) or result.code in _NO_NUMBER:
+            continue
+        if cells[at].strip() in named:
+            continue  # the same broken number copied into another column: named once
+        named.add(cells[at].strip())
+        issues.append(
+            Issue(
+                row, "phone", OWN_PHONE_UNUSABLE,
+                f"{lines.columns[at]} {_quote(cells[at].strip())} is not a valid number "
+                f"({result.message.replace('; ', ': ')}); the {column} number is used",
+                "warning",
+            )
+        )  # fmt: skip
+    if not company[pick]:
+        return issues
+    if own_valid:
+        issues.append(
+            Issue(
+                row, "phone", COMPANY_LINE,
+                f"the number sent is the company's main number ({column}), not the person's own",
+                "warning",
+            )
+        )  # fmt: skip
+    elif lines.send:
+        issues.append(
+            Issue(
+                row, "phone", COMPANY_LINE,
+                f"the number sent is only the company's main number ({column}): a receptionist "
+                "may answer, not the person",
+                "warning",
+            )
+        )  # fmt: skip
+    else:
+        issues.append(
+            Issue(
+                row, "phone", "phone_company_line",
+                f"only the company's main number ({column}); add the person's own number, or "
+                "send company lines with --send-company-lines",
+            )
+        )  # fmt: skip
+    return issues
 
 
 def _field_order(field: str) -> int:

@@ -874,6 +874,17 @@ def render_suggestion(suggestion: Suggestion) -> str:
         else:
             value = _q(choices[0].column)
         lines.append(f"  {key}: {value}   # {comment}")
+    # By header only: a column whose numbers repeat across people but whose header names
+    # the person's phone (Apollo's First Phone) holds their own number on most rows; the
+    # shared-number rule of the duplicates stage handles its repeats.
+    company = [c.column for c in phone or () if c.kind == SWITCHBOARD]
+    if company:
+        lines += [
+            "# The company's number, not the person's: a switchboard reaches a receptionist.",
+            "# A row with only such a number is rejected (phone_company_line) unless",
+            "# send_company_lines is true:",
+            "company_phone_columns: [" + ", ".join(_q(column) for column in company) + "]",
+        ]
     country = suggestion.fields.get(COUNTRY_COLUMN)
     if country:
         lines += [

@@ -101,6 +101,7 @@ CODE_ORDER = [
     "phone_too_short",
     "phone_too_long",
     "phone_invalid",
+    "phone_company_line",
     "email_invalid",
     "priority_invalid",
     "tags_too_many",
@@ -1079,7 +1080,8 @@ def apollo_sheet() -> Sheet:
     def row(n: int, first: str, last: str, title: str, seniority: str, email: str,
             account: tuple[str, ...], city: str, state: str, country: str, *,
             direct: str = "", mobile: str = "", home: str = "", other: str = "",
-            first_phone: str = "", expect: Any, key: str | None = None) -> Row:
+            first_phone: str = "", expect: Any, key: str | None = None,
+            warnings: list[str] | None = None) -> Row:
         name, size, industry, site, ccity, cstate, ccountry, phone = account
         # Apollo fills Corporate Phone (and Company Phone) from the account: every
         # contact of the company carries its switchboard.
@@ -1091,7 +1093,8 @@ def apollo_sheet() -> Sheet:
                     f"http://www.linkedin.com/in/example-{first.lower()}-{last.lower()}",
                     f"http://www.{site}", city, state, country, ccity, cstate, ccountry,
                     q(phone), f"6650a1b2c3d4e5f6a7b8c{n:03d}",
-                    f"6650f0e0d0c0b0a090807{accounts.index(account):03d}"], expect, key)
+                    f"6650f0e0d0c0b0a090807{accounts.index(account):03d}"], expect, key,
+                   extra={"warnings": warnings} if warnings else {})
     nw, contoso, fabrikam, wingtip, litware = accounts
     sf = ("San Francisco", "California", "United States")
     ny = ("New York", "New York", "United States")
@@ -1108,9 +1111,10 @@ def apollo_sheet() -> Sheet:
         row(3, "Cleo", "Demo", "Sales Manager", "manager", "cleo@example.org", nw, *sf,
             direct="+1 415-555-0184", first_phone="+1 415-555-0184", expect="+14155550184",
             key="cleo"),
-        # Only the company's line: the first to use it is called on it.
+        # Only the company's line (First Phone copies Corporate Phone): never sent as
+        # the person without a word, so rejected.
         row(4, "Dan", "Muster", "Office Manager", "manager", "dan@example.net", nw, *sf,
-            first_phone="+1 415-555-0100", expect="+14155550100", key="dan"),
+            first_phone="+1 415-555-0100", expect=["phone_company_line"]),
         # A UK contact whose direct line is written nationally.
         row(5, "Eve", "Ejemplo", "Marketing Director", "director", "eve@example.net",
             fabrikam, "London", "England", "United Kingdom", direct="020 7946 0182",
@@ -1118,10 +1122,11 @@ def apollo_sheet() -> Sheet:
         # A direct line with a digit missing: the mobile is called.
         row(6, "Finn", "Test", "Solutions Engineer", "senior", "finn@example.com", nw, *sf,
             direct="+1 415-555-01", mobile="+1 646-555-0185", first_phone="+1 415-555-01",
-            expect="+16465550185"),
-        # Only the company's line, which Dan's row already has: shared, a duplicate.
+            expect="+16465550185", warnings=["Work Direct Phone", "is not a valid number",
+                                             "the Mobile Phone number is used"]),
+        # Only the company's line, like Dan: rejected too.
         row(7, "Gia", "Beispiel", "Receptionist", "entry", "", nw, *sf,
-            first_phone="+1 415-555-0100", expect=shared("dan")),
+            first_phone="+1 415-555-0100", expect=["phone_company_line"]),
         # Ava again, from another list: the same person twice.
         row(8, "Ava", "Example", "VP of Sales", "vp", "ava@example.com", nw, *sf,
             direct="+1 415-555-0181", first_phone="+1 415-555-0181", expect=dup("ava")),
@@ -1188,16 +1193,16 @@ def zoominfo_sheet() -> Sheet:
         row(2, "Bo", "Sample", "Account Executive", "Non-Manager", "bo@example.com",
             _ZI_CONTOSO, "New York", "New York", "10013", "United States",
             mobile="(646) 555-0193", expect="+16465550193"),
-        # Only the HQ line: the first to use it is called on it.
+        # Only the HQ line: the company's, not the person's; rejected.
         row(3, "Cy", "Demo", "Director of Operations", "Director", "cy@example.org",
-            _ZI_CONTOSO, *chicago, expect="+13125550100", key="cy"),
+            _ZI_CONTOSO, *chicago, expect=["phone_company_line"]),
         # ZoomInfo gives the HQ line as Di's direct number too: Di is called on her mobile.
         row(4, "Di", "Muster", "Operations Manager", "Manager", "di@example.net",
             _ZI_CONTOSO, *chicago, direct="(312) 555-0100", mobile="(312) 555-0194",
             expect="+13125550194"),
-        # Only the HQ line, which Cy's row already has: shared, a duplicate.
+        # Only the HQ line, like Cy: rejected too.
         row(5, "Ed", "Beispiel", "Office Administrator", "Non-Manager", "ed@example.com",
-            _ZI_CONTOSO, *chicago, expect=shared("cy")),
+            _ZI_CONTOSO, *chicago, expect=["phone_company_line"]),
         # Ana again: the same person twice.
         row(6, "Ana", "Example", "VP of Sales", "VP-Level", "ana@example.com", _ZI_CONTOSO,
             *chicago, direct="(312) 555-0191", expect=dup("ana")),
@@ -1265,14 +1270,14 @@ def pipedrive_sheet() -> Sheet:
         row(1, "Amy", "Example", "Head of Sales", ts, ny, work_email="amy@example.com",
             work="+1 646 555 0100", mobile="+1 646 555 0111", label="Hot lead",
             expect="+16465550111", key="amy"),
-        # Only the office line: the first to use it is called on it.
+        # Only the office line (the organization's, copied as Work): rejected.
         row(2, "Bea", "Sample", "Office Manager", ts, ny, work_email="bea@example.com",
-            work="+1 646 555 0100", expect="+16465550100", key="bea"),
+            work="+1 646 555 0100", expect=["phone_company_line"]),
         row(3, "Carl", "Demo", "Buyer", ts, ny, work_email="carl@example.org",
             work="(646) 555-0100", mobile="(646) 555-0112", expect="+16465550112"),
-        # No number of her own, only the organization's: Bea's row has it. Shared.
+        # No number of her own, only the organization's: rejected, like Bea.
         row(4, "Dora", "Muster", "Assistant", ts, ny, work_email="dora@example.net",
-            expect=shared("bea")),
+            expect=["phone_company_line"]),
         # Amy again, a second person record: the same person twice.
         row(5, "Amy", "Example", "Head of Sales", ts, ny, home_email="amy.home@example.com",
             mobile="+1 646 555 0111", expect=dup("amy")),
@@ -1377,6 +1382,13 @@ def zoho_sheet() -> Sheet:
         row(12, "Vic", "Sample", "Analyst", "", _ZOHO_CONTOSO, _ZOHO_NEW_YORK,
             phone="(646) 555-0125", secondary="vic@example.org", expect="+16465550125"),
     ]
+    # A mobile with a digit missing: the Phone is called, and the row says why.
+    broken = row(13, "Wyn", "Example", "Buyer", "wyn@example.com", _ZOHO_CONTOSO,
+                 _ZOHO_NEW_YORK, phone="(646) 555-0126", mobile="(646) 555-012",
+                 expect="+16465550126")
+    broken.extra["warnings"] = ["Mobile '(646) 555-012' is not a valid number",
+                                "the Phone number is used"]
+    sheet.rows.append(broken)
     return sheet
 
 

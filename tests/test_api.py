@@ -236,3 +236,14 @@ def test_drain_folder_takes_read_options_for_each_file(
     assert outcome.outcome == "imported" and outcome.counts["accepted"] == 1
     assert outcome.reports is not None
     assert read_summary(Path(outcome.reports))["source"]["header_row"] == 2  # type: ignore[index]
+
+
+def test_send_company_lines_sends_the_switchboard_only_rows(tmp_path: Path) -> None:
+    source = SAMPLES / "zoominfo_contacts.csv"
+    default = import_file(source, "zoominfo", dry_run=True, out_dir=tmp_path / "a")
+    sent = import_file(source, "zoominfo", dry_run=True, out_dir=tmp_path / "b",
+                       send_company_lines=True)  # fmt: skip
+    # Cy and Ed have only the HQ line: rejected, else Cy is sent and Ed shares his line.
+    assert sent.rejected == default.rejected - 2
+    assert (sent.accepted, sent.duplicates) == (default.accepted + 1, default.duplicates + 1)
+    assert_every_row_once(tmp_path / "b", sent.total)

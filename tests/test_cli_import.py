@@ -657,3 +657,38 @@ def test_two_exports_pasted_with_their_columns_swapped_keep_each_name_in_place(
     facts = {row[0]: row[1] for row in load_workbook(out / "report.xlsx")["Summary"].iter_rows(
         values_only=True) if row[0]}  # fmt: skip
     assert facts["Header repeated"] == "row 4: dropped, not leads"
+
+
+_SWITCHBOARD = [
+    ["First Name", "First Phone", "Mobile Phone", "Corporate Phone"],
+    ["Ana", "", "", "'+1 212-555-0199"],
+    ["Bo", "12345", "'+1 415-555-0123", "'+1 212-555-0198"],
+]
+
+
+def test_a_switchboard_only_row_is_rejected_by_default(run_cli: Run, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "apollo.csv", _SWITCHBOARD)
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "apollo", "--region", "US", "--dry-run", "--out", out)
+    assert result.exit_code == ExitStatus.ROWS_REJECTED, result.stderr
+    reports = assert_every_row_once(out, 2)
+    [rejected] = reports["rejected"]
+    assert rejected["error_codes"] == "phone_company_line"
+    assert "only the company's main number (Corporate Phone)" in rejected["error"]
+    [accepted] = reports["accepted"]
+    assert accepted["phone_e164"] == "+14155550123"
+    assert "First Phone '12345' is not a valid number" in accepted["warnings"]
+
+
+def test_send_company_lines_sends_the_switchboard_with_a_warning(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    source = write_csv(tmp_path / "apollo.csv", _SWITCHBOARD)
+    out = tmp_path / "out"
+    result = run_cli(source, "-m", "apollo", "--region", "US", "--dry-run", "--out", out,
+                     "--send-company-lines")  # fmt: skip
+    assert result.exit_code == ExitStatus.SUCCESS, result.stderr
+    reports = assert_every_row_once(out, 2)
+    phones = {row["source_row"]: row for row in reports["accepted"]}
+    assert phones["2"]["phone_e164"] == "+12125550199"
+    assert "company's main number (Corporate Phone)" in phones["2"]["warnings"]

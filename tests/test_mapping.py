@@ -272,3 +272,19 @@ def test_good_regions_come_back_as_codes(tmp_path: Path, region: str | None, cod
 def test_header_row_in_a_mapping(tmp_path: Path) -> None:
     assert load_mapping(_mapping(tmp_path, "fields:\n  phone: p\nheader_row: 3\n")).header_row == 3
     assert load_mapping(_mapping(tmp_path, "fields:\n  phone: p\n")).header_row is None
+
+
+@pytest.mark.parametrize(
+    ("name", "columns"),
+    [
+        ("apollo", ("Corporate Phone", "Company Phone")),
+        ("zoominfo", ("Company HQ Phone",)),
+        ("pipedrive", ("Organization - Phone",)),
+        ("zoho_crm", ()),
+    ],
+)
+def test_builtins_name_the_company_lines(name: str, columns: tuple[str, ...]) -> None:
+    mapping = load_mapping(name)
+    assert mapping.company_phone_columns == columns
+    assert mapping.send_company_lines is False
+    assert set(columns) <= set(mapping.fields["phone"].columns())

@@ -332,3 +332,79 @@ def test_a_name_mis_decoded_upstream_is_sent_with_a_warning_naming_what_it_was(
 def test_names_that_only_look_odd_get_no_garbled_warning(name: str) -> None:
     result = validate_chunk(_projected(phone=["+12125552671"], lastName=[name]))
     assert result.issues == []
+
+
+def _company_lines(send: bool = False, **columns: list[str]) -> ValidatedChunk:
+    """Validate rows through the built-in Apollo mapping, whose company lines are named."""
+    import dataclasses
+
+    from importer.mapping import bind_mapping, load_mapping, project
+
+    mapping = dataclasses.replace(load_mapping("apollo"), send_company_lines=send)
+    frame = _projected(**columns)  # type: ignore[arg-type]
+    bound = bind_mapping(mapping, tuple(frame.columns), "the file")
+    return validate_chunk(project(frame, bound), region="US")
+
+
+def test_a_row_whose_only_number_is_the_company_line_is_rejected_and_says_why() -> None:
+    result = _company_lines(**{"First Phone": [""], "Corporate Phone": ["+1 212 555 0199"]})
+    assert result.rejected.tolist() == [True]
+    [issue] = _issues(result)
+    assert (issue.code, issue.severity) == ("phone_company_line", "error")
+    assert "only the company's main number (Corporate Phone)" in issue.message
+    assert "--send-company-lines" in issue.message
+
+
+def test_company_lines_are_sent_with_a_warning_when_the_mapping_says_so() -> None:
+    result = _company_lines(True, **{"First Phone": [""], "Company Phone": ["+1 212 555 0199"]})
+    assert result.rejected.tolist() == [False]
+    assert result.leads["phone"].tolist() == ["+12125550199"]
+    [issue] = _issues(result)
+    assert (issue.code, issue.severity) == ("phone_company_line", "warning")
+    assert "Company Phone" in issue.message
+
+
+def test_the_persons_own_number_is_sent_before_a_company_line_in_any_column_order() -> None:
+    result = _company_lines(
+        **{"Corporate Phone": ["+1 212 555 0199"], "First Phone": ["+1 415 555 0123"]}
+    )
+    assert result.rejected.tolist() == [False]
+    assert result.leads["phone"].tolist() == ["+14155550123"]
+    assert _issues(result) == []
+
+
+def test_a_broken_own_number_is_named_on_its_row_even_when_another_is_sent() -> None:
+    result = _company_lines(
+        **{"First Phone": ["12345"], "Mobile Phone": ["+1 415 555 0123"],
+           "Corporate Phone": ["+1 212 555 0199"]}
+    )  # fmt: skip
+    assert result.rejected.tolist() == [False]
+    assert result.leads["phone"].tolist() == ["+14155550123"]
+    [issue] = _issues(result)
+    assert (issue.code, issue.severity) == ("phone_own_unusable", "warning")
+    assert issue.message.startswith("First Phone '12345' is not a valid number")
+    assert issue.message.endswith("the Mobile Phone number is used")
+
+
+def test_a_broken_own_number_never_falls_back_to_the_switchboard_silently() -> None:
+    result = _company_lines(**{"First Phone": ["12345"], "Corporate Phone": ["+1 212 555 0199"]})
+    assert result.rejected.tolist() == [True]
+    assert [issue.code for issue in _issues(result)] == ["phone_own_unusable", "phone_company_line"]
+
+
+def test_a_persons_column_copying_the_switchboard_is_the_company_line_and_named_so() -> None:
+    result = _company_lines(
+        **{"First Phone": ["+1 212 555 0199"], "Corporate Phone": ["+1 212-555-0199"]}
+    )
+    assert result.rejected.tolist() == [True]
+    [issue] = _issues(result)
+    assert issue.code == "phone_company_line"
+    assert "(Corporate Phone)" in issue.message
+
+
+def test_a_broken_number_copied_into_two_columns_is_named_once() -> None:
+    result = _company_lines(
+        **{"Work Direct Phone": ["12345"], "First Phone": ["12345"],
+           "Mobile Phone": ["+1 415 555 0123"]}
+    )  # fmt: skip
+    assert [issue.message.split(" '")[0] for issue in _issues(result)] == ["Work Direct Phone"]

@@ -536,3 +536,14 @@ def test_a_do_not_call_column_is_found_by_its_header_and_a_status_by_its_values(
     summary = run_import(ImportOptions(path=path, mapping=written, region="US",
                                        out_dir=tmp_path / "out"))  # fmt: skip
     assert (summary.accepted, summary.suppressed) == (2, 1)
+
+
+def test_a_suggested_mapping_names_the_switchboard_columns_as_company_lines(
+    tmp_path: Path,
+) -> None:
+    import yaml
+
+    document = yaml.safe_load(suggest_mapping(apollo_export(tmp_path / "apollo.csv")).to_yaml())
+    assert document["company_phone_columns"] == ["Corporate Phone", "Company Phone"]
+    # First Phone repeats the switchboard on some rows, but is the person's on most.
+    assert "First Phone" in document["fields"]["phone"]["columns"]
